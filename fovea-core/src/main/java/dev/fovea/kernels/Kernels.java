@@ -1,0 +1,97 @@
+package dev.fovea.kernels;
+
+/**
+ * Compute primitives over contiguous row-major float arrays (NCHW for images, NCL for sequences).
+ *
+ * <p>Legend: {@code n} batch, {@code c} in-channels, {@code h/w} input height/width, {@code oc}
+ * out-channels, {@code kh/kw} kernel height/width, {@code oh/ow} output height/width,
+ * {@code spatial} = h*w (or the length of a sequence).
+ *
+ * <p>Contract: forward methods <b>overwrite</b> their output; backward methods <b>accumulate</b>
+ * ({@code +=}) into the {@code d}-prefixed gradient buffers, so a tensor used twice collects both
+ * contributions (the micrograd rule). Arguments are checked with {@code assert} only: callers in
+ * {@code dev.fovea.tensor} validate shapes and produce the user-facing error messages.
+ *
+ * <p>{@link ScalarKernels} is the reference; every other implementation must agree with it
+ * element-wise within a tolerance that grows with the reduction length.
+ */
+public interface Kernels {
+
+    /** A short name for logs: "scalar", "vector-512", ... */
+    String name();
+
+    // ---------------------------------------------------------------- dense linear algebra
+
+    /**
+     * BLAS-style SGEMM: {@code c = alpha * op(a) * op(b) + beta * c}, where {@code op(x)} is x or its
+     * transpose. {@code op(a)} is m x k, {@code op(b)} is k x n, {@code c} is m x n. Leading dimensions
+     * are row strides of the arrays as stored (row-major). With {@code beta == 0} the old content of c
+     * is ignored (even NaN).
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
+              float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+              float beta, float[] c, int cOff, int ldc);
+
+    /** Sum of x[xOff + i] * y[yOff + i] for i in [0, len). */
+    float dot(float[] x, int xOff, float[] y, int yOff, int len);
+
+    /** y[i] += alpha * x[i] for i in [0, len). */
+    void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int len);
+
+    // ---------------------------------------------------------------- convolution
+
+    /** out (n, oc, oh, ow) = conv(in (n, c, h, w), weight (oc, c/groups, kh, kw)) + bias (oc) or no bias when null. */
+    void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g);
+
+    /** dIn (n, c, h, w) += gradient of the convolution with respect to its input. */
+    void conv2dBackwardInput(float[] dIn, float[] dOut, float[] weight, ConvGeometry g);
+
+    /** dWeight += gradient with respect to the weight; dBias (may be null) += sum of dOut over n, oh, ow. */
+    void conv2dBackwardWeight(float[] dWeight, float[] dBias, float[] dOut, float[] in, ConvGeometry g);
+
+    // ---------------------------------------------------------------- pooling
+
+    /** Max pooling; {@code argmax} (same size as out) receives the flat index in {@code in} of each maximum. */
+    void maxPool2dForward(float[] out, int[] argmax, float[] in, PoolGeometry g);
+
+    /** dIn[argmax[i]] += dOut[i]. */
+    void maxPool2dBackward(float[] dIn, float[] dOut, int[] argmax, PoolGeometry g);
+
+    void avgPool2dForward(float[] out, float[] in, PoolGeometry g);
+
+    void avgPool2dBackward(float[] dIn, float[] dOut, PoolGeometry g);
+
+    // ---------------------------------------------------------------- normalisation
+
+    /** Per-channel mean and biased variance of in (n, c, spatial). */
+    void channelMeanVar(float[] mean, float[] var, float[] in, int n, int c, int spatial);
+
+    /** out = (in - mean[c]) * invStd[c] * gamma[c] + beta[c]; gamma/beta may be null (1 and 0). */
+    void batchNormForward(float[] out, float[] in, float[] mean, float[] invStd, float[] gamma, float[] beta,
+                          int n, int c, int spatial);
+
+    /**
+     * Backward of {@link #batchNormForward}. With {@code batchStats} the mean and invStd were computed
+     * from this batch and depend on the input (training mode); otherwise they are constants (eval mode).
+     * dIn, dGamma, dBeta may each be null when not needed.
+     */
+    void batchNormBackward(float[] dIn, float[] dGamma, float[] dBeta, float[] dOut, float[] in,
+                           float[] mean, float[] invStd, float[] gamma, int n, int c, int spatial,
+                           boolean batchStats);
+
+    /**
+     * Local response normalisation across channels, PyTorch's formula:
+     * {@code out = in / (k + alpha/size * sum over the size-wide channel window of in^2)^beta},
+     * window {@code [ch - size/2, ch + (size-1)/2]}. {@code scale} receives the bracket (before ^beta).
+     */
+    void lrnForward(float[] out, float[] scale, float[] in, int n, int c, int spatial,
+                    int size, float alpha, float beta, float k);
+
+    void lrnBackward(float[] dIn, float[] dOut, float[] in, float[] out, float[] scale, int n, int c, int spatial,
+                     int size, float alpha, float beta, float k);
+
+    // ---------------------------------------------------------------- rows
+
+    /** Log-softmax of each of the {@code rows} rows of length {@code cols}. */
+    void logSoftmaxRows(float[] out, float[] in, int rows, int cols);
+}

@@ -1,0 +1,216 @@
+package dev.fovea.tensor;
+
+import java.util.Arrays;
+
+/** Element-wise operations: broadcasting binary ops, unary maps, and their backward passes. */
+final class Elementwise {
+
+    private Elementwise() {}
+
+    enum Op { ADD, SUB, MUL, DIV, MAX }
+
+    enum Unary { EXP, LOG, SQRT, ABS, SQUARE, POW, RELU, LEAKY_RELU, ELU, SELU, TANH, SIGMOID }
+
+    /** SELU constants from Klambauer et al., "Self-Normalizing Neural Networks", 2017 (as in PyTorch). */
+    static final float SELU_ALPHA = 1.6732632423543772848170429916717f;
+    static final float SELU_SCALE = 1.0507009873554804934193349852946f;
+
+    // ------------------------------------------------------------------ binary with broadcasting
+
+    static Tensor binary(Op op, Tensor a, Tensor b) {
+        int[] as = a.shape(), bs = b.shape();
+        float[] ad = a.data(), bd = b.data();
+        if (Arrays.equals(as, bs)) {
+            float[] out = new float[ad.length];
+            for (int i = 0; i < out.length; i++) out[i] = apply(op, ad[i], bd[i]);
+            return new BinaryFn(op, a, b, as, null, null).attach(new Tensor(out, as));
+        }
+        int[] os = Shapes.broadcast(as, bs);
+        int[] sa = Shapes.broadcastStrides(as, os), sb = Shapes.broadcastStrides(bs, os);
+        float[] out = new float[Shapes.numel(os)];
+        int[] idx = new int[os.length];
+        int ia = 0, ib = 0;
+        for (int i = 0; i < out.length; i++) {
+            out[i] = apply(op, ad[ia], bd[ib]);
+            // odometer increment over the output index, tracking both input offsets
+            for (int d = os.length - 1; d >= 0; d--) {
+                idx[d]++;
+                ia += sa[d];
+                ib += sb[d];
+                if (idx[d] < os[d]) break;
+                ia -= sa[d] * os[d];
+                ib -= sb[d] * os[d];
+                idx[d] = 0;
+            }
+        }
+        return new BinaryFn(op, a, b, os, sa, sb).attach(new Tensor(out, os));
+    }
+
+    private static float apply(Op op, float x, float y) {
+        return switch (op) {
+            case ADD -> x + y;
+            case SUB -> x - y;
+            case MUL -> x * y;
+            case DIV -> x / y;
+            case MAX -> x >= y ? x : y;
+        };
+    }
+
+    private static final class BinaryFn extends Function {
+        final Op op;
+        final int[] outShape, sa, sb;
+
+        BinaryFn(Op op, Tensor a, Tensor b, int[] outShape, int[] sa, int[] sb) {
+            super(a, b);
+            this.op = op; this.outShape = outShape; this.sa = sa; this.sb = sb;
+        }
+
+        @Override
+        String name() { return op.name().toLowerCase(); }
+
+        @Override
+        void backward(float[] dOut) {
+            float[] da = gradOf(0), db = gradOf(1);
+            float[] ad = inputs[0].data(), bd = inputs[1].data();
+            int[] idx = new int[outShape.length];
+            int ia = 0, ib = 0;
+            boolean same = sa == null;
+            for (int i = 0; i < dOut.length; i++) {
+                if (same) { ia = i; ib = i; }
+                float g = dOut[i], x = ad[ia], y = bd[ib];
+                switch (op) {
+                    case ADD -> { if (da != null) da[ia] += g; if (db != null) db[ib] += g; }
+                    case SUB -> { if (da != null) da[ia] += g; if (db != null) db[ib] -= g; }
+                    case MUL -> { if (da != null) da[ia] += g * y; if (db != null) db[ib] += g * x; }
+                    case DIV -> {
+                        if (da != null) da[ia] += g / y;
+                        if (db != null) db[ib] -= g * x / (y * y);
+                    }
+                    case MAX -> {
+                        if (x >= y) { if (da != null) da[ia] += g; } else if (db != null) db[ib] += g;
+                    }
+                }
+                if (!same) {
+                    for (int d = outShape.length - 1; d >= 0; d--) {
+                        idx[d]++;
+                        ia += sa[d];
+                        ib += sb[d];
+                        if (idx[d] < outShape[d]) break;
+                        ia -= sa[d] * outShape[d];
+                        ib -= sb[d] * outShape[d];
+                        idx[d] = 0;
+                    }
+                }
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ affine: a * x + b with scalars
+
+    static Tensor affine(Tensor x, float scale, float shift) {
+        float[] in = x.data();
+        float[] out = new float[in.length];
+        for (int i = 0; i < in.length; i++) out[i] = in[i] * scale + shift;
+        return new Function(x) {
+            @Override String name() { return "affine"; }
+
+            @Override void backward(float[] dOut) {
+                float[] dx = gradOf(0);
+                if (dx != null) Tensor.K.axpy(scale, dOut, 0, dx, 0, dOut.length);
+            }
+        }.attach(new Tensor(out, x.shape()));
+    }
+
+    static Tensor clamp(Tensor x, float lo, float hi) {
+        if (!(lo <= hi)) throw new IllegalArgumentException("clamp expects lo <= hi; received lo=" + lo + ", hi=" + hi);
+        float[] in = x.data();
+        float[] out = new float[in.length];
+        for (int i = 0; i < in.length; i++) out[i] = Math.min(hi, Math.max(lo, in[i]));
+        return new Function(x) {
+            @Override String name() { return "clamp"; }
+
+            @Override void backward(float[] dOut) {
+                float[] dx = gradOf(0);
+                if (dx == null) return;
+                for (int i = 0; i < in.length; i++) if (in[i] > lo && in[i] < hi) dx[i] += dOut[i];
+            }
+        }.attach(new Tensor(out, x.shape()));
+    }
+
+    // ------------------------------------------------------------------ unary maps
+
+    static Tensor unary(Unary u, Tensor x, float p) {
+        float[] in = x.data();
+        float[] out = new float[in.length];
+        switch (u) {
+            case EXP -> { for (int i = 0; i < in.length; i++) out[i] = (float) Math.exp(in[i]); }
+            case LOG -> { for (int i = 0; i < in.length; i++) out[i] = (float) Math.log(in[i]); }
+            case SQRT -> { for (int i = 0; i < in.length; i++) out[i] = (float) Math.sqrt(in[i]); }
+            case ABS -> { for (int i = 0; i < in.length; i++) out[i] = Math.abs(in[i]); }
+            case SQUARE -> { for (int i = 0; i < in.length; i++) out[i] = in[i] * in[i]; }
+            case POW -> { for (int i = 0; i < in.length; i++) out[i] = (float) Math.pow(in[i], p); }
+            case RELU -> { for (int i = 0; i < in.length; i++) out[i] = in[i] > 0f ? in[i] : 0f; }
+            case LEAKY_RELU -> { for (int i = 0; i < in.length; i++) out[i] = in[i] > 0f ? in[i] : p * in[i]; }
+            case ELU -> { for (int i = 0; i < in.length; i++) out[i] = in[i] > 0f ? in[i] : p * (float) Math.expm1(in[i]); }
+            case SELU -> {
+                for (int i = 0; i < in.length; i++) {
+                    out[i] = SELU_SCALE * (in[i] > 0f ? in[i] : SELU_ALPHA * (float) Math.expm1(in[i]));
+                }
+            }
+            case TANH -> { for (int i = 0; i < in.length; i++) out[i] = (float) Math.tanh(in[i]); }
+            case SIGMOID -> { for (int i = 0; i < in.length; i++) out[i] = sigmoid(in[i]); }
+        }
+        return new UnaryFn(u, p, x, out).attach(new Tensor(out, x.shape()));
+    }
+
+    static float sigmoid(float v) {
+        // Two branches keep exp's argument non-positive, so neither overflows.
+        if (v >= 0f) return (float) (1.0 / (1.0 + Math.exp(-v)));
+        double e = Math.exp(v);
+        return (float) (e / (1.0 + e));
+    }
+
+    private static final class UnaryFn extends Function {
+        final Unary u;
+        final float p;
+        final float[] out;
+
+        UnaryFn(Unary u, float p, Tensor x, float[] out) {
+            super(x);
+            this.u = u; this.p = p; this.out = out;
+        }
+
+        @Override
+        String name() { return u.name().toLowerCase(); }
+
+        @Override
+        void backward(float[] dOut) {
+            float[] dx = gradOf(0);
+            if (dx == null) return;
+            float[] in = inputs[0].data();
+            switch (u) {
+                case EXP -> { for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] * out[i]; }
+                case LOG -> { for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] / in[i]; }
+                case SQRT -> { for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] * 0.5f / out[i]; }
+                case ABS -> { for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] * Math.signum(in[i]); }
+                case SQUARE -> { for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] * 2f * in[i]; }
+                case POW -> {
+                    for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] * p * (float) Math.pow(in[i], p - 1f);
+                }
+                case RELU -> { for (int i = 0; i < dx.length; i++) if (in[i] > 0f) dx[i] += dOut[i]; }
+                case LEAKY_RELU -> { for (int i = 0; i < dx.length; i++) dx[i] += in[i] > 0f ? dOut[i] : p * dOut[i]; }
+                case ELU -> {
+                    // d/dx alpha*(e^x - 1) = alpha*e^x = out + alpha
+                    for (int i = 0; i < dx.length; i++) dx[i] += in[i] > 0f ? dOut[i] : dOut[i] * (out[i] + p);
+                }
+                case SELU -> {
+                    for (int i = 0; i < dx.length; i++) {
+                        dx[i] += in[i] > 0f ? dOut[i] * SELU_SCALE : dOut[i] * (out[i] + SELU_SCALE * SELU_ALPHA);
+                    }
+                }
+                case TANH -> { for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] * (1f - out[i] * out[i]); }
+                case SIGMOID -> { for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] * out[i] * (1f - out[i]); }
+            }
+        }
+    }
+}
