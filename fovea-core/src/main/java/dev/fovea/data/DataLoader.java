@@ -24,8 +24,17 @@ public final class DataLoader {
     private final boolean shuffle;
     private final boolean dropLast;
     private final long seed;
+    private final Transform transform;
 
     public DataLoader(Dataset dataset, int batchSize, boolean shuffle, boolean dropLast, long seed) {
+        this(dataset, batchSize, shuffle, dropLast, seed, null);
+    }
+
+    /**
+     * @param transform applied to each example as it is batched (augmentation), or null; its random
+     *                  generator is seeded by (seed, epoch, example index)
+     */
+    public DataLoader(Dataset dataset, int batchSize, boolean shuffle, boolean dropLast, long seed, Transform transform) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be a positive integer; received " + batchSize);
         }
@@ -35,6 +44,7 @@ public final class DataLoader {
         this.shuffle = shuffle;
         this.dropLast = dropLast;
         this.seed = seed;
+        this.transform = transform;
     }
 
     public Dataset dataset() { return dataset; }
@@ -69,11 +79,11 @@ public final class DataLoader {
     public Iterable<Batch> batches(int epoch, int firstBatch) {
         int[] order = order(epoch);
         int total = batchesPerEpoch();
-        return () -> new Prefetcher(order, firstBatch, total);
+        return () -> new Prefetcher(order, epoch, firstBatch, total);
     }
 
     /** Assembles batch {@code b} of the given order. */
-    Batch assemble(int[] order, int b) {
+    Batch assemble(int[] order, int epoch, int b) {
         int from = b * batchSize, to = Math.min(order.length, from + batchSize);
         int n = to - from, size = dataset.inputSize();
         float[] x = new float[n * size];
@@ -85,6 +95,13 @@ public final class DataLoader {
             ids[i] = ex;
         }
         int[] s = dataset.inputShape();
+        if (transform != null) {
+            int c = s.length == 3 ? s[0] : 1, h = s.length >= 2 ? s[s.length - 2] : 1, w = s[s.length - 1];
+            for (int i = 0; i < n; i++) {
+                var rng = new SplittableRandom(seed ^ (0x632BE59BD9B4E019L * (epoch + 1)) ^ (0x9E3779B97F4A7C15L * (ids[i] + 1)));
+                transform.apply(x, i * size, c, h, w, rng);
+            }
+        }
         int[] shape = new int[s.length + 1];
         shape[0] = n;
         System.arraycopy(s, 0, shape, 1, s.length);
@@ -100,19 +117,21 @@ public final class DataLoader {
         });
 
         private final int[] order;
+        private final int epoch;
         private final int total;
         private int next;
         private Future<Batch> pending;
 
-        Prefetcher(int[] order, int first, int total) {
+        Prefetcher(int[] order, int epoch, int first, int total) {
             this.order = order;
+            this.epoch = epoch;
             this.total = total;
             this.next = first;
             if (next < total) pending = submit(next);
         }
 
         private Future<Batch> submit(int b) {
-            return POOL.submit(() -> assemble(order, b));
+            return POOL.submit(() -> assemble(order, epoch, b));
         }
 
         @Override
