@@ -2,6 +2,8 @@ package dev.fovea.tensor;
 
 import dev.fovea.kernels.ConvGeometry;
 
+import java.util.Arrays;
+
 /**
  * Convolution as one fused autograd op over {@code Kernels.conv2d*}.
  *
@@ -61,7 +63,7 @@ final class ConvFn {
         if (padding == null || padding.length != 4 || padding[0] < 0 || padding[1] < 0 || padding[2] < 0
                 || padding[3] < 0) {
             throw new IllegalArgumentException("conv2d expects padding {top, left, bottom, right}, each >= 0; received "
-                    + java.util.Arrays.toString(padding));
+                    + Arrays.toString(padding));
         }
         int oc = ws[0], cPerGroup = ws[1], kh = ws[2], kw = ws[3];
         if (groups < 1 || oc % groups != 0) {
@@ -84,7 +86,7 @@ final class ConvFn {
             throw new IllegalArgumentException("conv2d expects a kernel no larger than the padded input; received kernel "
                     + kh + "x" + kw + " (dilation " + dilation[0] + "x" + dilation[1] + ", extent " + extentH + "x"
                     + extentW + ") for padded input " + paddedH + "x" + paddedW + " (input " + Shapes.str(xs)
-                    + ", padding {top, left, bottom, right} = " + java.util.Arrays.toString(padding) + ")");
+                    + ", padding {top, left, bottom, right} = " + Arrays.toString(padding) + ")");
         }
         return new ConvGeometry(xs[0], xs[1], h, w, oc, kh, kw, stride[0], stride[1],
                 padding[0], padding[1], padding[2], padding[3], dilation[0], dilation[1], groups);
@@ -93,7 +95,7 @@ final class ConvFn {
     private static void requirePair(String what, int[] pair, int min) {
         if (pair == null || pair.length != 2 || pair[0] < min || pair[1] < min) {
             throw new IllegalArgumentException("conv2d expects " + what + " {h, w}, each >= " + min + "; received "
-                    + java.util.Arrays.toString(pair));
+                    + Arrays.toString(pair));
         }
     }
 }
