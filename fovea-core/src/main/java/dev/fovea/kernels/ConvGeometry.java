@@ -17,16 +17,22 @@ public record ConvGeometry(int n, int c, int h, int w, int oc, int kh, int kw,
                            int dilationH, int dilationW, int groups) {
 
     public ConvGeometry {
+        // The messages are built from the parameters: inside a compact constructor the fields are
+        // not assigned yet, so printing {@code this} would show all zeros.
+        String received = "received n=" + n + ", c=" + c + ", h=" + h + ", w=" + w + ", oc=" + oc
+                + ", kernel=" + kh + "x" + kw + ", stride=" + strideH + "x" + strideW
+                + ", padding(top, left, bottom, right)=(" + padTop + ", " + padLeft + ", " + padBottom + ", " + padRight
+                + "), dilation=" + dilationH + "x" + dilationW + ", groups=" + groups;
         require(n >= 1 && c >= 1 && h >= 1 && w >= 1 && oc >= 1 && kh >= 1 && kw >= 1,
-                "sizes must be positive");
-        require(strideH >= 1 && strideW >= 1, "stride must be >= 1");
-        require(dilationH >= 1 && dilationW >= 1, "dilation must be >= 1");
-        require(padTop >= 0 && padLeft >= 0 && padBottom >= 0 && padRight >= 0, "padding must be >= 0");
+                "sizes must be positive", received);
+        require(strideH >= 1 && strideW >= 1, "stride must be >= 1", received);
+        require(dilationH >= 1 && dilationW >= 1, "dilation must be >= 1", received);
+        require(padTop >= 0 && padLeft >= 0 && padBottom >= 0 && padRight >= 0, "padding must be >= 0", received);
         require(groups >= 1 && c % groups == 0 && oc % groups == 0,
-                "groups must divide in-channels and out-channels");
+                "groups must divide in-channels and out-channels", received);
         require(h + padTop + padBottom >= dilationH * (kh - 1) + 1
                         && w + padLeft + padRight >= dilationW * (kw - 1) + 1,
-                "kernel (with dilation) is larger than the padded input");
+                "kernel (with dilation) is larger than the padded input", received);
     }
 
     /** Symmetric square geometry: the common case. */
@@ -50,7 +56,7 @@ public record ConvGeometry(int n, int c, int h, int w, int oc, int kh, int kw,
 
     public int weightSize() { return oc * cPerGroup() * kh * kw; }
 
-    private void require(boolean ok, String what) {
-        if (!ok) throw new IllegalArgumentException("invalid convolution geometry: " + what + "; received " + this);
+    private static void require(boolean ok, String what, String received) {
+        if (!ok) throw new IllegalArgumentException("invalid convolution geometry: " + what + "; " + received);
     }
 }

@@ -14,17 +14,23 @@ public record PoolGeometry(int n, int c, int h, int w, int kh, int kw, int strid
                            boolean ceilMode, boolean countIncludePad) {
 
     public PoolGeometry {
+        String received = "received n=" + n + ", c=" + c + ", h=" + h + ", w=" + w + ", kernel=" + kh + "x" + kw
+                + ", stride=" + strideH + "x" + strideW + ", padding=" + padH + "x" + padW
+                + ", dilation=" + dilationH + "x" + dilationW + ", ceilMode=" + ceilMode;
         if (n < 1 || c < 1 || h < 1 || w < 1 || kh < 1 || kw < 1 || strideH < 1 || strideW < 1
                 || dilationH < 1 || dilationW < 1 || padH < 0 || padW < 0) {
-            throw new IllegalArgumentException("invalid pooling geometry: sizes, strides and dilations must be positive; received " + toStringPlain(n, c, h, w, kh, kw, strideH, strideW, padH, padW));
+            throw new IllegalArgumentException("invalid pooling geometry: sizes, kernel, stride and dilation must be "
+                    + "positive and padding non-negative; " + received);
         }
+        // PyTorch's pool2d_shape_check: padding at most half the kernel (not the dilated extent). Without
+        // dilation this guarantees that every window overlaps the input; with dilation the taps of a
+        // window can all fall on padding (h=1, k=2, dilation=2, pad=1), and max pooling then yields -inf.
         if (padH * 2 > kh || padW * 2 > kw) {
-            throw new IllegalArgumentException("pooling padding must be at most half the kernel size; received kernel "
-                    + kh + "x" + kw + " with padding " + padH + "x" + padW);
+            throw new IllegalArgumentException("pooling padding must be at most half the kernel size; " + received);
         }
         if (outSize(h, kh, strideH, padH, dilationH, ceilMode) < 1 || outSize(w, kw, strideW, padW, dilationW, ceilMode) < 1) {
-            throw new IllegalArgumentException("pooling window " + kh + "x" + kw + " does not fit input " + h + "x" + w
-                    + " with padding " + padH + "x" + padW);
+            throw new IllegalArgumentException("pooling window (with dilation) is larger than the padded input; "
+                    + received);
         }
     }
 
@@ -49,6 +55,4 @@ public record PoolGeometry(int n, int c, int h, int w, int kh, int kw, int strid
         if (ceil && (out - 1) * stride >= in + pad) out--;
         return out;
     }
-
-    private static String toStringPlain(int... v) { return java.util.Arrays.toString(v); }
 }

@@ -1,6 +1,18 @@
 package dev.fovea.tensor;
 
-/** Convolution as one fused autograd op over {@code Kernels.conv2d*}. */
+import dev.fovea.kernels.ConvGeometry;
+
+import java.util.Arrays;
+
+/**
+ * Convolution as one fused autograd op over {@code Kernels.conv2d*}.
+ *
+ * <p>Shapes: input {@code (N, C, H, W)}, weight {@code (OC, C / groups, KH, KW)}, optional bias
+ * {@code (OC,)}, output {@code (N, OC, OH, OW)} with
+ * {@code OH = floor((H + top + bottom - dilationH * (KH - 1) - 1) / strideH) + 1} (likewise OW), the
+ * formula of PyTorch's {@code Conv2d} docs. Backward saves nothing beyond the inputs themselves
+ * (input for the weight gradient, weight for the input gradient) and the geometry.
+ */
 final class ConvFn {
 
     private ConvFn() {}
@@ -11,6 +23,79 @@ final class ConvFn {
      * @param dilation {dilationH, dilationW}
      */
     static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
-        throw new UnsupportedOperationException("not yet written");
+        ConvGeometry g = geometry(x, weight, bias, stride, padding, dilation, groups);
+        float[] out = new float[g.outputSize()];
+        Tensor.K.conv2dForward(out, x.data(), weight.data(), bias == null ? null : bias.data(), g);
+        return new Function(x, weight, bias) {
+            @Override String name() { return "conv2d"; }
+
+            @Override void backward(float[] dOut) {
+                float[] dx = gradOf(0), dw = gradOf(1), db = bias == null ? null : gradOf(2);
+                if (dx != null) Tensor.K.conv2dBackwardInput(dx, dOut, weight.data(), g);
+                if (dw != null) {
+                    Tensor.K.conv2dBackwardWeight(dw, db, dOut, x.data(), g);
+                } else if (db != null) {
+                    // only the bias learns (a frozen filter): its gradient is the sum of dOut per channel
+                    int plane = g.oh() * g.ow();
+                    for (int b = 0; b < g.n(); b++) {
+                        for (int o = 0; o < g.oc(); o++) {
+                            float sum = 0f;
+                            int base = (b * g.oc() + o) * plane;
+                            for (int i = 0; i < plane; i++) sum += dOut[base + i];
+                            db[o] += sum;
+                        }
+                    }
+                }
+            }
+        }.attach(new Tensor(out, new int[] {g.n(), g.oc(), g.oh(), g.ow()}));
+    }
+
+    /** Checks every argument against the others and returns the validated geometry. */
+    private static ConvGeometry geometry(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding,
+                                         int[] dilation, int groups) {
+        int[] ws = weight.shape(), xs = x.shape();
+        if (ws.length != 4) {
+            throw new IllegalArgumentException("conv2d expects a weight of shape (OC, C/groups, KH, KW); received "
+                    + Shapes.str(ws));
+        }
+        requirePair("stride", stride, 1);
+        requirePair("dilation", dilation, 1);
+        if (padding == null || padding.length != 4 || padding[0] < 0 || padding[1] < 0 || padding[2] < 0
+                || padding[3] < 0) {
+            throw new IllegalArgumentException("conv2d expects padding {top, left, bottom, right}, each >= 0; received "
+                    + Arrays.toString(padding));
+        }
+        int oc = ws[0], cPerGroup = ws[1], kh = ws[2], kw = ws[3];
+        if (groups < 1 || oc % groups != 0) {
+            throw new IllegalArgumentException("conv2d expects groups >= 1 dividing the out-channels; received groups="
+                    + groups + " with weight " + Shapes.str(ws));
+        }
+        String context = " (weight " + Shapes.str(ws) + ", groups=" + groups + ")";
+        if (xs.length != 4 || xs[1] != cPerGroup * groups) {
+            throw new IllegalArgumentException("conv2d expects input of shape (N, " + cPerGroup * groups
+                    + ", H, W); received " + Shapes.str(xs) + context);
+        }
+        if (bias != null && (bias.dim() != 1 || bias.size(0) != oc)) {
+            throw new IllegalArgumentException("conv2d expects a bias of shape (" + oc + ",); received "
+                    + Shapes.str(bias.shape()) + context);
+        }
+        int h = xs[2], w = xs[3];
+        int paddedH = h + padding[0] + padding[2], paddedW = w + padding[1] + padding[3];
+        int extentH = dilation[0] * (kh - 1) + 1, extentW = dilation[1] * (kw - 1) + 1;
+        if (extentH > paddedH || extentW > paddedW) {
+            throw new IllegalArgumentException("conv2d expects a kernel no larger than the padded input; received kernel "
+                    + kh + "x" + kw + " (dilation " + dilation[0] + "x" + dilation[1] + ", extent " + extentH + "x"
+                    + extentW + ") for padded input " + paddedH + "x" + paddedW + " (input " + Shapes.str(xs)
+                    + ", padding {top, left, bottom, right} = " + Arrays.toString(padding) + ")");
+        }
+        return new ConvGeometry(xs[0], xs[1], h, w, oc, kh, kw, stride[0], stride[1],
+                padding[0], padding[1], padding[2], padding[3], dilation[0], dilation[1], groups);
+    }
+
+    private static void requirePair(String what, int[] pair, int min) {
+        if (pair == null || pair.length != 2 || pair[0] < min || pair[1] < min) {
+            throw new IllegalArgumentException("conv2d expects " + what + " {h, w}, each >= " + min + "; received "
+                    + Arrays.toString(pair));
+        }
     }
 }
