@@ -102,10 +102,12 @@ public class Conv1d extends Module {
         return x.conv1d(weight, bias, stride, p[0], p[1], dilation, groups);
     }
 
+    /** {@code inChannels=.., outChannels=.., kernelSize=..}, then only non-default hyperparameters. */
     @Override
     public String extraRepr() {
         StringBuilder sb = new StringBuilder("inChannels=").append(inChannels).append(", outChannels=").append(outChannels)
-                .append(", kernelSize=").append(kernelSize).append(", stride=").append(stride);
+                .append(", kernelSize=").append(kernelSize);
+        if (stride != 1) sb.append(", stride=").append(stride);
         if (!padding.isZero() || padding.isValid()) sb.append(", padding=").append(padding1d());
         if (dilation != 1) sb.append(", dilation=").append(dilation);
         if (groups != 1) sb.append(", groups=").append(groups);

@@ -131,11 +131,15 @@ public class Conv2d extends Module {
         return x.conv2d(weight, bias, stride, resolvedPadding(), dilation, groups);
     }
 
-    /** PyTorch's layout with this library's names: {@code inChannels=3, outChannels=6, kernelSize=(5, 5), stride=(1, 1)}, then non-defaults. */
+    /**
+     * {@code inChannels=3, outChannels=6, kernelSize=(5, 5)}, then only the hyperparameters that differ from
+     * their defaults (stride, padding, dilation, groups, bias), so error messages stay short.
+     */
     @Override
     public String extraRepr() {
         StringBuilder sb = new StringBuilder("inChannels=").append(inChannels).append(", outChannels=").append(outChannels)
-                .append(", kernelSize=").append(Shapes.str(kernelSize)).append(", stride=").append(Shapes.str(stride));
+                .append(", kernelSize=").append(Shapes.str(kernelSize));
+        if (stride[0] != 1 || stride[1] != 1) sb.append(", stride=").append(Shapes.str(stride));
         if (!padding.isZero() || padding.isValid()) sb.append(", padding=").append(padding);
         if (dilation[0] != 1 || dilation[1] != 1) sb.append(", dilation=").append(Shapes.str(dilation));
         if (groups != 1) sb.append(", groups=").append(groups);
