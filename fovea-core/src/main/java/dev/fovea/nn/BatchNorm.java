@@ -70,9 +70,9 @@ public abstract class BatchNorm extends Module {
                         + " expects more than 1 value per channel when training; received input " + Shapes.str(s)
                         + " (numFeatures=" + numFeatures + "); use eval() or a larger batch");
             }
-            numBatchesTracked.data()[0] += 1f;
         }
         Tensor y = x4.batchNorm(runningMean, runningVar, weight, bias, training, momentum, eps);
+        if (training) numBatchesTracked.data()[0] += 1f; // after the op, so a failed call leaves the count alone
         return s.length == 4 ? y : y.reshape(s);
     }
 
