@@ -1,0 +1,83 @@
+package dev.fovea.nn;
+
+import dev.fovea.tensor.Shapes;
+import dev.fovea.tensor.Tensor;
+
+/**
+ * Batch normalisation (Ioffe and Szegedy, 2015), the common part of {@link BatchNorm1d} and
+ * {@link BatchNorm2d} (PyTorch's {@code _BatchNorm}).
+ *
+ * <p>Per channel c: {@code y = (x - mean_c) / sqrt(var_c + eps) * weight_c + bias_c}. In training mode the
+ * mean and (biased) variance come from the batch, over every dimension but the channel one, and the
+ * running estimates move towards them: {@code running = (1 - momentum) * running + momentum * batch},
+ * with the unbiased batch variance for {@code running_var}, as PyTorch does; {@code num_batches_tracked}
+ * counts the training batches. In eval mode the running estimates are used, so the output of one sample
+ * no longer depends on the rest of the batch.
+ *
+ * <p>Parameters: {@code weight} (gamma, init 1) and {@code bias} (beta, init 0), each {@code (numFeatures)},
+ * when {@code affine}: {@code 2 * numFeatures}. Buffers: {@code running_mean} (init 0), {@code running_var}
+ * (init 1), both {@code (numFeatures)}, and {@code num_batches_tracked}, a 0-d tensor (PyTorch stores an
+ * int64; here a float, exact up to 2^24 batches).
+ */
+public abstract class BatchNorm extends Module {
+
+    public final int numFeatures;
+    public final float eps;
+    public final float momentum;
+    public final boolean affine;
+    /** Gamma (numFeatures), or null when not affine. */
+    public final Tensor weight;
+    /** Beta (numFeatures), or null when not affine. */
+    public final Tensor bias;
+    public final Tensor runningMean;
+    public final Tensor runningVar;
+    /** 0-d count of training batches seen. */
+    public final Tensor numBatchesTracked;
+
+    protected BatchNorm(int numFeatures, float eps, float momentum, boolean affine) {
+        if (numFeatures < 1) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " expects numFeatures >= 1; received " + numFeatures);
+        }
+        if (!(eps > 0f) || !(momentum >= 0f && momentum <= 1f)) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " expects eps > 0 and momentum in [0, 1]; received eps="
+                    + eps + ", momentum=" + momentum);
+        }
+        this.numFeatures = numFeatures;
+        this.eps = eps;
+        this.momentum = momentum;
+        this.affine = affine;
+        this.weight = affine ? registerParameter("weight", Tensor.ones(numFeatures)) : null;
+        this.bias = affine ? registerParameter("bias", Tensor.zeros(numFeatures)) : null;
+        this.runningMean = registerBuffer("running_mean", Tensor.zeros(numFeatures));
+        this.runningVar = registerBuffer("running_var", Tensor.ones(numFeatures));
+        this.numBatchesTracked = registerBuffer("num_batches_tracked", Tensor.scalar(0f));
+    }
+
+    /** Checks the input's rank and channel count; the message names the expected shape. */
+    protected abstract void checkInput(Tensor x);
+
+    @Override
+    protected Tensor compute(Tensor x) {
+        checkInput(x);
+        int[] s = x.shape();
+        // View as (N, C, S, 1) so one 4-D fused op serves (N, C), (N, C, L) and (N, C, H, W).
+        int spatial = x.numel() / Math.max(1, s[0] * s[1]);
+        Tensor x4 = s.length == 4 ? x : x.reshape(s[0], s[1], spatial, 1);
+        boolean training = isTraining();
+        if (training) {
+            if (s[0] * spatial <= 1) {
+                throw new IllegalArgumentException(getClass().getSimpleName()
+                        + " expects more than 1 value per channel when training; received input " + Shapes.str(s)
+                        + " (numFeatures=" + numFeatures + "); use eval() or a larger batch");
+            }
+        }
+        Tensor y = x4.batchNorm(runningMean, runningVar, weight, bias, training, momentum, eps);
+        if (training) numBatchesTracked.data()[0] += 1f; // after the op, so a failed call leaves the count alone
+        return s.length == 4 ? y : y.reshape(s);
+    }
+
+    @Override
+    public String extraRepr() {
+        return "numFeatures=" + numFeatures + ", eps=" + eps + ", momentum=" + momentum + ", affine=" + affine;
+    }
+}
