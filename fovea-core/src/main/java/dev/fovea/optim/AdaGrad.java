@@ -85,7 +85,7 @@ public final class AdaGrad extends Optimizer {
     public AdaGrad maxNorm(double maxNorm) { super.maxNorm(maxNorm); return this; }
 
     @Override
-    protected void update(float[] w, float[] g, State state, double lr) {
+    protected void update(float[] w, float[] g, ParamState state, double lr) {
         double clr = lr / (1 + (state.step() - 1) * lrDecay);
         float negClr = (float) -clr;
         float epsf = (float) eps;

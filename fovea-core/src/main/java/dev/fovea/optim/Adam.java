@@ -112,7 +112,7 @@ public class Adam extends Optimizer {
     public Adam maxNorm(double maxNorm) { super.maxNorm(maxNorm); return this; }
 
     @Override
-    protected void update(float[] w, float[] g, State state, double lr) {
+    protected void update(float[] w, float[] g, ParamState state, double lr) {
         long t = state.step();
         double biasCorrection1 = 1 - Math.pow(beta1, t);
         double biasCorrection2 = 1 - Math.pow(beta2, t);

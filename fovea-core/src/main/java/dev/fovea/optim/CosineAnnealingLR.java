@@ -6,7 +6,7 @@ package dev.fovea.optim;
  * "Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour", section 2.2). With W warm-up steps,
  * start factor f and T = tMax:
  * <pre>
- *   lr(t) = lr₀ · (f + (1 − f) · t / W)                                  for t < W
+ *   lr(t) = lr₀ · (f + (1 − f) · t / W)                                  for t &lt; W
  *   lr(t) = η_min + (lr₀ − η_min) · (1 + cos(π · (t − W) / T)) / 2         for t >= W
  * </pre>
  * This is PyTorch 1.13's {@code SequentialLR([LinearLR(start_factor=f, total_iters=W),

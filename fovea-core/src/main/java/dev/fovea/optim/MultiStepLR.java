@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Multiplies the rate by {@code gamma} at each milestone epoch: lr(t) = lr₀ · γ^(number of
- * milestones <= t), PyTorch 1.13's {@code MultiStepLR} closed form ({@code bisect_right} over the
+ * milestones ≤ t), PyTorch 1.13's {@code MultiStepLR} closed form ({@code bisect_right} over the
  * sorted milestones; a milestone listed twice counts twice). E.g. milestones {30, 60, 80} for a
  * 90-epoch run.
  */

@@ -115,7 +115,7 @@ public final class Nadam extends Optimizer {
     public Nadam maxNorm(double maxNorm) { super.maxNorm(maxNorm); return this; }
 
     @Override
-    protected void update(float[] w, float[] g, State state, double lr) {
+    protected void update(float[] w, float[] g, ParamState state, double lr) {
         double t = state.step();
         double biasCorrection2 = 1 - Math.pow(beta2, t);
         double mu = beta1 * (1.0 - 0.5 * Math.pow(0.96, t * momentumDecay));

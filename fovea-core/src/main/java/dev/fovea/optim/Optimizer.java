@@ -5,7 +5,6 @@ import dev.fovea.tensor.Shapes;
 import dev.fovea.tensor.Tensor;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -37,7 +36,7 @@ import java.util.TreeSet;
  *   <li>for {@link AdamW} only, decays the weights directly: {@code w *= 1 - lr·weightDecay};</li>
  *   <li>applies the subclass's rule {@link #update};</li>
  *   <li>with a {@link #maxNorm(double) max-norm} constraint c, rescales each output unit's incoming
- *       weight vector (each slice along dim 0 of a parameter of rank >= 2) to Euclidean norm <= c,
+ *       weight vector (each slice along dim 0 of a parameter of rank >= 2) to Euclidean norm ≤ c,
  *       as in dropout training (Srivastava et al. 2014, JMLR 15, section 5.1), with the factor
  *       {@code c / (norm + 1e-7)} of {@code torch.renorm}. Biases (rank 1) are not constrained.</li>
  * </ol>
@@ -54,44 +53,6 @@ import java.util.TreeSet;
  * current rates, the momentum coefficient) so that a resumed run takes bit-identical steps.
  */
 public abstract class Optimizer {
-
-    /**
-     * The state of one parameter: its step count and named buffers, spelled as in PyTorch
-     * ({@code exp_avg}, {@code momentum_buffer}, ...). Buffers are created on first use.
-     */
-    public static final class State {
-        private final int[] shape;
-        private final Map<String, Tensor> buffers = new LinkedHashMap<>();
-        private long step;
-
-        State(int[] shape) {
-            this.shape = shape;
-        }
-
-        /** How many updates this parameter has received, counting the current one inside {@link #update}. */
-        public long step() { return step; }
-
-        /** The buffer {@code name} with the parameter's shape, created as zeros on first use. */
-        public float[] buffer(String name) {
-            return buffer(name, 0f);
-        }
-
-        /** The buffer {@code name} with the parameter's shape, created filled with {@code initial} on first use. */
-        public float[] buffer(String name, float initial) {
-            return buffers.computeIfAbsent(name, k -> Tensor.full(initial, shape)).data();
-        }
-
-        /** The buffer {@code name}, or null when it has not been created yet. */
-        public float[] bufferOrNull(String name) {
-            Tensor t = buffers.get(name);
-            return t == null ? null : t.data();
-        }
-
-        /** A one-element buffer (shape ()) named {@code name}, created holding {@code initial}. */
-        public float[] scalar(String name, float initial) {
-            return buffers.computeIfAbsent(name, k -> Tensor.scalar(initial)).data();
-        }
-    }
 
     /** A group as the optimizer holds it: the specification plus the current learning rate. */
     private static final class Group {
@@ -111,7 +72,7 @@ public abstract class Optimizer {
     private final List<Group> groups = new ArrayList<>();
     /** All parameters, group by group: a parameter's position here is its index in the state dict. */
     private final List<Tensor> params = new ArrayList<>();
-    private final State[] states;
+    private final ParamState[] states;
     private double weightDecay;
     private double l1;
     private double maxNorm = Double.POSITIVE_INFINITY;
@@ -145,7 +106,7 @@ public abstract class Optimizer {
             this.groups.add(new Group(spec));
             this.params.addAll(spec.params());
         }
-        this.states = new State[this.params.size()];
+        this.states = new ParamState[this.params.size()];
     }
 
     private static ParamGroup singleGroup(List<Tensor> params, double lr) {
@@ -164,16 +125,23 @@ public abstract class Optimizer {
      *
      * @param w the parameter's values (updated in place)
      * @param g the regularised gradient, same length; read only (it may be the parameter's own grad buffer)
-     * @param state the parameter's state; {@link State#step()} already counts this update
+     * @param state the parameter's state; {@link ParamState#step()} already counts this update
      * @param lr the parameter's group's current learning rate
      */
-    protected abstract void update(float[] w, float[] g, State state, double lr);
+    protected abstract void update(float[] w, float[] g, ParamState state, double lr);
 
     /** Names of the per-parameter buffers this optimizer keeps (checked by {@link #loadStateDict}). */
     protected abstract Set<String> stateNames();
 
     /** The subset of {@link #stateNames()} that are one-element scalars rather than parameter-shaped. */
     protected Set<String> scalarStateNames() { return Set.of(); }
+
+    /**
+     * Checks combinations of settings that the fluent setters cannot check one at a time (e.g. SGD's
+     * Nesterov momentum needs momentum > 0); called at the start of every {@link #step()}, before
+     * anything changes. Throws {@link IllegalStateException}.
+     */
+    protected void checkSettings() {}
 
     /** The hyper-parameters for {@link #toString()}, e.g. {@code "momentum=0.9, nesterov=true"}. */
     protected abstract String hyperparameters();
@@ -188,6 +156,7 @@ public abstract class Optimizer {
 
     /** Updates every parameter that has a gradient (see the class comment for the order of operations). */
     public final void step() {
+        checkSettings();
         try (NoGrad off = NoGrad.enter()) {
             stepCount++;
             int index = 0;
@@ -205,8 +174,8 @@ public abstract class Optimizer {
                         float keep = (float) (1.0 - group.lr * wd);
                         for (int j = 0; j < w.length; j++) w[j] *= keep;
                     }
-                    State s = states[i];
-                    if (s == null) s = states[i] = new State(p.shape());
+                    ParamState s = states[i];
+                    if (s == null) s = states[i] = new ParamState(p.shape());
                     s.step++;
                     update(w, g, s, group.lr);
                     if (maxNorm != Double.POSITIVE_INFINITY && p.dim() >= 2) applyMaxNorm(w, p.size(0));
@@ -415,19 +384,17 @@ public abstract class Optimizer {
             out.put("group." + g + ".initial_lr", StateDicts.f64(groups.get(g).initialLr));
         }
         for (int i = 0; i < states.length; i++) {
-            State s = states[i];
-            if (s == null) continue;
-            out.put("state." + i + ".step", StateDicts.f64(s.step));
-            for (var e : s.buffers.entrySet()) out.put("state." + i + "." + e.getKey(), e.getValue().copy());
+            if (states[i] != null) states[i].writeTo(out, i);
         }
         return out;
     }
 
     /**
      * Restores a {@link #stateDict()} taken from an optimizer of the same class built over parameters
-     * of the same shapes, in the same order and groups. Everything is validated before anything
-     * changes; unknown keys, missing keys and shape mismatches are errors naming the key. The tensors
-     * are copied.
+     * of the same shapes, in the same order and groups. As in PyTorch, the saved rates (current and
+     * initial) replace the constructor's; call {@link #setLr} afterwards to resume with another rate.
+     * Everything is validated before anything changes; unknown keys, missing keys and shape mismatches
+     * are errors naming the key. The tensors are copied.
      */
     public void loadStateDict(Map<String, Tensor> dict) {
         if (dict == null) throw new IllegalArgumentException(name() + ".loadStateDict expects a map; received null");
@@ -454,42 +421,7 @@ public abstract class Optimizer {
                         + "; received lr=" + lrs[g] + ", initial_lr=" + initialLrs[g]);
             }
         }
-        State[] loaded = new State[states.length];
-        for (var e : dict.entrySet()) {
-            String key = e.getKey();
-            if (!key.startsWith("state.")) continue;
-            String[] parts = key.split("\\.", 3);
-            int i = parseIndex(parts.length == 3 ? parts[1] : "");
-            if (i < 0 || i >= states.length) {
-                throw new IllegalArgumentException(owner + " state dict expects keys state.<i>.<name> with i in [0, "
-                        + states.length + "); received '" + key + "'");
-            }
-            String name = parts[2];
-            Tensor p = params.get(i);
-            State s = loaded[i];
-            if (s == null) s = loaded[i] = new State(p.shape());
-            if (name.equals("step")) {
-                s.step = StateDicts.counter(dict, key, owner);
-            } else if (stateNames().contains(name)) {
-                Tensor t = e.getValue();
-                boolean scalar = scalarStateNames().contains(name);
-                if (scalar ? t.numel() != 1 : !Arrays.equals(t.shape(), p.shape())) {
-                    throw new IllegalArgumentException(owner + " state dict expects '" + key + "' of shape "
-                            + (scalar ? "()" : Shapes.str(p.shape())) + "; received " + Shapes.str(t.shape()));
-                }
-                s.buffers.put(name, scalar ? Tensor.scalar(t.data()[0]) : t.copy());
-            } else {
-                throw new IllegalArgumentException(owner + " state dict has unknown buffer '" + key + "'; expected "
-                        + "step or one of " + new TreeSet<>(stateNames()));
-            }
-            consumed.add(key);
-        }
-        for (int i = 0; i < loaded.length; i++) {
-            if (loaded[i] != null && !dict.containsKey("state." + i + ".step")) {
-                throw new IllegalArgumentException(owner + " state dict has buffers for parameter " + i
-                        + " but no 'state." + i + ".step'");
-            }
-        }
+        ParamState[] loaded = ParamState.readAll(dict, params, stateNames(), scalarStateNames(), owner, consumed);
         Set<String> unexpected = new TreeSet<>(dict.keySet());
         unexpected.removeAll(consumed);
         if (!unexpected.isEmpty()) {
@@ -503,12 +435,6 @@ public abstract class Optimizer {
             groups.get(g).initialLr = initialLrs[g];
         }
         System.arraycopy(loaded, 0, states, 0, states.length);
-    }
-
-    private static int parseIndex(String s) {
-        if (s.isEmpty() || s.length() > 9) return -1;
-        for (int k = 0; k < s.length(); k++) if (s.charAt(k) < '0' || s.charAt(k) > '9') return -1;
-        return Integer.parseInt(s);
     }
 
     // ------------------------------------------------------------------ description

@@ -11,7 +11,7 @@ import java.util.TreeSet;
  * accuracy) has stopped improving for more than {@code patience} epochs, following PyTorch 1.13's
  * {@code ReduceLROnPlateau} step by step:
  * <pre>
- *   better(a, best) = a < best·(1 − threshold)   (min, rel)     a < best − threshold   (min, abs)
+ *   better(a, best) = a &lt; best·(1 − threshold)   (min, rel)     a &lt; best − threshold   (min, abs)
  *                     a > best·(1 + threshold)   (max, rel)     a > best + threshold   (max, abs)
  *   step(metric):
  *     if better(metric, best): best ← metric, bad ← 0   else bad ← bad + 1

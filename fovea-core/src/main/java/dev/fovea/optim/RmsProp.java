@@ -103,7 +103,7 @@ public final class RmsProp extends Optimizer {
     public RmsProp maxNorm(double maxNorm) { super.maxNorm(maxNorm); return this; }
 
     @Override
-    protected void update(float[] w, float[] g, State state, double lr) {
+    protected void update(float[] w, float[] g, ParamState state, double lr) {
         float a = (float) alpha;
         float oneMinusA = (float) (1.0 - alpha);
         float epsf = (float) eps;

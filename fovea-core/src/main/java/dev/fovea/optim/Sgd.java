@@ -87,12 +87,16 @@ public final class Sgd extends Optimizer {
     public Sgd maxNorm(double maxNorm) { super.maxNorm(maxNorm); return this; }
 
     @Override
-    protected void update(float[] w, float[] g, State state, double lr) {
+    protected void checkSettings() {
         if (nesterov && (momentum <= 0 || dampening != 0)) {
             // PyTorch: "Nesterov momentum requires a momentum and zero dampening"
             throw new IllegalStateException("Sgd with nesterov=true expects momentum > 0 and dampening = 0; "
                     + "received momentum=" + momentum + ", dampening=" + dampening);
         }
+    }
+
+    @Override
+    protected void update(float[] w, float[] g, ParamState state, double lr) {
         float negLr = (float) -lr;
         if (momentum == 0) {
             for (int j = 0; j < w.length; j++) w[j] = w[j] + negLr * g[j];

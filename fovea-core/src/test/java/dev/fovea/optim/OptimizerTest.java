@@ -339,6 +339,8 @@ class OptimizerTest {
         IllegalStateException e = assertThrows(IllegalStateException.class, opt::step);
         assertTrue(e.getMessage().contains("momentum=0.0"), e.getMessage());
         assertEquals(1f, p.data()[0], 0f, "the failed step changed nothing");
+        assertEquals(0, opt.stepCount());
+        assertTrue(opt.stateDict().keySet().stream().noneMatch(k -> k.startsWith("state.")));
         // the order of the fluent calls does not matter: b = 0.5, d = 0.5 + 0.9*0.5, w = 1 - 0.1*0.95
         Tensor q = param(1f);
         assertEquals(0.905f, stepWith(new Sgd(List.of(q), 0.1).nesterov(true).momentum(0.9), q, 0.5f), 1e-6f);
