@@ -1,0 +1,118 @@
+package dev.fovea.models;
+
+import dev.fovea.nn.Module;
+import dev.fovea.tensor.Shapes;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.random.RandomGenerator;
+
+/**
+ * The registry of model architectures by name ({@code "lenet5"}), so the CLI, tests and examples
+ * build models the same way: {@code ModelZoo.create("lenet5", 10, new SplittableRandom(0))}.
+ *
+ * <p>Each entry records the per-sample input shape the model is built for, which the summary and
+ * the zoo-wide test use. Names are lower case; lookups ignore case. Applications may
+ * {@link #register} their own architectures.
+ */
+public final class ModelZoo {
+
+    /** Builds a freshly initialised model; all randomness comes from {@code rng}. */
+    @FunctionalInterface
+    public interface Factory {
+        Module create(int numClasses, RandomGenerator rng);
+    }
+
+    /**
+     * One architecture.
+     *
+     * @param name           lower-case key, e.g. "lenet5"
+     * @param description    one line for listings
+     * @param inputShape     per-sample input shape the model expects, e.g. (1, 32, 32)
+     * @param defaultClasses number of outputs when the caller does not choose
+     * @param factory        builds the model
+     */
+    public record Entry(String name, String description, int[] inputShape, int defaultClasses, Factory factory) {
+        public Entry {
+            if (name == null || !name.matches("[a-z0-9][a-z0-9_-]*")) {
+                throw new IllegalArgumentException("model names are lower-case letters, digits, '-' and '_'; received "
+                        + (name == null ? "null" : "'" + name + "'"));
+            }
+            if (inputShape == null || inputShape.length == 0 || defaultClasses < 1 || factory == null) {
+                throw new IllegalArgumentException("model '" + name + "' needs an input shape, defaultClasses >= 1 and "
+                        + "a factory; received inputShape=" + (inputShape == null ? "null" : Shapes.str(inputShape))
+                        + ", defaultClasses=" + defaultClasses + ", factory=" + factory);
+            }
+            inputShape = inputShape.clone();
+            description = description == null ? "" : description;
+        }
+
+        @Override
+        public int[] inputShape() { return inputShape.clone(); }
+    }
+
+    private static final Map<String, Entry> ENTRIES = new TreeMap<>();
+
+    static {
+        for (Entry e : builtIns()) ENTRIES.put(e.name(), e);
+    }
+
+    private ModelZoo() {}
+
+    /** The architectures that ship with Fovea (one line each; keep them sorted). */
+    private static List<Entry> builtIns() {
+        return List.of(
+                // "lenet5" joins when the nn layers land: see LeNet5.java.pending / ModelZoo.java.pending.
+        );
+    }
+
+    /** Adds an architecture; names must be unique. */
+    public static synchronized void register(Entry entry) {
+        if (entry == null) throw new IllegalArgumentException("ModelZoo.register expects an entry; received null");
+        if (ENTRIES.containsKey(entry.name())) {
+            throw new IllegalArgumentException("a model named '" + entry.name() + "' is already registered");
+        }
+        ENTRIES.put(entry.name(), entry);
+    }
+
+    /** Registered names, sorted. */
+    public static synchronized List<String> names() {
+        return List.copyOf(ENTRIES.keySet());
+    }
+
+    /** All entries, sorted by name. */
+    public static synchronized List<Entry> entries() {
+        return List.copyOf(ENTRIES.values());
+    }
+
+    /**
+     * The entry for {@code name} (case-insensitive).
+     *
+     * @throws IllegalArgumentException for an unknown name, listing the known ones
+     */
+    public static synchronized Entry entry(String name) {
+        Entry e = name == null ? null : ENTRIES.get(name.toLowerCase(Locale.ROOT));
+        if (e == null) {
+            throw new IllegalArgumentException("unknown model '" + name + "'; known models: "
+                    + (ENTRIES.isEmpty() ? "(none)" : String.join(", ", ENTRIES.keySet())));
+        }
+        return e;
+    }
+
+    /** Builds {@code name} with {@code numClasses} outputs. */
+    public static Module create(String name, int numClasses, RandomGenerator rng) {
+        Entry e = entry(name);
+        if (numClasses < 1) {
+            throw new IllegalArgumentException("model '" + e.name() + "' expects numClasses >= 1; received " + numClasses);
+        }
+        if (rng == null) throw new IllegalArgumentException("ModelZoo.create expects a RandomGenerator; received null");
+        return e.factory().create(numClasses, rng);
+    }
+
+    /** Builds {@code name} with its default number of classes. */
+    public static Module create(String name, RandomGenerator rng) {
+        return create(name, entry(name).defaultClasses(), rng);
+    }
+}
