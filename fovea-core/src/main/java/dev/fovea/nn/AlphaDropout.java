@@ -17,13 +17,13 @@ import java.util.random.RandomGenerator;
  *
  * <p>Shapes: any input, output the same. No parameters. The mask comes from this module's generator.
  */
-public class AlphaDropout extends Module {
+public class AlphaDropout extends Module implements Stochastic {
 
     /** SELU's scale * alpha, as in PyTorch's {@code alpha_dropout}; the dropped value is its negative. */
     static final double SELU_SCALE_ALPHA = 1.0507009873554804934193349852946 * 1.6732632423543772848170429916717;
 
     public final float p;
-    private final RandomGenerator rng;
+    private RandomGenerator rng;
 
     /** p = 0.5, PyTorch's default. */
     public AlphaDropout(RandomGenerator rng) {
@@ -59,6 +59,11 @@ public class AlphaDropout extends Module {
             }
         }
         return x.mul(Tensor.of(scale, x.shape())).add(Tensor.of(shift, x.shape()));
+    }
+
+    @Override
+    public void reseed(long seed) {
+        rng = new java.util.SplittableRandom(seed);
     }
 
     @Override

@@ -13,10 +13,10 @@ import java.util.random.RandomGenerator;
  * <p>Shapes: any input, output the same. No parameters. The mask is drawn from this module's
  * {@link RandomGenerator}, so a seeded generator gives reproducible masks.
  */
-public class Dropout extends Module {
+public class Dropout extends Module implements Stochastic {
 
     public final float p;
-    private final RandomGenerator rng;
+    private RandomGenerator rng;
 
     /** p = 0.5, PyTorch's default. */
     public Dropout(RandomGenerator rng) {
@@ -42,6 +42,11 @@ public class Dropout extends Module {
         }
         // p = 1 leaves the mask all zeros: every unit dropped, output and gradient 0 (as PyTorch).
         return x.mul(Tensor.of(mask, x.shape()));
+    }
+
+    @Override
+    public void reseed(long seed) {
+        rng = new java.util.SplittableRandom(seed);
     }
 
     @Override

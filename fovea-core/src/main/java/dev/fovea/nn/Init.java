@@ -81,7 +81,24 @@ public final class Init {
         return t;
     }
 
-    // ------------------------------------------------------------------ random: Glorot, He, LeCun
+    // ------------------------------------------------------------------ random: plain, Glorot, He, LeCun
+
+    /** Normal samples with the given mean and standard deviation ({@code torch.nn.init.normal_}). */
+    public static Tensor normal(Tensor t, float mean, float std, RandomGenerator rng) {
+        if (!(std >= 0f)) throw new IllegalArgumentException("normal expects std >= 0; received " + std);
+        normal(t, std, rng, "normal");
+        if (mean != 0f) for (int i = 0; i < t.data().length; i++) t.data()[i] += mean;
+        return t;
+    }
+
+    /** Uniform samples in [lo, hi) ({@code torch.nn.init.uniform_}). */
+    public static Tensor uniform(Tensor t, float lo, float hi, RandomGenerator rng) {
+        if (!(lo <= hi)) throw new IllegalArgumentException("uniform expects lo <= hi; received lo=" + lo + ", hi=" + hi);
+        checkLeaf(t, "uniform");
+        float[] d = t.data();
+        for (int i = 0; i < d.length; i++) d[i] = lo + (hi - lo) * rng.nextFloat();
+        return t;
+    }
 
     /** Uniform in [-a, a] with a = gain * sqrt(6 / (fanIn + fanOut)) (Glorot and Bengio 2010). */
     public static Tensor xavierUniform(Tensor t, double gain, RandomGenerator rng) {

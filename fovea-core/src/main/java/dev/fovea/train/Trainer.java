@@ -1,0 +1,217 @@
+package dev.fovea.train;
+
+import dev.fovea.data.Batch;
+import dev.fovea.data.DataLoader;
+import dev.fovea.io.SafeTensors;
+import dev.fovea.nn.Module;
+import dev.fovea.nn.Stochastic;
+import dev.fovea.optim.GradClip;
+import dev.fovea.optim.LrSchedule;
+import dev.fovea.optim.Optimizer;
+import dev.fovea.optim.ReduceLROnPlateau;
+import dev.fovea.tensor.NoGrad;
+import dev.fovea.tensor.Tensor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Trains a classifier: {@link #fit} runs the textbook loop (forward, loss, zero the gradients,
+ * backward, step) over a {@link DataLoader}, with validation, learning-rate schedules, gradient
+ * clipping, a {@link GradientMonitor}, callbacks, a JSON-lines metrics log, and atomic checkpoints
+ * that {@link Options#resume} continues from bit-exactly.
+ */
+public final class Trainer {
+
+    /**
+     * @param epochs           total epochs of the run (a resumed run stops at the same total)
+     * @param seed             seeds data order and dropout masks
+     * @param outputDir        where checkpoint.safetensors, model.safetensors and metrics.jsonl go; null: nowhere
+     * @param checkpointEvery  also checkpoint every this many batches inside an epoch (0: only at epoch ends)
+     * @param clipNorm         clip the global gradient norm to this value (0: no clipping)
+     * @param resume           continue from outputDir/checkpoint.safetensors when it exists
+     */
+    public record Options(int epochs, long seed, Path outputDir, int checkpointEvery, double clipNorm, boolean resume) {
+        public Options {
+            if (epochs < 1) throw new IllegalArgumentException("epochs must be >= 1; received " + epochs);
+            if (checkpointEvery < 0) throw new IllegalArgumentException("checkpointEvery must be >= 0; received " + checkpointEvery);
+            if (clipNorm < 0 || Double.isNaN(clipNorm)) throw new IllegalArgumentException("clipNorm must be >= 0; received " + clipNorm);
+            if (resume && outputDir == null) throw new IllegalArgumentException("resume needs an output directory");
+        }
+
+        public static Options of(int epochs, long seed) { return new Options(epochs, seed, null, 0, 0, false); }
+    }
+
+    private final Module model;
+    private final Optimizer optimizer;
+    private final LossFunction loss;
+    private final Options options;
+    private final List<Callback> callbacks = new ArrayList<>();
+    private LrSchedule schedule;
+    private ReduceLROnPlateau plateau;
+    private GradientMonitor monitor = new GradientMonitor();
+
+    public Trainer(Module model, Optimizer optimizer, LossFunction loss, Options options) {
+        this.model = model;
+        this.optimizer = optimizer;
+        this.loss = loss;
+        this.options = options;
+    }
+
+    /** A schedule stepped once per epoch. */
+    public Trainer schedule(LrSchedule s) { this.schedule = s; return this; }
+
+    /** Reduce-on-plateau, stepped with the validation loss (training loss without validation) per epoch. */
+    public Trainer plateau(ReduceLROnPlateau p) { this.plateau = p; return this; }
+
+    public Trainer callback(Callback c) { callbacks.add(c); return this; }
+
+    /** Replaces the gradient monitor (null disables it). */
+    public Trainer monitor(GradientMonitor m) { this.monitor = m; return this; }
+
+    public Path checkpointFile() { return options.outputDir() == null ? null : options.outputDir().resolve("checkpoint.safetensors"); }
+
+    /** Trains and returns one result per epoch run in this call. */
+    public List<EpochResult> fit(DataLoader train, DataLoader validation) throws IOException {
+        Checkpoint.Position pos = Checkpoint.Position.start(options.seed());
+        Path ckpt = checkpointFile();
+        if (options.resume() && Files.exists(ckpt)) {
+            pos = Checkpoint.load(ckpt, model, optimizer, schedule, plateau);
+            if (pos.seed() != options.seed()) {
+                throw new IllegalArgumentException("cannot resume: the checkpoint was trained with seed " + pos.seed()
+                        + "; received seed " + options.seed());
+            }
+        }
+        if (options.outputDir() != null) {
+            Files.createDirectories(options.outputDir());
+            truncateLog(pos.epoch());
+        }
+        List<EpochResult> results = new ArrayList<>();
+        for (int epoch = pos.epoch(); epoch < options.epochs(); epoch++) {
+            long started = System.nanoTime();
+            double lr = optimizer.lr();
+            int batches = train.batchesPerEpoch();
+            int b = epoch == pos.epoch() ? pos.batch() : 0;
+            double lossSum = epoch == pos.epoch() ? pos.lossSum() : 0;
+            long correct = epoch == pos.epoch() ? pos.correct() : 0, seen = epoch == pos.epoch() ? pos.seen() : 0;
+            model.train();
+            for (Callback c : callbacks) c.onEpochStart(epoch, batches);
+            for (Batch batch : train.batches(epoch, b)) {
+                reseedStochasticLayers(epoch, b);
+                Tensor output = model.forward(batch.inputs());
+                Tensor l = loss.apply(output, batch.labels());
+                optimizer.zeroGrad();
+                l.backward();
+                if (options.clipNorm() > 0) GradClip.clipGlobalNorm(optimizer.params(), options.clipNorm());
+                if (monitor != null) monitor.record(model);
+                optimizer.step();
+
+                double value = l.item();
+                lossSum += value * batch.size();
+                correct += countCorrect(output, batch.labels());
+                seen += batch.size();
+                for (Callback c : callbacks) c.onBatchEnd(epoch, b, value);
+                b++;
+                if (options.checkpointEvery() > 0 && ckpt != null && b % options.checkpointEvery() == 0 && b < batches) {
+                    Checkpoint.save(ckpt, model, optimizer, schedule, plateau,
+                            new Checkpoint.Position(epoch, b, options.seed(), lossSum, correct, seen));
+                }
+            }
+            Evaluation val = validation == null ? null : evaluate(validation);
+            List<String> warnings = monitor == null ? List.of() : monitor.endEpoch();
+            EpochResult r = new EpochResult(epoch, lossSum / seen, (double) correct / seen,
+                    val == null ? Double.NaN : val.loss(), val == null ? Double.NaN : val.accuracy(), lr,
+                    (System.nanoTime() - started) / 1e9, warnings);
+            if (schedule != null) schedule.step();
+            if (plateau != null) plateau.step(val == null ? r.trainLoss() : val.loss());
+            results.add(r);
+            if (options.outputDir() != null) {
+                Files.writeString(options.outputDir().resolve("metrics.jsonl"), r.toJson() + "\n", StandardCharsets.UTF_8,
+                        StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                Checkpoint.save(ckpt, model, optimizer, schedule, plateau, Checkpoint.Position.start(options.seed())
+                        .withEpoch(epoch + 1));
+                SafeTensors.save(model, options.outputDir().resolve("model.safetensors"));
+            }
+            boolean stop = false;
+            for (Callback c : callbacks) {
+                c.onEpochEnd(r);
+                stop |= c.shouldStop();
+            }
+            if (stop) break;
+        }
+        return results;
+    }
+
+    /** Mean loss and the confusion matrix on a data set, in eval mode and without recording gradients. */
+    public Evaluation evaluate(DataLoader data) {
+        return evaluate(model, loss, data);
+    }
+
+    public static Evaluation evaluate(Module model, LossFunction loss, DataLoader data) {
+        boolean wasTraining = model.isTraining();
+        model.eval();
+        ConfusionMatrix cm = new ConfusionMatrix(data.dataset().classNames(), Math.min(5, data.dataset().numClasses()));
+        double lossSum = 0;
+        long n = 0;
+        try (var off = NoGrad.enter()) {
+            for (Batch batch : data.epoch(0)) {
+                Tensor out = model.forward(batch.inputs());
+                lossSum += loss.apply(out, batch.labels()).item() * batch.size();
+                n += batch.size();
+                cm.add(out, batch.labels());
+            }
+        } finally {
+            if (wasTraining) model.train();
+        }
+        return new Evaluation(lossSum / n, cm);
+    }
+
+    /** Mean loss and confusion matrix (accuracy, top-k, per-class precision and recall). */
+    public record Evaluation(double loss, ConfusionMatrix confusion) {
+        public double accuracy() { return confusion.accuracy(); }
+    }
+
+    private void reseedStochasticLayers(int epoch, int batch) {
+        int i = 0;
+        for (Module m : model.namedModules().values()) {
+            if (m instanceof Stochastic s) {
+                long mix = options.seed() * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + batch * 0x94D049BB133111EBL + i;
+                s.reseed(mix);
+            }
+            i++;
+        }
+    }
+
+    private static long countCorrect(Tensor output, int[] labels) {
+        if (output.dim() != 2) return 0;
+        int[] pred = output.argmaxRows();
+        long c = 0;
+        for (int i = 0; i < labels.length; i++) if (pred[i] == labels[i]) c++;
+        return c;
+    }
+
+    /** On resume, drops log lines of epochs that will be run again so the log has one line per epoch. */
+    private void truncateLog(int fromEpoch) {
+        Path log = options.outputDir().resolve("metrics.jsonl");
+        if (!Files.exists(log)) return;
+        try {
+            List<String> kept = new ArrayList<>();
+            for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
+                int at = line.indexOf("\"epoch\":");
+                if (at < 0) continue;
+                int end = line.indexOf(',', at);
+                int e = Integer.parseInt(line.substring(at + 8, end));
+                if (e < fromEpoch) kept.add(line);
+            }
+            Files.write(log, kept, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot update " + log, e);
+        }
+    }
+}
