@@ -252,7 +252,11 @@ public final class LayerDescribers {
 
     private static String padText(Module m, int[][] pad) {
         Object p = field(m, "padding");
-        if (p != null && !(p instanceof Integer) && !(p instanceof int[]) && overridesToString(p)) return p.toString();
+        // Named modes ("same", "valid") read better than their sizes; explicit sizes are shown as numbers.
+        if (p != null && !(p instanceof Integer) && !(p instanceof int[]) && overridesToString(p)
+                && p.toString().matches("[A-Za-z_]+")) {
+            return p.toString();
+        }
         boolean symmetric = true;
         boolean uniform = true;
         for (int[] q : pad) {

@@ -115,7 +115,8 @@ public final class Summary {
         model.eval();
         Tensor out;
         AutoCloseable listening = Module.listen(recorder);
-        try (NoGrad off = NoGrad.enter()) {
+        NoGrad noGrad = NoGrad.enter();
+        try {
             out = model.forward(Tensor.zeros(batched));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Summary of " + model.getClass().getSimpleName() + " on input "
@@ -124,6 +125,7 @@ public final class Summary {
             throw new IllegalStateException("Summary of " + model.getClass().getSimpleName() + " on input "
                     + Shapes.str(batched) + " failed: " + e, e);
         } finally {
+            noGrad.close();
             closeQuietly(listening);
             // namedModules is pre-order, so a child's own flag is set after its parent's recursive one.
             for (var e : model.namedModules().entrySet()) {
