@@ -64,8 +64,8 @@ public final class ModelZoo {
     /** The architectures that ship with Fovea (one line each; keep them sorted). */
     private static List<Entry> builtIns() {
         return List.of(
-                // "lenet5" joins when the nn layers land: see LeNet5.java.pending / ModelZoo.java.pending.
-        );
+                new Entry("lenet5", "LeNet-5 (LeCun et al. 1998): 2 conv + 3 dense, tanh, 61,706 params for 10 classes",
+                        new int[] {1, LeNet5.INPUT_SIZE, LeNet5.INPUT_SIZE}, 10, LeNet5::create));
     }
 
     /** Adds an architecture; names must be unique. */
