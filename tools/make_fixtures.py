@@ -563,7 +563,10 @@ optim_case("optim_adam", torch.optim.Adam, lr=0.05)
 optim_case("optim_adam_amsgrad", torch.optim.Adam, lr=0.05, amsgrad=True)
 optim_case("optim_adam_weight_decay", torch.optim.Adam, lr=0.05, weight_decay=1e-2)
 optim_case("optim_adamw", torch.optim.AdamW, lr=0.05, weight_decay=1e-1)
-optim_case("optim_nadam", torch.optim.NAdam, lr=0.05)
+# foreach=True: torch 1.13's single-tensor NAdam (nadam.py, _single_tensor_nadam) multiplies mu into
+# mu_product twice when computing mu_product_next; its foreach path and the documented algorithm
+# (Dozat 2016, as in the NAdam docs) do not. The foreach path gives the documented trajectory.
+optim_case("optim_nadam", torch.optim.NAdam, lr=0.05, foreach=True)
 
 
 # ----------------------------------------------------------------------------- schedules
