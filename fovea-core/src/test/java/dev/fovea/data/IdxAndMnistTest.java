@@ -82,8 +82,7 @@ class IdxAndMnistTest {
 
     @Test
     void bundledDigitsHaveTheDocumentedSplit() throws IOException {
-        Path bundled = Path.of("../data/mnist");
-        ArrayDataset train = Mnist.load(bundled, "train"), test = Mnist.load(bundled, "t10k");
+        ArrayDataset train = Mnist.bundled("train"), test = Mnist.bundled("t10k");
         assertEquals(8000, train.size());
         assertEquals(2000, test.size());
         assertArrayEquals(new int[] {1, 28, 28}, train.inputShape());

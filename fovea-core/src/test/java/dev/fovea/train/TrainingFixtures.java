@@ -28,7 +28,7 @@ final class TrainingFixtures {
 
     /** The first 256 bundled MNIST training digits. */
     static ArrayDataset digits() throws IOException {
-        ArrayDataset all = Mnist.load(Path.of("../data/mnist"), "train");
+        ArrayDataset all = Mnist.bundled("train");
         int[] idx = new int[EXAMPLES];
         for (int i = 0; i < idx.length; i++) idx[i] = i;
         return ArrayDataset.subset(all, idx);
