@@ -56,6 +56,7 @@ public final class Trainer {
     private LrSchedule schedule;
     private ReduceLROnPlateau plateau;
     private GradientMonitor monitor = new GradientMonitor();
+    private java.util.Map<String, String> modelMetadata = java.util.Map.of();
 
     public Trainer(Module model, Optimizer optimizer, LossFunction loss, Options options) {
         this.model = model;
@@ -71,6 +72,12 @@ public final class Trainer {
     public Trainer plateau(ReduceLROnPlateau p) { this.plateau = p; return this; }
 
     public Trainer callback(Callback c) { callbacks.add(c); return this; }
+
+    /** String metadata stored in model.safetensors (model name, class names, input shape...). */
+    public Trainer modelMetadata(java.util.Map<String, String> metadata) {
+        this.modelMetadata = java.util.Map.copyOf(metadata);
+        return this;
+    }
 
     /** Replaces the gradient monitor (null disables it). */
     public Trainer monitor(GradientMonitor m) { this.monitor = m; return this; }
@@ -136,7 +143,7 @@ public final class Trainer {
                         StandardOpenOption.CREATE, StandardOpenOption.APPEND);
                 Checkpoint.save(ckpt, model, optimizer, schedule, plateau, Checkpoint.Position.start(options.seed())
                         .withEpoch(epoch + 1));
-                SafeTensors.save(model, options.outputDir().resolve("model.safetensors"));
+                SafeTensors.save(model, options.outputDir().resolve("model.safetensors"), modelMetadata);
             }
             boolean stop = false;
             for (Callback c : callbacks) {
