@@ -1,0 +1,95 @@
+package dev.fovea.kernels.simd;
+
+import dev.fovea.kernels.ConvGeometry;
+import java.util.Arrays;
+
+/**
+ * Unfolds the receptive fields of one image and one channel group into a matrix, so a convolution
+ * becomes one GEMM (Chellapilla, Puri and Simard, "High Performance Convolutional Neural Networks
+ * for Document Processing", 2006; the layout is Caffe's {@code im2col}).
+ *
+ * <p>The column matrix has shape {@code (cPerGroup*kh*kw, oh*ow)}: row {@code (ci*kh + ky)*kw + kx}
+ * holds, for every output position {@code (oy, ox)}, the input value
+ * {@code in[ci, oy*strideH - padTop + ky*dilationH, ox*strideW - padLeft + kx*dilationW]}, or 0
+ * where that falls in the padding. Rows are ordered like the weight's {@code (c/groups, kh, kw)}
+ * axes, so the weight of a group is the left-hand matrix as stored.
+ */
+final class Im2col {
+
+    private Im2col() {}
+
+    /** Rows of the column matrix. */
+    static int rows(ConvGeometry g) { return g.cPerGroup() * g.kh() * g.kw(); }
+
+    /** Fills {@code col[0 : rows*oh*ow]} from the {@code cPerGroup} channels of {@code in} starting at {@code inOff}. */
+    static void im2col(float[] in, int inOff, ConvGeometry g, float[] col) {
+        int h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow(), sw = g.strideW();
+        int row = 0;
+        for (int ci = 0; ci < g.cPerGroup(); ci++) {
+            int chan = inOff + ci * h * w;
+            for (int ky = 0; ky < g.kh(); ky++) {
+                for (int kx = 0; kx < g.kw(); kx++, row++) {
+                    int xShift = kx * g.dilationW() - g.padLeft(); // ix = ox*sw + xShift
+                    int oxLo = firstInside(xShift, sw), oxHi = endInside(xShift, sw, w, ow);
+                    int dst = row * oh * ow;
+                    for (int oy = 0; oy < oh; oy++, dst += ow) {
+                        int iy = oy * g.strideH() + ky * g.dilationH() - g.padTop();
+                        if (iy < 0 || iy >= h || oxLo >= oxHi) {
+                            Arrays.fill(col, dst, dst + ow, 0f);
+                            continue;
+                        }
+                        int src = chan + iy * w + xShift;
+                        Arrays.fill(col, dst, dst + oxLo, 0f);
+                        if (sw == 1) {
+                            System.arraycopy(in, src + oxLo, col, dst + oxLo, oxHi - oxLo);
+                        } else {
+                            for (int ox = oxLo; ox < oxHi; ox++) col[dst + ox] = in[src + ox * sw];
+                        }
+                        Arrays.fill(col, dst + oxHi, dst + ow, 0f);
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The adjoint of {@link #im2col}: adds each entry of {@code col} into the input position it was
+     * read from ({@code dIn += col2im(col)}); padding entries are dropped.
+     */
+    static void col2im(float[] col, ConvGeometry g, float[] dIn, int dInOff, Simd simd) {
+        int h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow(), sw = g.strideW();
+        int row = 0;
+        for (int ci = 0; ci < g.cPerGroup(); ci++) {
+            int chan = dInOff + ci * h * w;
+            for (int ky = 0; ky < g.kh(); ky++) {
+                for (int kx = 0; kx < g.kw(); kx++, row++) {
+                    int xShift = kx * g.dilationW() - g.padLeft();
+                    int oxLo = firstInside(xShift, sw), oxHi = endInside(xShift, sw, w, ow);
+                    if (oxLo >= oxHi) continue;
+                    int src = row * oh * ow;
+                    for (int oy = 0; oy < oh; oy++, src += ow) {
+                        int iy = oy * g.strideH() + ky * g.dilationH() - g.padTop();
+                        if (iy < 0 || iy >= h) continue;
+                        int dst = chan + iy * w + xShift;
+                        if (sw == 1) {
+                            simd.axpy(1f, col, src + oxLo, dIn, dst + oxLo, oxHi - oxLo);
+                        } else {
+                            for (int ox = oxLo; ox < oxHi; ox++) dIn[dst + ox * sw] += col[src + ox];
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Smallest ox with {@code ox*stride + shift >= 0}. */
+    private static int firstInside(int shift, int stride) {
+        return shift >= 0 ? 0 : Math.ceilDiv(-shift, stride);
+    }
+
+    /** One past the largest ox (at most ow) with {@code ox*stride + shift < w}. */
+    private static int endInside(int shift, int stride, int w, int ow) {
+        if (w - 1 - shift < 0) return 0;
+        return Math.min(ow, Math.floorDiv(w - 1 - shift, stride) + 1);
+    }
+}
