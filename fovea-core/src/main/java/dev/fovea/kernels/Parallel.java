@@ -12,9 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * grain, never on the thread count, so a kernel that reduces per chunk and then combines chunks in
  * order gives bit-identical results with 1 or 64 threads.
  *
- * <p>Nested calls (a kernel that calls another parallel kernel from inside a chunk) run inline on
- * the calling worker: the outer split already keeps every core busy, and inline nesting cannot
- * deadlock. {@link #withThreads} runs a piece of code on a private pool of a chosen size, for tests
+ * <p>Nested calls (a kernel that calls another parallel kernel from inside a chunk) run their
+ * chunks in order on the calling worker: the outer split already keeps every core busy, and inline
+ * nesting cannot deadlock. Single-threaded runs do the same. {@link #withThreads} runs a piece of code on a private pool of a chosen size, for tests
  * that check thread-count independence and for benchmarks that measure scaling.
  */
 public final class Parallel {
@@ -47,15 +47,19 @@ public final class Parallel {
     /**
      * Runs {@code body} over [0, n) in chunks of at least {@code grain} indices, in parallel when
      * there is more than one chunk and more than one thread. Chunk {@code i} of {@code chunks(n, grain)}
-     * is {@code [floor(n*i/chunks), floor(n*(i+1)/chunks))} whatever the thread count. An exception
-     * thrown by the body is rethrown to the caller.
+     * is {@code [floor(n*i/chunks), floor(n*(i+1)/chunks))} whatever the thread count; without a
+     * pool (one thread, or a nested call) the chunks run in index order on the calling thread. An
+     * exception thrown by the body reaches the caller (from a pool thread, as the same exception
+     * type wrapping the original, which is how {@link ForkJoinPool} keeps the caller's stack).
      */
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
         int chunks = chunks(n, grain);
         ForkJoinPool pool = current().pool();
-        if (chunks == 1 || pool == null || inWorker()) { // nested calls run inline
-            body.run(0, n);
+        if (chunks == 1 || pool == null || inWorker()) {
+            // the same chunks, in order, on this thread: nested calls and single-threaded runs see
+            // exactly the boundaries a pool would
+            for (int i = 0; i < chunks; i++) body.run(bound(n, i, chunks), bound(n, i + 1, chunks));
             return;
         }
         pool.invoke(new Chunk(body, n, chunks, 0, chunks));
@@ -84,6 +88,11 @@ public final class Parallel {
         } finally {
             if (executor.pool() != null) executor.pool().close();
         }
+    }
+
+    /** Start of chunk {@code i} of {@code chunks} over [0, n). */
+    private static int bound(int n, int i, int chunks) {
+        return (int) ((long) n * i / chunks);
     }
 
     private static Executor current() {
@@ -121,9 +130,7 @@ public final class Parallel {
         @Override
         protected void compute() {
             if (hi - lo == 1) {
-                int from = (int) ((long) n * lo / chunks);
-                int to = (int) ((long) n * hi / chunks);
-                body.run(from, to);
+                body.run(bound(n, lo, chunks), bound(n, hi, chunks));
                 return;
             }
             int mid = (lo + hi) >>> 1;

@@ -112,42 +112,59 @@ final class Gemm {
     private void packed(boolean transA, boolean transB, int m, int n, int k, float alpha,
                         float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                         float beta, float[] c, int cOff, int ldc) {
-        int mBlocks = (m + mc - 1) / mc;
-        int nBlocks = (n + nc - 1) / nc;
-        Parallel.forRange(mBlocks * nBlocks, 1, (t0, t1) -> {
-            Scratch s = Scratch.get();
-            float[] pa = s.packA(mc * KC);
-            float[] pb = s.packB(KC * nc);
-            float[] tile = s.tile(mr * nr);
-            for (int t = t0; t < t1; t++) {
-                int i0 = (t % mBlocks) * mc;
-                int j0 = (t / mBlocks) * nc;
-                int mCur = Math.min(mc, m - i0);
-                int nCur = Math.min(nc, n - j0);
-                for (int p0 = 0; p0 < k; p0 += KC) {
-                    int kCur = Math.min(KC, k - p0);
-                    packB(transB, b, bOff, ldb, p0, kCur, j0, nCur, pb);
-                    packA(transA, a, aOff, lda, i0, mCur, p0, kCur, pa);
-                    // the first slice applies beta; later slices add onto what the earlier ones stored
-                    float bet = p0 == 0 ? beta : 1f;
-                    block(mCur, nCur, kCur, alpha, pa, pb, bet, c, cOff + i0 * ldc + j0, ldc, tile);
+        int mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr;
+        int mBlocks = (m + mc - 1) / mc, nBlocks = (n + nc - 1) / nc;
+        // shared by all threads for one k-slice: (m + n) * KC floats, whatever the size of k
+        Scratch scratch = Scratch.get();
+        float[] pa = scratch.packA(mPanels * mr * KC);
+        float[] pb = scratch.packB(nPanels * nr * KC);
+        int[] aIndex = transA ? null : gatherIndex(mr, lda), bIndex = transB ? gatherIndex(nr, ldb) : null;
+        for (int p0 = 0; p0 < k; p0 += KC) {
+            int from = p0, kCur = Math.min(KC, k - p0);
+            // every panel of A and B is packed once per k-slice, in parallel, then read by all blocks
+            Parallel.forRange(mPanels + nPanels, 8, (q0, q1) -> {
+                for (int q = q0; q < q1; q++) {
+                    if (q < mPanels) {
+                        packA(transA, a, aOff, lda, q * mr, Math.min(mr, m - q * mr), from, kCur, pa, q * mr * kCur, aIndex);
+                    } else {
+                        int j = (q - mPanels) * nr;
+                        packB(transB, b, bOff, ldb, j, Math.min(nr, n - j), from, kCur, pb, j * kCur, bIndex);
+                    }
                 }
-            }
-        });
+            });
+            // the first slice applies beta; later slices add onto what the earlier ones stored
+            float bet = p0 == 0 ? beta : 1f;
+            Parallel.forRange(mBlocks * nBlocks, 1, (t0, t1) -> {
+                float[] tile = Scratch.get().tile(mr * nr);
+                for (int t = t0; t < t1; t++) {
+                    int i0 = (t % mBlocks) * mc, j0 = (t / mBlocks) * nc;
+                    block(Math.min(mc, m - i0), Math.min(nc, n - j0), kCur, alpha, pa, i0 * kCur, pb, j0 * kCur,
+                            bet, c, cOff + i0 * ldc + j0, ldc, tile);
+                }
+            });
+        }
+    }
+
+    /** Offsets {@code j*ld} of the rows a transposing pack gathers from, padded with 0 to whole vectors. */
+    private int[] gatherIndex(int width, int ld) {
+        int v = simd.lanes();
+        int[] index = new int[(width + v - 1) / v * v];
+        for (int j = 0; j < width; j++) index[j] = j * ld;
+        return index;
     }
 
     /** One packed mc x kc block of A times one packed kc x nc block of B into C, tile by tile. */
-    private void block(int mCur, int nCur, int kCur, float alpha, float[] pa, float[] pb, float beta,
-                       float[] c, int cOff, int ldc, float[] tile) {
-        for (int jr = 0; jr < nCur; jr += nr) { // B panel outside: it stays in L1 while A panels stream
-            int w = Math.min(nr, nCur - jr);
-            for (int ir = 0; ir < mCur; ir += mr) {
-                int h = Math.min(mr, mCur - ir);
+    private void block(int mCur, int nCur, int kCur, float alpha, float[] pa, int paOff, float[] pb, int pbOff,
+                       float beta, float[] c, int cOff, int ldc, float[] tile) {
+        for (int ir = 0; ir < mCur; ir += mr) {
+            int h = Math.min(mr, mCur - ir);
+            for (int jr = 0; jr < nCur; jr += nr) {
+                int w = Math.min(nr, nCur - jr);
                 int ci = cOff + ir * ldc + jr;
                 if (h == mr && w == nr) {
-                    simd.kernel(kCur, pa, ir * kCur, pb, jr * kCur, c, ci, ldc, alpha, beta);
+                    simd.kernel(kCur, pa, paOff + ir * kCur, pb, pbOff + jr * kCur, c, ci, ldc, alpha, beta);
                 } else { // edge of C: compute the whole tile, then update only the part inside C
-                    simd.kernel(kCur, pa, ir * kCur, pb, jr * kCur, tile, 0, nr, 1f, 0f);
+                    simd.kernel(kCur, pa, paOff + ir * kCur, pb, pbOff + jr * kCur, tile, 0, nr, 1f, 0f);
                     for (int r = 0; r < h; r++) {
                         for (int j = 0; j < w; j++) {
                             int x = ci + r * ldc + j;
@@ -161,60 +178,46 @@ final class Gemm {
     }
 
     /**
-     * Packs op(A)[i0 : i0+mCur, p0 : p0+kCur] into mr-row panels: panel q holds, for each p, the
-     * mr values op(A)[i0 + q*mr + r, p0 + p] contiguously; rows past mCur are zero.
+     * Packs the panel op(A)[i0 : i0+h, p0 : p0+kCur] at {@code pa[off]}: for each p, the mr values
+     * op(A)[i0 + r, p0 + p] contiguously; rows past h are zero.
      */
-    private void packA(boolean transA, float[] a, int aOff, int lda, int i0, int mCur, int p0, int kCur, float[] pa) {
-        for (int ir = 0; ir < mCur; ir += mr) {
-            int base = ir * kCur;
-            int h = Math.min(mr, mCur - ir);
-            if (transA) { // op(A)[i, p] = a[p, i]: mr consecutive values per p
-                for (int p = 0; p < kCur; p++) {
-                    int src = aOff + (p0 + p) * lda + i0 + ir;
-                    int dst = base + p * mr;
-                    System.arraycopy(a, src, pa, dst, h);
-                    for (int r = h; r < mr; r++) pa[dst + r] = 0f;
-                }
-            } else { // op(A)[i, p] = a[i, p]: read each row along p, write with stride mr
-                for (int r = 0; r < mr; r++) {
-                    int dst = base + r;
-                    if (r < h) {
-                        int src = aOff + (i0 + ir + r) * lda + p0;
-                        for (int p = 0; p < kCur; p++) pa[dst + p * mr] = a[src + p];
-                    } else {
-                        for (int p = 0; p < kCur; p++) pa[dst + p * mr] = 0f;
-                    }
-                }
+    private void packA(boolean transA, float[] a, int aOff, int lda, int i0, int h, int p0, int kCur,
+                       float[] pa, int off, int[] index) {
+        if (transA) { // op(A)[i, p] = a[p, i]: mr consecutive values per p
+            for (int p = 0; p < kCur; p++) {
+                int dst = off + p * mr;
+                System.arraycopy(a, aOff + (p0 + p) * lda + i0, pa, dst, h);
+                for (int r = h; r < mr; r++) pa[dst + r] = 0f;
+            }
+        } else if (h == mr) { // op(A)[i, p] = a[i, p]: a transpose, by gathers
+            simd.packColumns(a, aOff + i0 * lda + p0, kCur, mr, index, pa, off);
+        } else { // the last, partial panel
+            int src = aOff + i0 * lda + p0;
+            for (int p = 0; p < kCur; p++) {
+                int dst = off + p * mr;
+                for (int r = 0; r < h; r++) pa[dst + r] = a[src + r * lda + p];
+                for (int r = h; r < mr; r++) pa[dst + r] = 0f;
             }
         }
     }
 
     /**
-     * Packs op(B)[p0 : p0+kCur, j0 : j0+nCur] into nr-column panels: panel q holds, for each p, the
-     * nr values op(B)[p0 + p, j0 + q*nr + j] contiguously; columns past nCur are zero.
+     * Packs the panel op(B)[p0 : p0+kCur, j0 : j0+w] at {@code pb[off]}: for each p, the nr values
+     * op(B)[p0 + p, j0 + j] contiguously; columns past w are zero.
      */
-    private void packB(boolean transB, float[] b, int bOff, int ldb, int p0, int kCur, int j0, int nCur, float[] pb) {
-        for (int jr = 0; jr < nCur; jr += nr) {
-            int base = jr * kCur;
-            int w = Math.min(nr, nCur - jr);
-            if (transB) { // op(B)[p, j] = b[j, p]: read each row of b along p, write with stride nr
-                for (int j = 0; j < nr; j++) {
-                    int dst = base + j;
-                    if (j < w) {
-                        int src = bOff + (j0 + jr + j) * ldb + p0;
-                        for (int p = 0; p < kCur; p++) pb[dst + p * nr] = b[src + p];
-                    } else {
-                        for (int p = 0; p < kCur; p++) pb[dst + p * nr] = 0f;
-                    }
-                }
-            } else {
-                for (int p = 0; p < kCur; p++) {
-                    int src = bOff + (p0 + p) * ldb + j0 + jr;
-                    int dst = base + p * nr;
-                    System.arraycopy(b, src, pb, dst, w);
-                    for (int j = w; j < nr; j++) pb[dst + j] = 0f;
-                }
+    private void packB(boolean transB, float[] b, int bOff, int ldb, int j0, int w, int p0, int kCur,
+                       float[] pb, int off, int[] index) {
+        if (transB && w == nr) { // op(B)[p, j] = b[j, p]: a transpose, by gathers
+            simd.packColumns(b, bOff + j0 * ldb + p0, kCur, nr, index, pb, off);
+        } else if (transB) { // the last, partial panel
+            int src = bOff + j0 * ldb + p0;
+            for (int p = 0; p < kCur; p++) {
+                int dst = off + p * nr;
+                for (int j = 0; j < w; j++) pb[dst + j] = b[src + j * ldb + p];
+                for (int j = w; j < nr; j++) pb[dst + j] = 0f;
             }
+        } else {
+            simd.packRows(b, bOff + p0 * ldb + j0, ldb, kCur, w, pb, off);
         }
     }
 }

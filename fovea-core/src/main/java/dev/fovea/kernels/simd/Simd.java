@@ -64,6 +64,19 @@ abstract class Simd {
     abstract void kernel(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc,
                          float alpha, float beta);
 
+    /**
+     * Packs {@code rows} rows of {@code w <= nr} floats, read with stride {@code ld} from
+     * {@code src[srcOff]}, into rows of exactly {@link #nr()} floats at {@code dst[dstOff]}, zero-padded.
+     */
+    abstract void packRows(float[] src, int srcOff, int ld, int rows, int w, float[] dst, int dstOff);
+
+    /**
+     * Packs a full transposed panel with gathers: {@code dst[dstOff + p*width + j] = src[srcOff + index[j] + p]}
+     * for {@code p < rows, j < width}; {@code index} holds {@code j*ld} for each j < width and 0 beyond,
+     * up to a multiple of {@link #lanes()}.
+     */
+    abstract void packColumns(float[] src, int srcOff, int rows, int width, int[] index, float[] dst, int dstOff);
+
     abstract float dot(float[] x, int xOff, float[] y, int yOff, int len);
 
     /** y += alpha * x. */
