@@ -64,8 +64,31 @@ final class Gemm {
             Parallel.forRange(m, Math.max(1, (1 << 16) / k), (i0, i1) ->
                     rows(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, i0, i1, 0, 1));
         } else {
-            packed(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            int[] bIndex = transB ? gatherIndex(nr, ldb) : null;
+            packed(transA, m, n, k, alpha, a, aOff, lda,
+                    (p0, kCur, j0, w, dst, off) -> packB(transB, b, bOff, ldb, j0, w, p0, kCur, dst, off, bIndex),
+                    beta, c, cOff, ldc);
         }
+    }
+
+    /**
+     * A B operand that is not stored as a matrix (an implicit im2col, say): it writes the panels
+     * the blocked path asks for, so the matrix never has to exist in memory.
+     */
+    @FunctionalInterface
+    interface PanelSource {
+        /**
+         * Packs op(B)[p0 : p0+kCur, j0 : j0+w] (w <= nr) at {@code dst[off]}: for each p, nr
+         * floats, the first w from B and the rest zero.
+         */
+        void pack(int p0, int kCur, int j0, int w, float[] dst, int off);
+    }
+
+    /** {@code c = alpha * op(a) * B + beta * c} with B (k x n) delivered as packed panels by {@code b}. */
+    void gemm(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda, PanelSource b,
+              float beta, float[] c, int cOff, int ldc) {
+        if (m <= 0 || n <= 0 || k <= 0) throw new IllegalArgumentException("empty product");
+        packed(transA, m, n, k, alpha, a, aOff, lda, b, beta, c, cOff, ldc);
     }
 
     // ------------------------------------------------------------------ row-wise path
@@ -109,16 +132,15 @@ final class Gemm {
 
     // ------------------------------------------------------------------ blocked path
 
-    private void packed(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                        float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                        float beta, float[] c, int cOff, int ldc) {
+    private void packed(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff, int lda,
+                        PanelSource b, float beta, float[] c, int cOff, int ldc) {
         int mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr;
         int mBlocks = (m + mc - 1) / mc, nBlocks = (n + nc - 1) / nc;
         // shared by all threads for one k-slice: (m + n) * KC floats, whatever the size of k
         Scratch scratch = Scratch.get();
         float[] pa = scratch.packA(mPanels * mr * KC);
         float[] pb = scratch.packB(nPanels * nr * KC);
-        int[] aIndex = transA ? null : gatherIndex(mr, lda), bIndex = transB ? gatherIndex(nr, ldb) : null;
+        int[] aIndex = transA ? null : gatherIndex(mr, lda);
         for (int p0 = 0; p0 < k; p0 += KC) {
             int from = p0, kCur = Math.min(KC, k - p0);
             // every panel of A and B is packed once per k-slice, in parallel, then read by all blocks
@@ -128,7 +150,7 @@ final class Gemm {
                         packA(transA, a, aOff, lda, q * mr, Math.min(mr, m - q * mr), from, kCur, pa, q * mr * kCur, aIndex);
                     } else {
                         int j = (q - mPanels) * nr;
-                        packB(transB, b, bOff, ldb, j, Math.min(nr, n - j), from, kCur, pb, j * kCur, bIndex);
+                        b.pack(from, kCur, j, Math.min(nr, n - j), pb, j * kCur);
                     }
                 }
             });

@@ -77,6 +77,9 @@ abstract class Simd {
      */
     abstract void packColumns(float[] src, int srcOff, int rows, int width, int[] index, float[] dst, int dstOff);
 
+    /** {@code dst[dstOff : dstOff+len] = src[srcOff : srcOff+len]}; for short runs, where System.arraycopy's call costs more than the copy. */
+    abstract void copy(float[] src, int srcOff, float[] dst, int dstOff, int len);
+
     abstract float dot(float[] x, int xOff, float[] y, int yOff, int len);
 
     /** y += alpha * x. */

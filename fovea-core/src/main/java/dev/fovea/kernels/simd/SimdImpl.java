@@ -199,6 +199,16 @@ final class SimdImpl extends Simd {
     }
 
     @Override
+    void copy(float[] src, int srcOff, float[] dst, int dstOff, int len) {
+        int i = 0;
+        for (; i + V <= len; i += V) FloatVector.fromArray(S, src, srcOff + i).intoArray(dst, dstOff + i);
+        if (i < len) {
+            VectorMask<Float> m = S.indexInRange(i, len);
+            FloatVector.fromArray(S, src, srcOff + i, m).intoArray(dst, dstOff + i, m);
+        }
+    }
+
+    @Override
     float dot(float[] x, int xOff, float[] y, int yOff, int len) {
         int i = 0;
         float sum = 0f;

@@ -79,15 +79,14 @@ public final class VectorKernels implements Kernels {
                 for (int grp = 0; grp < g.groups(); grp++) {
                     int inOff = (b * g.c() + grp * cpg) * hw;
                     int outOff = (b * g.oc() + grp * ocg) * ohw;
-                    float[] col = in;
-                    int colOff = inOff;
-                    if (!pointwise(g)) {
-                        col = Scratch.get().col(kk * ohw);
-                        colOff = 0;
-                        Im2col.im2col(in, inOff, g, col);
+                    if (pointwise(g)) {
+                        gemm.gemm(false, false, ocg, ohw, kk, 1f, weight, grp * ocg * kk, kk, in, inOff, ohw,
+                                0f, out, outOff, ohw);
+                    } else { // im2col fused into the GEMM's packing: the column matrix is never stored
+                        gemm.gemm(false, ocg, ohw, kk, 1f, weight, grp * ocg * kk, kk,
+                                (p0, kCur, j0, w, dst, off) -> Im2col.packPanel(in, inOff, g, p0, kCur, j0, w, simd, dst, off),
+                                0f, out, outOff, ohw);
                     }
-                    gemm.gemm(false, false, ocg, ohw, kk, 1f, weight, grp * ocg * kk, kk, col, colOff, ohw,
-                            0f, out, outOff, ohw);
                     if (bias != null) {
                         for (int o = 0; o < ocg; o++) simd.addScalar(bias[grp * ocg + o], out, outOff + o * ohw, ohw);
                     }
