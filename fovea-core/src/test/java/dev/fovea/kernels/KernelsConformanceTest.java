@@ -174,6 +174,8 @@ class KernelsConformanceTest {
             list.add(ConvGeometry.of(n, 16, 12, 12, 24, 3, 1, 1));                                  // packed GEMM
         }
         list.add(ConvGeometry.of(1, 3, 35, 35, 10, 11, 4, 2));                                      // 11x11 stride 4
+        list.add(ConvGeometry.of(11, 20, 7, 7, 24, 3, 1, 1));                                       // deep layer, many images
+        list.add(new ConvGeometry(9, 12, 5, 6, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2));              // 1x1 groups, many images
         return list;
     }
 
@@ -341,15 +343,17 @@ class KernelsConformanceTest {
         float[] a = random(rnd, 300 * 600), b = random(rnd, 600 * 1100);
         ConvGeometry g5 = ConvGeometry.of(5, 16, 20, 20, 24, 3, 1, 1);
         ConvGeometry g1 = ConvGeometry.of(1, 32, 30, 30, 40, 3, 1, 1);
+        ConvGeometry g6 = ConvGeometry.of(6, 24, 7, 7, 32, 3, 1, 1); // several images per weight-gradient chunk
         float[] in5 = random(rnd, g5.inputSize()), w5 = random(rnd, g5.weightSize()), d5 = random(rnd, g5.outputSize());
         float[] in1 = random(rnd, g1.inputSize()), w1 = random(rnd, g1.weightSize()), d1 = random(rnd, g1.outputSize());
+        float[] in6 = random(rnd, g6.inputSize()), w6 = random(rnd, g6.weightSize()), d6 = random(rnd, g6.outputSize());
         List<Consumer<List<float[]>>> work = List.of(
                 out -> out.add(gemmOut(v, false, false, 300, 1100, 600, a, b)),
                 out -> out.add(gemmOut(v, true, true, 300, 550, 600, a, b)),
                 out -> out.add(gemmOut(v, false, true, 1, 1100, 600, a, b)),
                 out -> out.add(gemmOut(v, true, false, 600, 1, 300, a, b)),
                 out -> {
-                    for (var geo : List.of(new Object[] {g5, in5, w5, d5}, new Object[] {g1, in1, w1, d1})) {
+                    for (var geo : List.of(new Object[] {g5, in5, w5, d5}, new Object[] {g1, in1, w1, d1}, new Object[] {g6, in6, w6, d6})) {
                         ConvGeometry g = (ConvGeometry) geo[0];
                         float[] in = (float[]) geo[1], w = (float[]) geo[2], d = (float[]) geo[3];
                         float[] y = new float[g.outputSize()], dIn = new float[g.inputSize()];

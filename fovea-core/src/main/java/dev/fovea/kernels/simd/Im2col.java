@@ -21,8 +21,12 @@ final class Im2col {
     /** Rows of the column matrix. */
     static int rows(ConvGeometry g) { return g.cPerGroup() * g.kh() * g.kw(); }
 
-    /** Fills {@code col[0 : rows*oh*ow]} from the {@code cPerGroup} channels of {@code in} starting at {@code inOff}. */
-    static void im2col(float[] in, int inOff, ConvGeometry g, float[] col) {
+    /**
+     * Fills the column matrix of the {@code cPerGroup} channels of {@code in} starting at
+     * {@code inOff}: row r occupies {@code col[colOff + r*ld : colOff + r*ld + oh*ow]}, so several
+     * images can sit side by side in one matrix ({@code ld >= oh*ow}).
+     */
+    static void im2col(float[] in, int inOff, ConvGeometry g, float[] col, int colOff, int ld) {
         int h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow(), sw = g.strideW();
         int row = 0;
         for (int ci = 0; ci < g.cPerGroup(); ci++) {
@@ -31,7 +35,7 @@ final class Im2col {
                 for (int kx = 0; kx < g.kw(); kx++, row++) {
                     int xShift = kx * g.dilationW() - g.padLeft(); // ix = ox*sw + xShift
                     int oxLo = firstInside(xShift, sw), oxHi = endInside(xShift, sw, w, ow);
-                    int dst = row * oh * ow;
+                    int dst = colOff + row * ld;
                     for (int oy = 0; oy < oh; oy++, dst += ow) {
                         int iy = oy * g.strideH() + ky * g.dilationH() - g.padTop();
                         if (iy < 0 || iy >= h || oxLo >= oxHi) {

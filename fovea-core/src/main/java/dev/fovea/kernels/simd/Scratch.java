@@ -18,6 +18,7 @@ final class Scratch {
     private float[] rowB = new float[0];
     private float[] rowC = new float[0];
     private float[] col = new float[0];
+    private float[] weights = new float[0];
 
     private Scratch() {}
 
@@ -44,6 +45,9 @@ final class Scratch {
 
     /** The im2col matrix of one image and group. */
     float[] col(int size) { return col = grow(col, size); }
+
+    /** A convolution's weights packed once per call for the GEMMs of all images (read by every thread). */
+    float[] weights(int size) { return weights = grow(weights, size); }
 
     private static float[] grow(float[] buffer, int size) {
         return buffer.length >= size ? buffer : new float[Math.max(size, buffer.length + (buffer.length >> 1))];

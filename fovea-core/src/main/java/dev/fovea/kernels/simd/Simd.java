@@ -65,10 +65,10 @@ abstract class Simd {
                          float alpha, float beta);
 
     /**
-     * Packs {@code rows} rows of {@code w <= nr} floats, read with stride {@code ld} from
-     * {@code src[srcOff]}, into rows of exactly {@link #nr()} floats at {@code dst[dstOff]}, zero-padded.
+     * Packs {@code rows} rows of {@code w <= width} floats, read with stride {@code ld} from
+     * {@code src[srcOff]}, into rows of exactly {@code width} floats at {@code dst[dstOff]}, zero-padded.
      */
-    abstract void packRows(float[] src, int srcOff, int ld, int rows, int w, float[] dst, int dstOff);
+    abstract void packRows(float[] src, int srcOff, int ld, int rows, int w, int width, float[] dst, int dstOff);
 
     /**
      * Packs a full transposed panel with gathers: {@code dst[dstOff + p*width + j] = src[srcOff + index[j] + p]}

@@ -171,16 +171,24 @@ final class SimdImpl extends Simd {
 
 
     @Override
-    void packRows(float[] src, int srcOff, int ld, int rows, int w, float[] dst, int dstOff) {
-        if (w == NR) { // two vector moves per row instead of a System.arraycopy call
+    void packRows(float[] src, int srcOff, int ld, int rows, int w, int width, float[] dst, int dstOff) {
+        if (w == NR && width == NR) { // the B panels of the GEMM: two straight vector moves per row
             for (int r = 0, s = srcOff, d = dstOff; r < rows; r++, s += ld, d += NR) {
                 FloatVector.fromArray(S, src, s).intoArray(dst, d);
                 FloatVector.fromArray(S, src, s + V).intoArray(dst, d + V);
             }
+        } else if (w == width) { // vector moves (masked for a width that is not whole vectors) beat System.arraycopy calls
+            int full = width - width % V;
+            VectorMask<Float> tail = S.indexInRange(full, width);
+            for (int r = 0, s = srcOff, d = dstOff; r < rows; r++, s += ld, d += width) {
+                int j = 0;
+                for (; j < full; j += V) FloatVector.fromArray(S, src, s + j).intoArray(dst, d + j);
+                if (j < width) FloatVector.fromArray(S, src, s + j, tail).intoArray(dst, d + j, tail);
+            }
         } else {
-            for (int r = 0, s = srcOff, d = dstOff; r < rows; r++, s += ld, d += NR) {
+            for (int r = 0, s = srcOff, d = dstOff; r < rows; r++, s += ld, d += width) {
                 System.arraycopy(src, s, dst, d, w);
-                Arrays.fill(dst, d + w, d + NR, 0f);
+                Arrays.fill(dst, d + w, d + width, 0f);
             }
         }
     }

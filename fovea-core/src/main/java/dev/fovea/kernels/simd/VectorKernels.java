@@ -69,24 +69,27 @@ public final class VectorKernels implements Kernels {
 
     /**
      * Per image and group: {@code out_g (oc/groups, oh*ow) = weight_g (oc/groups, K) * col (K, oh*ow)}
-     * with {@code K = c/groups*kh*kw}, then the bias is added to each output row.
+     * with {@code K = c/groups*kh*kw}, then the bias is added to each output row. The weight is
+     * packed for the GEMM once per call; the column matrix is packed straight from the image
+     * (1x1 stride-1 unpadded convolutions read the image as the matrix it already is).
      */
     @Override
     public void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kk = Im2col.rows(g), hw = g.h() * g.w(), ohw = g.oh() * g.ow();
+        int size = gemm.prepackedSize(ocg, kk);
+        float[] packed = Scratch.get().weights(g.groups() * size);
+        for (int grp = 0; grp < g.groups(); grp++) {
+            gemm.prepackA(gemm.panelsOfA(false, weight, grp * ocg * kk, kk), ocg, kk, packed, grp * size);
+        }
         Parallel.forRange(g.n(), 1, (b0, b1) -> {
             for (int b = b0; b < b1; b++) {
                 for (int grp = 0; grp < g.groups(); grp++) {
                     int inOff = (b * g.c() + grp * cpg) * hw;
                     int outOff = (b * g.oc() + grp * ocg) * ohw;
-                    if (pointwise(g)) {
-                        gemm.gemm(false, false, ocg, ohw, kk, 1f, weight, grp * ocg * kk, kk, in, inOff, ohw,
-                                0f, out, outOff, ohw);
-                    } else { // im2col fused into the GEMM's packing: the column matrix is never stored
-                        gemm.gemm(false, ocg, ohw, kk, 1f, weight, grp * ocg * kk, kk,
-                                (p0, kCur, j0, w, dst, off) -> Im2col.packPanel(in, inOff, g, p0, kCur, j0, w, simd, dst, off),
-                                0f, out, outOff, ohw);
-                    }
+                    Gemm.PanelSource col = pointwise(g)
+                            ? gemm.panelsOfB(false, in, inOff, ohw)
+                            : (p0, kCur, j0, w, dst, off) -> Im2col.packPanel(in, inOff, g, p0, kCur, j0, w, simd, dst, off);
+                    gemm.gemm(ocg, ohw, kk, 1f, null, packed, grp * size, col, 0f, out, outOff, ohw);
                     if (bias != null) {
                         for (int o = 0; o < ocg; o++) simd.addScalar(bias[grp * ocg + o], out, outOff + o * ohw, ohw);
                     }
@@ -95,22 +98,28 @@ public final class VectorKernels implements Kernels {
         });
     }
 
-    /** Per image and group: {@code dCol = weight_g^T * dOut_g}, then col2im adds dCol into dIn. */
+    /**
+     * Per image and group: {@code dCol (K, oh*ow) = weight_g^T * dOut_g}, then col2im adds dCol into
+     * dIn (1x1 stride-1 unpadded: the GEMM adds into dIn directly). weight_g^T is packed once per call.
+     */
     @Override
     public void conv2dBackwardInput(float[] dIn, float[] dOut, float[] weight, ConvGeometry g) {
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kk = Im2col.rows(g), hw = g.h() * g.w(), ohw = g.oh() * g.ow();
+        int size = gemm.prepackedSize(kk, ocg);
+        float[] packed = Scratch.get().weights(g.groups() * size);
+        for (int grp = 0; grp < g.groups(); grp++) {
+            gemm.prepackA(gemm.panelsOfA(true, weight, grp * ocg * kk, kk), kk, ocg, packed, grp * size);
+        }
         Parallel.forRange(g.n(), 1, (b0, b1) -> {
             for (int b = b0; b < b1; b++) {
                 for (int grp = 0; grp < g.groups(); grp++) {
                     int dInOff = (b * g.c() + grp * cpg) * hw;
-                    int dOutOff = (b * g.oc() + grp * ocg) * ohw;
+                    Gemm.PanelSource dOutG = gemm.panelsOfB(false, dOut, (b * g.oc() + grp * ocg) * ohw, ohw);
                     if (pointwise(g)) { // dIn_g += weight_g^T * dOut_g straight away
-                        gemm.gemm(true, false, kk, ohw, ocg, 1f, weight, grp * ocg * kk, kk, dOut, dOutOff, ohw,
-                                1f, dIn, dInOff, hw);
+                        gemm.gemm(kk, ohw, ocg, 1f, null, packed, grp * size, dOutG, 1f, dIn, dInOff, hw);
                     } else {
                         float[] col = Scratch.get().col(kk * ohw);
-                        gemm.gemm(true, false, kk, ohw, ocg, 1f, weight, grp * ocg * kk, kk, dOut, dOutOff, ohw,
-                                0f, col, 0, ohw);
+                        gemm.gemm(kk, ohw, ocg, 1f, null, packed, grp * size, dOutG, 0f, col, 0, ohw);
                         Im2col.col2im(col, g, dIn, dInOff, simd);
                     }
                 }
@@ -119,29 +128,31 @@ public final class VectorKernels implements Kernels {
     }
 
     /**
-     * {@code dWeight_g += sum over images of dOut_g (oc/groups, oh*ow) * col^T (oh*ow, K)}. The batch
-     * is cut into a fixed number of chunks (a function of the geometry only); each chunk sums its
-     * images into its own partial buffer, and the partials are added to dWeight in chunk order, so
-     * the result does not depend on the thread count.
+     * {@code dWeight_g += dOut_g (oc/groups, P) * col^T (P, K)} where P runs over the output positions
+     * of a chunk of images placed side by side. The batch is cut into a fixed number of chunks (a
+     * function of the geometry only): each chunk is one GEMM into its own partial buffer, and the
+     * partials are added to dWeight in chunk order, so the result does not depend on the thread
+     * count. Chunks hold enough images to fill a GEMM k-slice: with 7x7 feature maps one image
+     * gives k = 49, and the GEMM would then read and write all of dWeight for every image.
      */
     @Override
     public void conv2dBackwardWeight(float[] dWeight, float[] dBias, float[] dOut, float[] in, ConvGeometry g) {
-        int n = g.n(), wsize = g.weightSize();
-        int chunks = Math.min(n, Math.min(MAX_PARTIALS, Math.max(1, PARTIAL_FLOATS / wsize)));
-        if (chunks == 1) { // one running sum; the GEMM itself runs in parallel
-            for (int b = 0; b < n; b++) weightGradient(dWeight, 0, 1f, dOut, in, g, b);
+        int n = g.n(), wsize = g.weightSize(), ohw = g.oh() * g.ow();
+        int byDepth = (int) Math.min(n, ((long) n * ohw + Gemm.KC - 1) / Gemm.KC);
+        int chunks = Math.min(byDepth, Math.min(MAX_PARTIALS, Math.max(1, PARTIAL_FLOATS / wsize)));
+        if (chunks == 1) { // one GEMM straight into dWeight; it runs in parallel itself
+            weightGradient(dWeight, 0, 1f, dOut, in, g, 0, n);
         } else {
             float[] partial = new float[chunks * wsize];
             Parallel.forRange(chunks, 1, (c0, c1) -> {
                 for (int ch = c0; ch < c1; ch++) {
                     int bLo = (int) ((long) n * ch / chunks), bHi = (int) ((long) n * (ch + 1) / chunks);
-                    for (int b = bLo; b < bHi; b++) weightGradient(partial, ch * wsize, b == bLo ? 0f : 1f, dOut, in, g, b);
+                    weightGradient(partial, ch * wsize, 0f, dOut, in, g, bLo, bHi);
                 }
             });
             for (int ch = 0; ch < chunks; ch++) simd.axpy(1f, partial, ch * wsize, dWeight, 0, wsize);
         }
         if (dBias != null) {
-            int ohw = g.oh() * g.ow();
             for (int o = 0; o < g.oc(); o++) {
                 float sum = 0f;
                 for (int b = 0; b < n; b++) sum += simd.sum(dOut, (b * g.oc() + o) * ohw, ohw);
@@ -150,20 +161,27 @@ public final class VectorKernels implements Kernels {
         }
     }
 
-    /** {@code dst[dstOff : dstOff + weightSize] = beta * dst + (weight gradient of image b)}. */
-    private void weightGradient(float[] dst, int dstOff, float beta, float[] dOut, float[] in, ConvGeometry g, int b) {
+    /** {@code dst[dstOff : dstOff + weightSize] = beta * dst + (weight gradient of images [b0, b1))}. */
+    private void weightGradient(float[] dst, int dstOff, float beta, float[] dOut, float[] in, ConvGeometry g,
+                                int b0, int b1) {
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kk = Im2col.rows(g), hw = g.h() * g.w(), ohw = g.oh() * g.ow();
+        int images = b1 - b0, positions = images * ohw;
         for (int grp = 0; grp < g.groups(); grp++) {
-            int inOff = (b * g.c() + grp * cpg) * hw;
-            float[] col = in;
-            int colOff = inOff;
-            if (!pointwise(g)) {
-                col = Scratch.get().col(kk * ohw);
-                colOff = 0;
-                Im2col.im2col(in, inOff, g, col);
+            Gemm.PanelSource col;
+            if (pointwise(g) && images == 1) { // the input of the group is its column matrix
+                col = gemm.panelsOfB(true, in, (b0 * g.c() + grp * cpg) * hw, hw);
+            } else {
+                float[] cols = Scratch.get().col(kk * positions);
+                for (int b = b0; b < b1; b++) {
+                    Im2col.im2col(in, (b * g.c() + grp * cpg) * hw, g, cols, (b - b0) * ohw, positions);
+                }
+                col = gemm.panelsOfB(true, cols, 0, positions);
             }
-            gemm.gemm(false, true, ocg, kk, ohw, 1f, dOut, (b * g.oc() + grp * ocg) * ohw, ohw, col, colOff, ohw,
-                    beta, dst, dstOff + grp * ocg * kk, kk);
+            int dOutOff = (b0 * g.oc() + grp * ocg) * ohw;
+            Gemm.PanelSource dOutG = images == 1
+                    ? gemm.panelsOfA(false, dOut, dOutOff, ohw)
+                    : gemm.panelsOfImages(dOut, dOutOff, ocg, ohw, g.oc() * ohw);
+            gemm.gemm(ocg, kk, positions, 1f, dOutG, null, 0, col, beta, dst, dstOff + grp * ocg * kk, kk);
         }
     }
 
