@@ -1,0 +1,55 @@
+package dev.fovea.kernels.simd;
+
+/**
+ * Per-thread work buffers that only grow, so kernels allocate nothing once warmed up.
+ *
+ * <p>Each purpose has its own buffer because kernels nest: a convolution holds its im2col matrix
+ * in {@link #col} while the GEMM it calls packs into {@link #packA}/{@link #packB} on the same
+ * thread. A buffer's content is undefined on entry; callers overwrite what they read.
+ */
+final class Scratch {
+
+    private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
+
+    private float[] packA = new float[0];
+    private float[] packB = new float[0];
+    private float[] tile = new float[0];
+    private float[] rowA = new float[0];
+    private float[] rowB = new float[0];
+    private float[] rowC = new float[0];
+    private float[] col = new float[0];
+    private float[] weights = new float[0];
+
+    private Scratch() {}
+
+    /** The calling thread's buffers. */
+    static Scratch get() { return LOCAL.get(); }
+
+    /** Packed panels of A in the blocked GEMM. */
+    float[] packA(int size) { return packA = grow(packA, size); }
+
+    /** Packed panels of B in the blocked GEMM. */
+    float[] packB(int size) { return packB = grow(packB, size); }
+
+    /** One micro-tile for the edges of C. */
+    float[] tile(int size) { return tile = grow(tile, size); }
+
+    /** A gathered row of op(A) in the row-wise GEMM. */
+    float[] rowA(int size) { return rowA = grow(rowA, size); }
+
+    /** A gathered column of op(B) in the row-wise GEMM. */
+    float[] rowB(int size) { return rowB = grow(rowB, size); }
+
+    /** A row of accumulators in the row-wise GEMM. */
+    float[] rowC(int size) { return rowC = grow(rowC, size); }
+
+    /** The im2col matrix of one image and group. */
+    float[] col(int size) { return col = grow(col, size); }
+
+    /** A convolution's weights packed once per call for the GEMMs of all images (read by every thread). */
+    float[] weights(int size) { return weights = grow(weights, size); }
+
+    private static float[] grow(float[] buffer, int size) {
+        return buffer.length >= size ? buffer : new float[Math.max(size, buffer.length + (buffer.length >> 1))];
+    }
+}

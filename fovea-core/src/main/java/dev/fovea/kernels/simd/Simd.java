@@ -1,0 +1,104 @@
+package dev.fovea.kernels.simd;
+
+import java.io.InputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.HashMap;
+import java.util.Map;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The innermost SIMD loops of {@link VectorKernels}, for one vector species fixed per class.
+ *
+ * <p>Why a class per species: C2 intrinsifies Vector API calls only when the species is a
+ * compile-time constant, which in practice means a {@code static final} field. Reading the species
+ * from an instance field made an 8x32 SGEMM micro-kernel about 100 times slower on AVX-512
+ * (1.4 instead of 160 GFLOP/s, measured on this project's build machine), because every vector is
+ * then boxed. So {@link SimdImpl} keeps its species in a {@code static final} field and, for a
+ * species other than the preferred one, a copy of it is defined as a hidden class whose class data
+ * is the species ({@link MethodHandles.Lookup#defineHiddenClassWithClassData}). The preferred
+ * species, the production case, uses the ordinary class. Instances are cached per species.
+ *
+ * <p>Micro-kernel contract: {@link #kernel} multiplies a packed {@code mr x kc} panel of A
+ * (column after column, {@code mr} values each) by a packed {@code kc x nr} panel of B (row after
+ * row, {@code nr} values each) and stores {@code alpha * acc + beta * c} into a full
+ * {@code mr x nr} tile of C; {@code beta == 0} never reads C.
+ */
+abstract class Simd {
+
+    private static final Map<VectorSpecies<Float>, Simd> CACHE = new HashMap<>();
+
+    /** The SIMD loops for {@code species}, created once per species. */
+    static synchronized Simd forSpecies(VectorSpecies<Float> species) {
+        if (species.elementType() != float.class) {
+            throw new IllegalArgumentException("VectorKernels expects a float species; received " + species);
+        }
+        return CACHE.computeIfAbsent(species, Simd::create);
+    }
+
+    private static Simd create(VectorSpecies<Float> species) {
+        if (species.equals(FloatVector.SPECIES_PREFERRED)) return new SimdImpl();
+        try (InputStream in = Simd.class.getResourceAsStream("SimdImpl.class")) {
+            if (in == null) throw new IllegalStateException("class file SimdImpl.class not found");
+            MethodHandles.Lookup lookup = MethodHandles.lookup()
+                    .defineHiddenClassWithClassData(in.readAllBytes(), species, true);
+            return (Simd) lookup.findConstructor(lookup.lookupClass(), MethodType.methodType(void.class)).invoke();
+        } catch (Error e) {
+            throw e;
+        } catch (Throwable e) { // IOException, ReflectiveOperationException, or whatever the constructor threw
+            throw new IllegalStateException("could not build the SIMD kernels for " + species, e);
+        }
+    }
+
+    /** Floats per vector. */
+    abstract int lanes();
+
+    /** Rows of the micro-tile. */
+    abstract int mr();
+
+    /** Columns of the micro-tile (a multiple of {@link #lanes()}). */
+    abstract int nr();
+
+    /** {@code c[cOff + r*ldc + j] = alpha * sum_p a[aOff + p*mr + r] * b[bOff + p*nr + j] + beta * c[...]}. */
+    abstract void kernel(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc,
+                         float alpha, float beta);
+
+    /**
+     * Packs {@code rows} rows of {@code w <= width} floats, read with stride {@code ld} from
+     * {@code src[srcOff]}, into rows of exactly {@code width} floats at {@code dst[dstOff]}, zero-padded.
+     */
+    abstract void packRows(float[] src, int srcOff, int ld, int rows, int w, int width, float[] dst, int dstOff);
+
+    /**
+     * Packs a full transposed panel with gathers: {@code dst[dstOff + p*width + j] = src[srcOff + index[j] + p]}
+     * for {@code p < rows, j < width}; {@code index} holds {@code j*ld} for each j < width and 0 beyond,
+     * up to a multiple of {@link #lanes()}.
+     */
+    abstract void packColumns(float[] src, int srcOff, int rows, int width, int[] index, float[] dst, int dstOff);
+
+    /** {@code dst[dstOff : dstOff+len] = src[srcOff : srcOff+len]}; for short runs, where System.arraycopy's call costs more than the copy. */
+    abstract void copy(float[] src, int srcOff, float[] dst, int dstOff, int len);
+
+    abstract float dot(float[] x, int xOff, float[] y, int yOff, int len);
+
+    /** y += alpha * x. */
+    abstract void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int len);
+
+    /** y = alpha * x + beta * y; with {@code beta == 0} y is not read (so NaN there is ignored). */
+    abstract void axpby(float alpha, float[] x, int xOff, float beta, float[] y, int yOff, int len);
+
+    /** x += v. */
+    abstract void addScalar(float v, float[] x, int off, int len);
+
+    abstract float sum(float[] x, int off, int len);
+
+    /** Sum of (x - mean)^2. */
+    abstract float sumSquaredDeviation(float[] x, int off, int len, float mean);
+
+    /** out = (in - mean) * scale + shift. */
+    abstract void normalize(float[] out, float[] in, int off, int len, float mean, float scale, float shift);
+
+    /** out = in - log(sum(exp(in))) over one row, computed with the maximum subtracted first. */
+    abstract void logSoftmaxRow(float[] out, float[] in, int off, int len);
+}

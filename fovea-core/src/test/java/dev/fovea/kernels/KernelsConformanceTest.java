@@ -1,0 +1,518 @@
+package dev.fovea.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.abort;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.fovea.kernels.simd.VectorKernels;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Consumer;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@link VectorKernels} against the reference {@link ScalarKernels}, element by element, at 128,
+ * 256 and 512 bits (Jlama's multi-width testing; species wider than the machine's are emulated by
+ * the JDK, slowly but exactly). Tolerances grow with the reduction length k:
+ * {@code |actual - expected| <= 1e-5 * k * (1 + |expected|)}, Lucene's style, because a SIMD or
+ * blocked sum adds the same terms in a different order. Failures print the largest difference and
+ * the first mismatching pairs.
+ */
+class KernelsConformanceTest {
+
+    private static final int[] SIZES = {1, 2, 3, 7, 8, 15, 16, 17, 31, 33, 64, 100, 255, 257};
+    private static final ScalarKernels REF = new ScalarKernels();
+
+    @BeforeAll
+    static void vectorModulePresent() {
+        assumeTrue(ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent(),
+                "run with --add-modules jdk.incubator.vector to test the Vector API kernels");
+    }
+
+    private static Kernels vector(int bits) {
+        VectorSpecies<Float> species = VectorSpecies.of(float.class, VectorShape.forBitSize(bits));
+        return new VectorKernels(species);
+    }
+
+    // ------------------------------------------------------------------ dot, axpy, rows
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void dotMatchesReference(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(1);
+        for (int len : SIZES) {
+            for (int off : new int[] {0, 3}) {
+                float[] x = random(rnd, len + off + 2), y = random(rnd, len + 2 * off + 1);
+                float expected = REF.dot(x, off, y, 2 * off, len);
+                float actual = v.dot(x, off, y, 2 * off, len);
+                assertClose(new float[] {expected}, new float[] {actual}, len, "dot len=" + len + " off=" + off);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void axpyMatchesReference(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(2);
+        for (int len : SIZES) {
+            for (int off : new int[] {0, 5}) {
+                float[] x = random(rnd, len + off);
+                float[] expected = random(rnd, len + off + 3);
+                float[] actual = expected.clone();
+                REF.axpy(-0.75f, x, off, expected, 3, len);
+                v.axpy(-0.75f, x, off, actual, 3, len);
+                assertClose(expected, actual, 1, "axpy len=" + len + " off=" + off);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void logSoftmaxRowsMatchesReference(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(3);
+        for (int cols : SIZES) {
+            for (int rows : new int[] {1, 3}) {
+                float[] in = new float[rows * cols];
+                for (int i = 0; i < in.length; i++) in[i] = (rnd.nextFloat() - 0.5f) * 20f;
+                float[] expected = new float[in.length], actual = new float[in.length];
+                REF.logSoftmaxRows(expected, in, rows, cols);
+                v.logSoftmaxRows(actual, in, rows, cols);
+                assertClose(expected, actual, cols, "logSoftmax rows=" + rows + " cols=" + cols);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ GEMM
+
+    /** Awkward sizes: 1, primes, one past a tile or a block, and 257 > the 256-deep k-slice. */
+    private static final int[] DIMS = {1, 3, 7, 13, 31, 64, 65, 257};
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void gemmMatchesReferenceOnAwkwardShapes(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(4);
+        int[] ks = {1, 7, 64, 257};
+        float[] betas = {0f, 1f, 0.5f};
+        float[] alphas = {1f, -0.5f, 2f};
+        int count = 0;
+        for (int m : DIMS) {
+            for (int n : DIMS) {
+                for (int k : ks) {
+                    for (int variant = 0; variant < 4; variant++, count++) {
+                        checkGemm(v, rnd, variant >= 2, (variant & 1) == 1, m, n, k,
+                                alphas[count % 3], betas[(count / 3) % 3], count % 2 == 0);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Shapes that reach every path: row-vector and column-vector products, several column and row blocks. */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void gemmMatchesReferenceOnLargeAndSkinnyShapes(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(5);
+        int[][] shapes = {{1, 700, 300}, {300, 1, 200}, {130, 1030, 20}, {129, 67, 513}, {2, 600, 90}, {200, 9, 600}};
+        for (int[] s : shapes) {
+            for (int variant = 0; variant < 4; variant++) {
+                checkGemm(v, rnd, variant >= 2, (variant & 1) == 1, s[0], s[1], s[2], 1f, variant == 1 ? 1f : 0f, true);
+                checkGemm(v, rnd, variant >= 2, (variant & 1) == 1, s[0], s[1], s[2], 0.5f, 0.5f, false);
+            }
+        }
+    }
+
+    /**
+     * One GEMM with operands at offsets inside larger arrays and leading dimensions wider than the
+     * rows, so stray reads or writes show up; with {@code beta == 0} C starts as NaN, which must be ignored.
+     */
+    private static void checkGemm(Kernels v, Random rnd, boolean transA, boolean transB, int m, int n, int k,
+                                  float alpha, float beta, boolean padded) {
+        int aRows = transA ? k : m, aCols = transA ? m : k;
+        int bRows = transB ? n : k, bCols = transB ? k : n;
+        int lda = aCols + (padded ? 3 : 0), ldb = bCols + (padded ? 2 : 0), ldc = n + (padded ? 5 : 0);
+        int aOff = padded ? 7 : 0, bOff = padded ? 1 : 0, cOff = padded ? 4 : 0;
+        float[] a = random(rnd, aOff + aRows * lda);
+        float[] b = random(rnd, bOff + bRows * ldb);
+        float[] expected = random(rnd, cOff + m * ldc + 3);
+        if (beta == 0f) Arrays.fill(expected, Float.NaN);
+        float[] actual = expected.clone();
+        REF.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, expected, cOff, ldc);
+        v.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, actual, cOff, ldc);
+        assertClose(expected, actual, k, String.format("%s gemm transA=%b transB=%b m=%d n=%d k=%d alpha=%s beta=%s padded=%b",
+                v.name(), transA, transB, m, n, k, alpha, beta, padded));
+    }
+
+    // ------------------------------------------------------------------ convolution
+
+    /** The geometries of the brief: 1x1, 3x3 pad 1, 5x5 stride 2, 11x11 stride 4, dilation, groups, asymmetric padding. */
+    private static List<ConvGeometry> convGeometries() {
+        List<ConvGeometry> list = new ArrayList<>();
+        for (int n : new int[] {1, 3}) {
+            list.add(ConvGeometry.of(n, 8, 9, 7, 16, 1, 1, 0));                                     // 1x1: a plain GEMM
+            list.add(ConvGeometry.of(n, 6, 9, 10, 5, 1, 2, 0));                                     // 1x1 stride 2
+            list.add(ConvGeometry.of(n, 5, 10, 11, 7, 3, 1, 1));                                    // 3x3 pad 1
+            list.add(ConvGeometry.of(n, 3, 17, 15, 8, 5, 2, 2));                                    // 5x5 stride 2
+            list.add(new ConvGeometry(n, 2, 9, 8, 4, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1));             // dilation 2
+            list.add(new ConvGeometry(n, 6, 8, 8, 8, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2));             // groups 2
+            list.add(new ConvGeometry(n, 4, 7, 9, 4, 3, 3, 2, 1, 1, 1, 1, 1, 1, 1, 4));             // depthwise
+            list.add(new ConvGeometry(n, 3, 8, 10, 5, 2, 4, 1, 2, 0, 1, 2, 1, 1, 1, 1));            // asymmetric pad
+            list.add(new ConvGeometry(n, 4, 1, 20, 6, 1, 3, 1, 1, 0, 2, 0, 1, 1, 3, 1));            // 1-D, dilation 3
+            list.add(ConvGeometry.of(n, 16, 12, 12, 24, 3, 1, 1));                                  // packed GEMM
+        }
+        list.add(ConvGeometry.of(1, 3, 35, 35, 10, 11, 4, 2));                                      // 11x11 stride 4
+        list.add(ConvGeometry.of(11, 20, 7, 7, 24, 3, 1, 1));                                       // deep layer, many images
+        list.add(new ConvGeometry(9, 12, 5, 6, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2));              // 1x1 groups, many images
+        return list;
+    }
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void conv2dForwardMatchesReference(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(6);
+        for (ConvGeometry g : convGeometries()) {
+            for (boolean withBias : new boolean[] {false, true}) {
+                float[] in = random(rnd, g.inputSize()), weight = random(rnd, g.weightSize());
+                float[] bias = withBias ? random(rnd, g.oc()) : null;
+                float[] expected = new float[g.outputSize()], actual = new float[g.outputSize()];
+                Arrays.fill(actual, Float.NaN); // forward overwrites
+                referenceOr(() -> REF.conv2dForward(expected, in, weight, bias, g),
+                        () -> naiveConvForward(expected, in, weight, bias, g));
+                v.conv2dForward(actual, in, weight, bias, g);
+                assertClose(expected, actual, g.cPerGroup() * g.kh() * g.kw(), "conv forward bias=" + withBias + " " + g);
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void conv2dBackwardInputMatchesReferenceAndAccumulates(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(7);
+        for (ConvGeometry g : convGeometries()) {
+            float[] dOut = random(rnd, g.outputSize()), weight = random(rnd, g.weightSize());
+            float[] expected = random(rnd, g.inputSize()); // backward adds to what is there
+            float[] actual = expected.clone();
+            referenceOr(() -> REF.conv2dBackwardInput(expected, dOut, weight, g),
+                    () -> naiveConvBackwardInput(expected, dOut, weight, g));
+            v.conv2dBackwardInput(actual, dOut, weight, g);
+            assertClose(expected, actual, g.ocPerGroup() * g.kh() * g.kw(), "conv backward input " + g);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void conv2dBackwardWeightMatchesReferenceAndAccumulates(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(8);
+        for (ConvGeometry g : convGeometries()) {
+            for (boolean withBias : new boolean[] {false, true}) {
+                float[] dOut = random(rnd, g.outputSize()), in = random(rnd, g.inputSize());
+                float[] expectedW = random(rnd, g.weightSize()), actualW = expectedW.clone();
+                float[] expectedB = withBias ? random(rnd, g.oc()) : null;
+                float[] actualB = withBias ? expectedB.clone() : null;
+                referenceOr(() -> REF.conv2dBackwardWeight(expectedW, expectedB, dOut, in, g),
+                        () -> naiveConvBackwardWeight(expectedW, expectedB, dOut, in, g));
+                v.conv2dBackwardWeight(actualW, actualB, dOut, in, g);
+                int reduction = g.n() * g.oh() * g.ow();
+                assertClose(expectedW, actualW, reduction, "conv backward weight " + g);
+                if (withBias) assertClose(expectedB, actualB, reduction, "conv backward bias " + g);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ normalisation, pooling, LRN
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void batchNormForwardAndChannelStatisticsMatchReference(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(9);
+        for (int spatial : SIZES) {
+            int n = 3, c = 4;
+            float[] in = random(rnd, n * c * spatial);
+            for (int i = 0; i < in.length; i++) in[i] = in[i] * 3f + 2f; // mean away from 0
+            float[] mean = new float[c], var = new float[c], refMean = new float[c], refVar = new float[c];
+            referenceOr(() -> REF.channelMeanVar(refMean, refVar, in, n, c, spatial),
+                    () -> naiveChannelMeanVar(refMean, refVar, in, n, c, spatial));
+            v.channelMeanVar(mean, var, in, n, c, spatial);
+            assertClose(refMean, mean, n * spatial, "channel mean spatial=" + spatial);
+            assertClose(refVar, var, n * spatial, "channel var spatial=" + spatial);
+
+            float[] invStd = new float[c], gamma = random(rnd, c), beta = random(rnd, c);
+            for (int ch = 0; ch < c; ch++) invStd[ch] = (float) (1 / Math.sqrt(refVar[ch] + 1e-5));
+            for (boolean affine : new boolean[] {false, true}) {
+                float[] g = affine ? gamma : null, b = affine ? beta : null;
+                float[] expected = new float[in.length], actual = new float[in.length];
+                referenceOr(() -> REF.batchNormForward(expected, in, refMean, invStd, g, b, n, c, spatial),
+                        () -> naiveBatchNorm(expected, in, refMean, invStd, g, b, n, c, spatial));
+                v.batchNormForward(actual, in, refMean, invStd, g, b, n, c, spatial);
+                assertClose(expected, actual, 1, "batchNormForward affine=" + affine + " spatial=" + spatial);
+            }
+        }
+    }
+
+    // Methods VectorKernels delegates to the reference: checked once the reference exists (skipped before).
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void batchNormBackwardMatchesReference(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(10);
+        int n = 2, c = 5, spatial = 33;
+        float[] in = random(rnd, n * c * spatial), dOut = random(rnd, n * c * spatial);
+        float[] mean = random(rnd, c), invStd = new float[c], gamma = random(rnd, c);
+        for (int ch = 0; ch < c; ch++) invStd[ch] = 0.5f + ch;
+        for (boolean batchStats : new boolean[] {false, true}) {
+            float[] e1 = random(rnd, in.length), e2 = random(rnd, c), e3 = random(rnd, c);
+            float[] a1 = e1.clone(), a2 = e2.clone(), a3 = e3.clone();
+            referenceOr(() -> REF.batchNormBackward(e1, e2, e3, dOut, in, mean, invStd, gamma, n, c, spatial, batchStats),
+                    () -> abort("ScalarKernels.batchNormBackward is not written yet"));
+            v.batchNormBackward(a1, a2, a3, dOut, in, mean, invStd, gamma, n, c, spatial, batchStats);
+            assertClose(e1, a1, n * spatial, "batchNormBackward dIn");
+            assertClose(e2, a2, n * spatial, "batchNormBackward dGamma");
+            assertClose(e3, a3, n * spatial, "batchNormBackward dBeta");
+        }
+    }
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void poolingMatchesReference(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(12);
+        int n = 2, c = 5;
+        PoolGeometry pg = new PoolGeometry(n, c, 7, 9, 3, 2, 2, 2, 1, 1, 1, 1, true, false);
+        float[] pin = random(rnd, pg.n() * pg.c() * pg.h() * pg.w());
+        int outSize = pg.n() * pg.c() * pg.oh() * pg.ow();
+        float[] eOut = new float[outSize], aOut = new float[outSize];
+        int[] eArg = new int[outSize], aArg = new int[outSize];
+        referenceOr(() -> REF.maxPool2dForward(eOut, eArg, pin, pg), () -> abort("ScalarKernels pooling is not written yet"));
+        v.maxPool2dForward(aOut, aArg, pin, pg);
+        assertArrayEquals(eOut, aOut);
+        assertArrayEquals(eArg, aArg);
+        float[] pd = random(rnd, outSize), eIn = random(rnd, pin.length), aIn = eIn.clone();
+        REF.maxPool2dBackward(eIn, pd, eArg, pg);
+        v.maxPool2dBackward(aIn, pd, aArg, pg);
+        assertClose(eIn, aIn, 1, "maxPool2dBackward");
+        REF.avgPool2dForward(eOut, pin, pg);
+        v.avgPool2dForward(aOut, pin, pg);
+        assertClose(eOut, aOut, 6, "avgPool2dForward");
+        REF.avgPool2dBackward(eIn, pd, pg);
+        v.avgPool2dBackward(aIn, pd, pg);
+        assertClose(eIn, aIn, 6, "avgPool2dBackward");
+    }
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void lrnMatchesReference(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(13);
+        int n = 2, c = 5, spatial = 33;
+        float[] in = random(rnd, n * c * spatial), dOut = random(rnd, n * c * spatial);
+        float[] lOut = new float[in.length], lScale = new float[in.length], vOut = new float[in.length], vScale = new float[in.length];
+        referenceOr(() -> REF.lrnForward(lOut, lScale, in, n, c, spatial, 3, 1e-2f, 0.75f, 2f),
+                () -> abort("ScalarKernels LRN is not written yet"));
+        v.lrnForward(vOut, vScale, in, n, c, spatial, 3, 1e-2f, 0.75f, 2f);
+        assertClose(lOut, vOut, 3, "lrnForward");
+        float[] eD = random(rnd, in.length), aD = eD.clone();
+        REF.lrnBackward(eD, dOut, in, lOut, lScale, n, c, spatial, 3, 1e-2f, 0.75f, 2f);
+        v.lrnBackward(aD, dOut, in, vOut, vScale, n, c, spatial, 3, 1e-2f, 0.75f, 2f);
+        assertClose(eD, aD, 3, "lrnBackward");
+    }
+
+    // ------------------------------------------------------------------ thread-count independence
+
+    @Test
+    void resultsAreBitIdenticalWithOneTwoAndThreeThreads() {
+        Kernels v = new VectorKernels();
+        Random rnd = new Random(11);
+        float[] a = random(rnd, 300 * 600), b = random(rnd, 600 * 1100);
+        ConvGeometry g5 = ConvGeometry.of(5, 16, 20, 20, 24, 3, 1, 1);
+        ConvGeometry g1 = ConvGeometry.of(1, 32, 30, 30, 40, 3, 1, 1);
+        ConvGeometry g6 = ConvGeometry.of(6, 24, 7, 7, 32, 3, 1, 1); // several images per weight-gradient chunk
+        float[] in5 = random(rnd, g5.inputSize()), w5 = random(rnd, g5.weightSize()), d5 = random(rnd, g5.outputSize());
+        float[] in1 = random(rnd, g1.inputSize()), w1 = random(rnd, g1.weightSize()), d1 = random(rnd, g1.outputSize());
+        float[] in6 = random(rnd, g6.inputSize()), w6 = random(rnd, g6.weightSize()), d6 = random(rnd, g6.outputSize());
+        List<Consumer<List<float[]>>> work = List.of(
+                out -> out.add(gemmOut(v, false, false, 300, 1100, 600, a, b)),
+                out -> out.add(gemmOut(v, true, true, 300, 550, 600, a, b)),
+                out -> out.add(gemmOut(v, false, true, 1, 1100, 600, a, b)),
+                out -> out.add(gemmOut(v, true, false, 600, 1, 300, a, b)),
+                out -> {
+                    for (var geo : List.of(new Object[] {g5, in5, w5, d5}, new Object[] {g1, in1, w1, d1}, new Object[] {g6, in6, w6, d6})) {
+                        ConvGeometry g = (ConvGeometry) geo[0];
+                        float[] in = (float[]) geo[1], w = (float[]) geo[2], d = (float[]) geo[3];
+                        float[] y = new float[g.outputSize()], dIn = new float[g.inputSize()];
+                        float[] dW = new float[g.weightSize()], dB = new float[g.oc()];
+                        v.conv2dForward(y, in, w, null, g);
+                        v.conv2dBackwardInput(dIn, d, w, g);
+                        v.conv2dBackwardWeight(dW, dB, d, in, g);
+                        out.addAll(List.of(y, dIn, dW, dB));
+                    }
+                },
+                out -> {
+                    float[] y = new float[in5.length];
+                    v.logSoftmaxRows(y, in5, 160, 200);
+                    float[] mean = new float[16], var = new float[16];
+                    v.channelMeanVar(mean, var, in5, 5, 16, 400);
+                    float[] bn = new float[in5.length];
+                    v.batchNormForward(bn, in5, mean, var, mean, var, 5, 16, 400);
+                    out.addAll(List.of(y, mean, var, bn));
+                });
+        List<float[]> one = run(1, work), two = run(2, work), three = run(3, work);
+        assertTrue(one.size() > 10);
+        for (int i = 0; i < one.size(); i++) {
+            assertArrayEquals(one.get(i), two.get(i), "result " + i + " differs between 1 and 2 threads");
+            assertArrayEquals(one.get(i), three.get(i), "result " + i + " differs between 1 and 3 threads");
+        }
+    }
+
+    private static List<float[]> run(int threads, List<Consumer<List<float[]>>> work) {
+        List<float[]> out = new ArrayList<>();
+        Parallel.withThreads(threads, () -> work.forEach(w -> w.accept(out)));
+        return out;
+    }
+
+    private static float[] gemmOut(Kernels v, boolean transA, boolean transB, int m, int n, int k, float[] a, float[] b) {
+        float[] c = new float[m * n];
+        v.gemm(transA, transB, m, n, k, 1f, a, 0, transA ? m : k, b, 0, transB ? k : n, 0f, c, 0, n);
+        return c;
+    }
+
+    // ------------------------------------------------------------------ references and helpers
+
+    /**
+     * Runs the ScalarKernels call, or {@code fallback} while ScalarKernels still throws
+     * UnsupportedOperationException. The fallback goes once the ScalarKernels reference lands (the
+     * convolution, batch-norm and channel-statistics loops are being written in another branch).
+     */
+    private static void referenceOr(Runnable reference, Runnable fallback) {
+        try {
+            reference.run();
+        } catch (UnsupportedOperationException notYet) {
+            fallback.run();
+        }
+    }
+
+    /** Direct convolution, one output element at a time, summed in double, straight from the definition. */
+    private static void naiveConvForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
+        double[] sums = new double[g.outputSize()];
+        forEachTap(g, (b, o, oy, ox, ci, iy, ix, wi) -> sums[((b * g.oc() + o) * g.oh() + oy) * g.ow() + ox]
+                += (double) in[((b * g.c() + ci) * g.h() + iy) * g.w() + ix] * weight[wi],
+                (b, o, oy, ox) -> sums[((b * g.oc() + o) * g.oh() + oy) * g.ow() + ox] = bias == null ? 0 : bias[o]);
+        for (int i = 0; i < out.length; i++) out[i] = (float) sums[i];
+    }
+
+    private static void naiveConvBackwardInput(float[] dIn, float[] dOut, float[] weight, ConvGeometry g) {
+        forEachTap(g, (b, o, oy, ox, ci, iy, ix, wi) -> dIn[((b * g.c() + ci) * g.h() + iy) * g.w() + ix]
+                += dOut[((b * g.oc() + o) * g.oh() + oy) * g.ow() + ox] * weight[wi], null);
+    }
+
+    private static void naiveConvBackwardWeight(float[] dWeight, float[] dBias, float[] dOut, float[] in, ConvGeometry g) {
+        forEachTap(g, (b, o, oy, ox, ci, iy, ix, wi) -> dWeight[wi]
+                += dOut[((b * g.oc() + o) * g.oh() + oy) * g.ow() + ox] * in[((b * g.c() + ci) * g.h() + iy) * g.w() + ix],
+                dBias == null ? null : (b, o, oy, ox) -> dBias[o] += dOut[((b * g.oc() + o) * g.oh() + oy) * g.ow() + ox]);
+    }
+
+    private interface Tap {
+        void at(int b, int o, int oy, int ox, int ci, int iy, int ix, int weightIndex);
+    }
+
+    private interface Position {
+        void at(int b, int o, int oy, int ox);
+    }
+
+    /** Calls {@code tap} for every (output position, in-bounds input tap) pair of the convolution. */
+    private static void forEachTap(ConvGeometry g, Tap tap, Position position) {
+        for (int b = 0; b < g.n(); b++) {
+            for (int o = 0; o < g.oc(); o++) {
+                int grp = o / g.ocPerGroup();
+                for (int oy = 0; oy < g.oh(); oy++) {
+                    for (int ox = 0; ox < g.ow(); ox++) {
+                        if (position != null) position.at(b, o, oy, ox);
+                        for (int cl = 0; cl < g.cPerGroup(); cl++) {
+                            for (int ky = 0; ky < g.kh(); ky++) {
+                                int iy = oy * g.strideH() - g.padTop() + ky * g.dilationH();
+                                for (int kx = 0; kx < g.kw(); kx++) {
+                                    int ix = ox * g.strideW() - g.padLeft() + kx * g.dilationW();
+                                    if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
+                                    tap.at(b, o, oy, ox, grp * g.cPerGroup() + cl, iy, ix,
+                                            ((o * g.cPerGroup() + cl) * g.kh() + ky) * g.kw() + kx);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static void naiveChannelMeanVar(float[] mean, float[] var, float[] in, int n, int c, int spatial) {
+        for (int ch = 0; ch < c; ch++) {
+            double sum = 0, squares = 0;
+            for (int b = 0; b < n; b++) for (int i = 0; i < spatial; i++) sum += in[(b * c + ch) * spatial + i];
+            double m = sum / (n * spatial);
+            for (int b = 0; b < n; b++) {
+                for (int i = 0; i < spatial; i++) {
+                    double d = in[(b * c + ch) * spatial + i] - m;
+                    squares += d * d;
+                }
+            }
+            mean[ch] = (float) m;
+            var[ch] = (float) (squares / (n * spatial));
+        }
+    }
+
+    private static void naiveBatchNorm(float[] out, float[] in, float[] mean, float[] invStd, float[] gamma,
+                                       float[] beta, int n, int c, int spatial) {
+        for (int b = 0; b < n; b++) {
+            for (int ch = 0; ch < c; ch++) {
+                for (int i = 0; i < spatial; i++) {
+                    int x = (b * c + ch) * spatial + i;
+                    out[x] = (in[x] - mean[ch]) * invStd[ch] * (gamma == null ? 1f : gamma[ch]) + (beta == null ? 0f : beta[ch]);
+                }
+            }
+        }
+    }
+
+    private static float[] random(Random rnd, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) x[i] = rnd.nextFloat() * 2f - 1f;
+        return x;
+    }
+
+    /**
+     * Element-wise {@code |actual - expected| <= 1e-5 * max(1, reduction) * (1 + |expected|)}; NaN must
+     * match NaN (untouched padding of C stays NaN).
+     */
+    private static void assertClose(float[] expected, float[] actual, int reduction, String what) {
+        double tol = 1e-5 * Math.max(1, reduction);
+        double maxDiff = 0;
+        StringBuilder firstBad = new StringBuilder();
+        int bad = 0;
+        for (int i = 0; i < expected.length; i++) {
+            float e = expected[i], a = actual[i];
+            boolean ok = Float.isNaN(e) ? Float.isNaN(a) : Math.abs(a - e) <= tol * (1 + Math.abs(e));
+            if (!Float.isNaN(e)) maxDiff = Math.max(maxDiff, Float.isNaN(a) ? Double.POSITIVE_INFINITY : Math.abs(a - e));
+            if (!ok && bad++ < 5) firstBad.append(String.format(" [%d] expected %s got %s;", i, e, a));
+        }
+        if (bad > 0) {
+            fail(what + ": " + bad + " of " + expected.length + " elements differ, maxDiff " + maxDiff
+                    + " (tolerance " + tol + " relative+absolute):" + firstBad);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package dev.fovea.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+class ParallelTest {
+
+    @Test
+    void everyIndexIsVisitedExactlyOnce() {
+        for (int threads : new int[] {1, 2, 3}) {
+            for (int n : new int[] {1, 7, 1000, 100_000}) {
+                for (int grain : new int[] {1, 10, 5000}) {
+                    AtomicIntegerArray seen = new AtomicIntegerArray(n);
+                    Parallel.withThreads(threads, () -> Parallel.forRange(n, grain, (from, to) -> {
+                        for (int i = from; i < to; i++) seen.incrementAndGet(i);
+                    }));
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(1, seen.get(i), "index " + i + " of n=" + n + " grain=" + grain + " threads=" + threads);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void chunksDependOnRangeAndGrainOnly() {
+        int n = 1003, grain = 7;
+        List<String> one = chunkBounds(1, n, grain), four = chunkBounds(4, n, grain);
+        assertEquals(one, four);
+        int chunks = Parallel.chunks(n, grain);
+        assertEquals(Math.min(n / grain, Parallel.MAX_CHUNKS), chunks);
+        assertEquals(chunks, one.size());
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < chunks; i++) expected.add((long) n * i / chunks + ".." + (long) n * (i + 1) / chunks);
+        Collections.sort(expected);
+        assertEquals(expected, one);
+        assertEquals(1, Parallel.chunks(5, 100), "a range smaller than the grain is one chunk");
+        assertEquals(0, Parallel.chunks(0, 1));
+    }
+
+    private static List<String> chunkBounds(int threads, int n, int grain) {
+        Set<String> bounds = ConcurrentHashMap.newKeySet();
+        Parallel.withThreads(threads, () -> Parallel.forRange(n, grain, (from, to) -> bounds.add(from + ".." + to)));
+        List<String> sorted = new ArrayList<>(bounds);
+        Collections.sort(sorted);
+        return sorted;
+    }
+
+    @Test
+    void twoThreadsRunChunksConcurrently() throws InterruptedException {
+        CountDownLatch bothStarted = new CountDownLatch(2);
+        AtomicBoolean metInTime = new AtomicBoolean(true);
+        Parallel.withThreads(2, () -> Parallel.forRange(2, 1, (from, to) -> {
+            bothStarted.countDown();
+            try {
+                // each chunk waits for the other: this only finishes if they run at the same time
+                if (!bothStarted.await(30, TimeUnit.SECONDS)) metInTime.set(false);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                metInTime.set(false);
+            }
+        }));
+        assertTrue(metInTime.get(), "the two chunks did not run concurrently");
+        assertEquals(0, bothStarted.getCount());
+    }
+
+    @Test
+    void oneThreadRunsTheSameChunksInlineOnTheCaller() {
+        Thread caller = Thread.currentThread();
+        Set<Thread> used = ConcurrentHashMap.newKeySet();
+        List<Integer> starts = Collections.synchronizedList(new ArrayList<>());
+        Parallel.withThreads(1, () -> {
+            assertEquals(1, Parallel.threads());
+            Parallel.forRange(1000, 1, (from, to) -> {
+                used.add(Thread.currentThread());
+                starts.add(from);
+            });
+        });
+        assertEquals(Set.of(caller), used);
+        List<Integer> inOrder = new ArrayList<>(starts);
+        Collections.sort(inOrder);
+        assertEquals(inOrder, starts, "without a pool the chunks run in index order");
+        assertEquals(Parallel.chunks(1000, 1), starts.size());
+    }
+
+    @Test
+    void nestedCallsRunInlineOnTheWorker() {
+        AtomicBoolean allInline = new AtomicBoolean(true);
+        Parallel.withThreads(3, () -> {
+            assertEquals(3, Parallel.threads());
+            Parallel.forRange(6, 1, (from, to) -> {
+                Thread outer = Thread.currentThread();
+                if (Parallel.threads() != 1) allInline.set(false);
+                Parallel.forRange(100, 1, (f, t) -> {
+                    if (Thread.currentThread() != outer) allInline.set(false);
+                });
+            });
+        });
+        assertTrue(allInline.get());
+    }
+
+    @Test
+    void withThreadsRestoresTheDefaultAfterwards() {
+        int before = Parallel.threads();
+        Parallel.withThreads(before == 3 ? 2 : 3, () -> { });
+        assertEquals(before, Parallel.threads());
+        assertEquals(Integer.getInteger("fovea.threads", Runtime.getRuntime().availableProcessors()), before);
+    }
+
+    @Test
+    void exceptionsReachTheCaller() {
+        IllegalStateException e = assertThrows(IllegalStateException.class, () ->
+                Parallel.withThreads(2, () -> Parallel.forRange(100, 1, (from, to) -> {
+                    if (from <= 57 && 57 < to) throw new IllegalStateException("boom at 57");
+                })));
+        assertTrue(e.getMessage().contains("boom at 57"), e.getMessage());
+    }
+
+    @Test
+    void emptyRangesRunNothing() {
+        AtomicBoolean ran = new AtomicBoolean();
+        Parallel.forRange(0, 1, (from, to) -> ran.set(true));
+        Parallel.forRange(-3, 1, (from, to) -> ran.set(true));
+        assertFalse(ran.get());
+    }
+
+    @Test
+    void withThreadsRejectsFewerThanOneThread() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Parallel.withThreads(0, () -> { }));
+        assertTrue(e.getMessage().contains("received 0"), e.getMessage());
+    }
+
+    @Test
+    void smallRangesStayOnOneChunk() {
+        List<Thread> threads = Collections.synchronizedList(new ArrayList<>());
+        Parallel.withThreads(2, () -> Parallel.forRange(10, 100, (from, to) -> {
+            assertEquals(0, from);
+            assertEquals(10, to);
+            threads.add(Thread.currentThread());
+        }));
+        assertEquals(1, threads.size());
+        assertSame(Thread.currentThread(), threads.get(0));
+    }
+}
