@@ -30,7 +30,7 @@ import java.util.concurrent.Callable;
         footer = {"  fovea demo", "  fovea demo --epochs 3        a quicker, less accurate run"})
 final class DemoCommand implements Callable<Integer> {
 
-    static final int DEFAULT_EPOCHS = 12;
+    static final int DEFAULT_EPOCHS = 25;
 
     @Option(names = "--epochs", defaultValue = "" + DEFAULT_EPOCHS, description = "Epochs (default ${DEFAULT-VALUE}).")
     int epochs;
