@@ -65,7 +65,9 @@ public final class ModelZoo {
     private static List<Entry> builtIns() {
         return List.of(
                 new Entry("lenet5", "LeNet-5 (LeCun et al. 1998): 2 conv + 3 dense, tanh, 61,706 params for 10 classes",
-                        new int[] {1, LeNet5.INPUT_SIZE, LeNet5.INPUT_SIZE}, 10, LeNet5::create));
+                        new int[] {1, LeNet5.INPUT_SIZE, LeNet5.INPUT_SIZE}, 10, LeNet5::create),
+                new Entry("smallcnn", "2 conv blocks with batch norm + dense head for 28x28 grey images, 422,090 params",
+                        new int[] {1, 28, 28}, 10, SmallCnn::create));
     }
 
     /** Adds an architecture; names must be unique. */
