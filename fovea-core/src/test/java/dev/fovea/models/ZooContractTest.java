@@ -1,0 +1,86 @@
+package dev.fovea.models;
+
+import dev.fovea.io.SafeTensors;
+import dev.fovea.nn.Module;
+import dev.fovea.tensor.NoGrad;
+import dev.fovea.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * One contract for every model in the zoo (torchvision's test_classification_model): output shape,
+ * the published parameter count, a gradient reaching the input and every parameter, and save -> load
+ * giving identical outputs.
+ */
+class ZooContractTest {
+
+    /** Parameter counts at the default number of classes, from the papers or torchvision. */
+    static final Map<String, Long> PARAMETERS = Map.of(
+            "lenet5", 61_706L,
+            "smallcnn", 422_090L);
+
+    @TempDir Path dir;
+
+    static List<String> models() {
+        return ModelZoo.names();
+    }
+
+    @Test
+    void everyZooModelHasAKnownParameterCount() {
+        assertEquals(PARAMETERS.keySet(), new java.util.TreeSet<>(ModelZoo.names()).stream()
+                .collect(java.util.stream.Collectors.toSet()), "add the new model's published count to PARAMETERS");
+    }
+
+    @ParameterizedTest
+    @MethodSource("models")
+    void contract(String name) throws IOException {
+        ModelZoo.Entry entry = ModelZoo.entry(name);
+        Module model = ModelZoo.create(name, new SplittableRandom(42));
+        assertEquals(PARAMETERS.get(name), model.parameterCount(), name + " parameter count");
+
+        int[] sample = entry.inputShape();
+        int[] shape = new int[sample.length + 1];
+        shape[0] = 2;
+        System.arraycopy(sample, 0, shape, 1, sample.length);
+        Tensor x = Tensor.randn(new SplittableRandom(1), shape).requiresGrad(true);
+        Tensor y = model.forward(x);
+        assertArrayEquals(new int[] {2, entry.defaultClasses()}, y.shape());
+
+        y.mul(Tensor.randn(new SplittableRandom(2), y.shape())).sum().backward();
+        assertNotNull(x.grad(), "no gradient reached the input");
+        assertTrue(nonZero(x.grad()), "the input gradient is all zeros");
+        for (var p : model.namedParameters().entrySet()) {
+            assertNotNull(p.getValue().grad(), "no gradient reached " + p.getKey());
+            assertTrue(nonZero(p.getValue().grad()), "the gradient of " + p.getKey() + " is all zeros");
+        }
+
+        model.eval();
+        Path file = dir.resolve(name + ".safetensors");
+        SafeTensors.save(model, file);
+        Module copy = ModelZoo.create(name, new SplittableRandom(7));
+        SafeTensors.load(copy, file);
+        copy.eval();
+        try (var off = NoGrad.enter()) {
+            Tensor in = Tensor.randn(new SplittableRandom(3), shape);
+            assertArrayEquals(model.forward(in).data(), copy.forward(in).data(), 0f, name + " after save/load");
+        }
+    }
+
+    private static boolean nonZero(Tensor t) {
+        for (float v : t.data()) if (v != 0f) return true;
+        return false;
+    }
+}
