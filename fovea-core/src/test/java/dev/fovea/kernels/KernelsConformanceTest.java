@@ -120,13 +120,14 @@ class KernelsConformanceTest {
         }
     }
 
-    /** Shapes that reach every path: row-vector and column-vector products, several column and row blocks. */
+    /** Shapes that reach every path: row-vector and column-vector products, several column and row blocks and stripes. */
     @ParameterizedTest(name = "{0} bits")
     @ValueSource(ints = {128, 256, 512})
     void gemmMatchesReferenceOnLargeAndSkinnyShapes(int bits) {
         Kernels v = vector(bits);
         Random rnd = new Random(5);
-        int[][] shapes = {{1, 700, 300}, {300, 1, 200}, {130, 1030, 20}, {129, 67, 513}, {2, 600, 90}, {200, 9, 600}};
+        int[][] shapes = {{1, 700, 300}, {300, 1, 200}, {130, 1030, 20}, {129, 67, 513}, {2, 600, 90}, {200, 9, 600},
+            {9, 8300, 40}}; // wider than one 8192-column stripe
         for (int[] s : shapes) {
             for (int variant = 0; variant < 4; variant++) {
                 checkGemm(v, rnd, variant >= 2, (variant & 1) == 1, s[0], s[1], s[2], 1f, variant == 1 ? 1f : 0f, true);
@@ -176,6 +177,7 @@ class KernelsConformanceTest {
         list.add(ConvGeometry.of(1, 3, 35, 35, 10, 11, 4, 2));                                      // 11x11 stride 4
         list.add(ConvGeometry.of(11, 20, 7, 7, 24, 3, 1, 1));                                       // deep layer, many images
         list.add(new ConvGeometry(9, 12, 5, 6, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2));              // 1x1 groups, many images
+        list.add(ConvGeometry.of(1, 2, 100, 95, 3, 3, 1, 1));                                       // > 8192 output positions
         return list;
     }
 

@@ -29,6 +29,8 @@ final class Gemm {
 
     /** Depth of a packed slice: a {@code kc x nr} B panel is 32 KiB with 512-bit vectors (L1 is 48 KiB). */
     static final int KC = 256;
+    /** Columns of C per stripe of the blocked path: bounds the packed B to NS * KC floats (8 MiB). */
+    static final int NS = 8192;
     /** Below this many multiply-adds packing costs more than it saves. */
     static final long SMALL = 32 * 1024;
 
@@ -186,37 +188,41 @@ final class Gemm {
 
     private void packed(int m, int n, int k, float alpha, PanelSource a, float[] prepacked, int prepackedOff,
                         PanelSource b, float beta, float[] c, int cOff, int ldc) {
-        int mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr;
-        int mBlocks = (m + mc - 1) / mc, nBlocks = (n + nc - 1) / nc;
-        // shared by all threads for one k-slice: (m + n) * KC floats, whatever the size of k
+        int mPanels = (m + mr - 1) / mr, kMax = Math.min(k, KC);
+        int width = Math.min(n, NS);
+        // buffers shared by all threads for one k-slice: at most (m + NS) * KC floats
         Scratch scratch = Scratch.get();
-        float[] pa = prepacked != null ? prepacked : scratch.packA(mPanels * mr * KC);
-        float[] pb = scratch.packB(nPanels * nr * KC);
+        float[] pa = prepacked != null ? prepacked : scratch.packA(mPanels * mr * kMax);
+        float[] pb = scratch.packB((width + nr - 1) / nr * nr * kMax);
         int aPanels = prepacked != null ? 0 : mPanels;
-        for (int p0 = 0; p0 < k; p0 += KC) {
-            int from = p0, kCur = Math.min(KC, k - p0);
-            int aBase = prepacked != null ? prepackedOff + p0 * mPanels * mr : 0;
-            // every panel of A and B is packed once per k-slice, in parallel, then read by all blocks
-            Parallel.forRange(aPanels + nPanels, 8, (q0, q1) -> {
-                for (int q = q0; q < q1; q++) {
-                    if (q < aPanels) {
-                        a.pack(from, kCur, q * mr, Math.min(mr, m - q * mr), pa, q * mr * kCur);
-                    } else {
-                        int j = (q - aPanels) * nr;
-                        b.pack(from, kCur, j, Math.min(nr, n - j), pb, j * kCur);
+        for (int jc = 0; jc < n; jc += NS) { // column stripes bound the memory of a very wide B
+            int nCur = Math.min(NS, n - jc), nPanels = (nCur + nr - 1) / nr, stripe = jc;
+            int mBlocks = (m + mc - 1) / mc, nBlocks = (nCur + nc - 1) / nc;
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int from = p0, kCur = Math.min(KC, k - p0);
+                int aBase = prepacked != null ? prepackedOff + p0 * mPanels * mr : 0;
+                // every panel of A and B is packed once per k-slice, in parallel, then read by all blocks
+                Parallel.forRange(aPanels + nPanels, 8, (q0, q1) -> {
+                    for (int q = q0; q < q1; q++) {
+                        if (q < aPanels) {
+                            a.pack(from, kCur, q * mr, Math.min(mr, m - q * mr), pa, q * mr * kCur);
+                        } else {
+                            int j = (q - aPanels) * nr;
+                            b.pack(from, kCur, stripe + j, Math.min(nr, nCur - j), pb, j * kCur);
+                        }
                     }
-                }
-            });
-            // the first slice applies beta; later slices add onto what the earlier ones stored
-            float bet = p0 == 0 ? beta : 1f;
-            Parallel.forRange(mBlocks * nBlocks, 1, (t0, t1) -> {
-                float[] tile = Scratch.get().tile(mr * nr);
-                for (int t = t0; t < t1; t++) {
-                    int i0 = (t % mBlocks) * mc, j0 = (t / mBlocks) * nc;
-                    block(Math.min(mc, m - i0), Math.min(nc, n - j0), kCur, alpha, pa, aBase + i0 * kCur,
-                            pb, j0 * kCur, bet, c, cOff + i0 * ldc + j0, ldc, tile);
-                }
-            });
+                });
+                // the first slice applies beta; later slices add onto what the earlier ones stored
+                float bet = p0 == 0 ? beta : 1f;
+                Parallel.forRange(mBlocks * nBlocks, 1, (t0, t1) -> {
+                    float[] tile = Scratch.get().tile(mr * nr);
+                    for (int t = t0; t < t1; t++) {
+                        int i0 = (t % mBlocks) * mc, j0 = (t / mBlocks) * nc;
+                        block(Math.min(mc, m - i0), Math.min(nc, nCur - j0), kCur, alpha, pa, aBase + i0 * kCur,
+                                pb, j0 * kCur, bet, c, cOff + i0 * ldc + stripe + j0, ldc, tile);
+                    }
+                });
+            }
         }
     }
 

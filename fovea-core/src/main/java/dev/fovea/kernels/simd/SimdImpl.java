@@ -13,8 +13,11 @@ import jdk.incubator.vector.VectorSpecies;
  * class is loaded as a hidden class by {@link Simd#forSpecies}, otherwise the preferred species.
  *
  * <p>Each loop has the Lucene shape: a SIMD body up to {@code S.loopBound(len)} with FMA into vector
- * accumulators, then {@code reduceLanes(ADD)}, then a scalar tail. Do not reference this class by
- * name elsewhere: hidden copies share its bytes, so everything it needs must be inside it.
+ * accumulators, then {@code reduceLanes(ADD)}, then a scalar tail. Vectors are made inside the
+ * methods, never kept in static fields, and the micro-kernel stores its tile inline rather than
+ * through a helper: a {@code static final} zero vector and an un-inlined store helper each cost
+ * the micro-kernel an order of magnitude (C2 then boxes the vectors). Do not reference this class
+ * by name elsewhere: hidden copies share its bytes, so everything it needs must be inside it.
  */
 final class SimdImpl extends Simd {
 
@@ -29,7 +32,6 @@ final class SimdImpl extends Simd {
      */
     private static final int MR = V >= 16 ? 8 : 6;
     private static final int NR = 2 * V;
-    private static final FloatVector ZERO = FloatVector.zero(S);
 
     @SuppressWarnings("unchecked")
     private static VectorSpecies<Float> species() {
@@ -223,7 +225,7 @@ final class SimdImpl extends Simd {
         int bound2 = len & -(2 * V);
         if (bound2 > 0) {
             // two accumulators hide the 4-cycle FMA latency (Lucene's dotProduct uses four)
-            FloatVector acc0 = ZERO, acc1 = ZERO;
+            FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);
             for (; i < bound2; i += 2 * V) {
                 acc0 = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc0);
                 acc1 = FloatVector.fromArray(S, x, xOff + i + V).fma(FloatVector.fromArray(S, y, yOff + i + V), acc1);
@@ -276,7 +278,7 @@ final class SimdImpl extends Simd {
         int bound = S.loopBound(len);
         float sum = 0f;
         if (bound > 0) {
-            FloatVector acc = ZERO;
+            FloatVector acc = FloatVector.zero(S);
             for (; i < bound; i += V) acc = acc.add(FloatVector.fromArray(S, x, off + i));
             sum = acc.reduceLanes(VectorOperators.ADD);
         }
@@ -290,7 +292,7 @@ final class SimdImpl extends Simd {
         int bound = S.loopBound(len);
         float sum = 0f;
         if (bound > 0) {
-            FloatVector acc = ZERO;
+            FloatVector acc = FloatVector.zero(S);
             FloatVector vm = FloatVector.broadcast(S, mean);
             for (; i < bound; i += V) {
                 FloatVector d = FloatVector.fromArray(S, x, off + i).sub(vm);
@@ -332,7 +334,7 @@ final class SimdImpl extends Simd {
         i = 0;
         if (bound > 0) {
             FloatVector vmax = FloatVector.broadcast(S, max);
-            FloatVector acc = ZERO;
+            FloatVector acc = FloatVector.zero(S);
             for (; i < bound; i += V) {
                 acc = acc.add(FloatVector.fromArray(S, in, off + i).sub(vmax).lanewise(VectorOperators.EXP));
             }
