@@ -127,7 +127,8 @@ class KernelsConformanceTest {
         Kernels v = vector(bits);
         Random rnd = new Random(5);
         int[][] shapes = {{1, 700, 300}, {300, 1, 200}, {130, 1030, 20}, {129, 67, 513}, {2, 600, 90}, {200, 9, 600},
-            {9, 8300, 40}}; // wider than one 8192-column stripe
+            {9, 8300, 40}, // wider than one 8192-column stripe
+            {30, 301, 2100}, {33, 130, 300}}; // A * B^T by dot products (k > one 1024 slice), and just past them
         for (int[] s : shapes) {
             for (int variant = 0; variant < 4; variant++) {
                 checkGemm(v, rnd, variant >= 2, (variant & 1) == 1, s[0], s[1], s[2], 1f, variant == 1 ? 1f : 0f, true);
@@ -353,6 +354,7 @@ class KernelsConformanceTest {
                 out -> out.add(gemmOut(v, false, false, 300, 1100, 600, a, b)),
                 out -> out.add(gemmOut(v, true, true, 300, 550, 600, a, b)),
                 out -> out.add(gemmOut(v, false, true, 1, 1100, 600, a, b)),
+                out -> out.add(gemmOut(v, false, true, 22, 1100, 600, a, b)),
                 out -> out.add(gemmOut(v, true, false, 600, 1, 300, a, b)),
                 out -> {
                     for (var geo : List.of(new Object[] {g5, in5, w5, d5}, new Object[] {g1, in1, w1, d1}, new Object[] {g6, in6, w6, d6})) {

@@ -173,6 +173,55 @@ final class SimdImpl extends Simd {
 
 
     @Override
+    void kernelDot(int kc, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                   float alpha, float beta) {
+        final FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c02 = zero, c03 = zero, c10 = zero, c11 = zero, c12 = zero, c13 = zero,
+                c20 = zero, c21 = zero, c22 = zero, c23 = zero, c30 = zero, c31 = zero, c32 = zero, c33 = zero;
+        int a0 = aOff, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        int b0 = bOff, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+        int bound = S.loopBound(kc);
+        for (int p = 0; p < bound; p += V) {
+            FloatVector x0 = FloatVector.fromArray(S, a, a0 + p), x1 = FloatVector.fromArray(S, a, a1 + p);
+            FloatVector x2 = FloatVector.fromArray(S, a, a2 + p), x3 = FloatVector.fromArray(S, a, a3 + p);
+            FloatVector y = FloatVector.fromArray(S, b, b0 + p);
+            c00 = x0.fma(y, c00); c10 = x1.fma(y, c10); c20 = x2.fma(y, c20); c30 = x3.fma(y, c30);
+            y = FloatVector.fromArray(S, b, b1 + p);
+            c01 = x0.fma(y, c01); c11 = x1.fma(y, c11); c21 = x2.fma(y, c21); c31 = x3.fma(y, c31);
+            y = FloatVector.fromArray(S, b, b2 + p);
+            c02 = x0.fma(y, c02); c12 = x1.fma(y, c12); c22 = x2.fma(y, c22); c32 = x3.fma(y, c32);
+            y = FloatVector.fromArray(S, b, b3 + p);
+            c03 = x0.fma(y, c03); c13 = x1.fma(y, c13); c23 = x2.fma(y, c23); c33 = x3.fma(y, c33);
+        }
+        float s00 = c00.reduceLanes(VectorOperators.ADD), s01 = c01.reduceLanes(VectorOperators.ADD), s02 = c02.reduceLanes(VectorOperators.ADD), s03 = c03.reduceLanes(VectorOperators.ADD), s10 = c10.reduceLanes(VectorOperators.ADD), s11 = c11.reduceLanes(VectorOperators.ADD), s12 = c12.reduceLanes(VectorOperators.ADD), s13 = c13.reduceLanes(VectorOperators.ADD);
+        float s20 = c20.reduceLanes(VectorOperators.ADD), s21 = c21.reduceLanes(VectorOperators.ADD), s22 = c22.reduceLanes(VectorOperators.ADD), s23 = c23.reduceLanes(VectorOperators.ADD), s30 = c30.reduceLanes(VectorOperators.ADD), s31 = c31.reduceLanes(VectorOperators.ADD), s32 = c32.reduceLanes(VectorOperators.ADD), s33 = c33.reduceLanes(VectorOperators.ADD);
+        for (int p = bound; p < kc; p++) {
+            float x0 = a[a0 + p], x1 = a[a1 + p], x2 = a[a2 + p], x3 = a[a3 + p];
+            float y0 = b[b0 + p], y1 = b[b1 + p], y2 = b[b2 + p], y3 = b[b3 + p];
+            s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+            s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+            s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
+            s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
+        }
+        store4(c, cOff, alpha, beta, s00, s01, s02, s03);
+        store4(c, cOff + ldc, alpha, beta, s10, s11, s12, s13);
+        store4(c, cOff + 2 * ldc, alpha, beta, s20, s21, s22, s23);
+        store4(c, cOff + 3 * ldc, alpha, beta, s30, s31, s32, s33);
+    }
+
+    /** Four scalars of a row of C: c = alpha * s + beta * c, without reading c when beta is 0. */
+    private static void store4(float[] c, int off, float alpha, float beta, float s0, float s1, float s2, float s3) {
+        if (beta == 0f) {
+            c[off] = alpha * s0; c[off + 1] = alpha * s1; c[off + 2] = alpha * s2; c[off + 3] = alpha * s3;
+        } else {
+            c[off] = alpha * s0 + beta * c[off];
+            c[off + 1] = alpha * s1 + beta * c[off + 1];
+            c[off + 2] = alpha * s2 + beta * c[off + 2];
+            c[off + 3] = alpha * s3 + beta * c[off + 3];
+        }
+    }
+
+    @Override
     void packRows(float[] src, int srcOff, int ld, int rows, int w, int width, float[] dst, int dstOff) {
         if (w == NR && width == NR) { // the B panels of the GEMM: two straight vector moves per row
             for (int r = 0, s = srcOff, d = dstOff; r < rows; r++, s += ld, d += NR) {
