@@ -41,6 +41,12 @@ final class Gemm {
     static final int DOT_ROWS = 32;
     /** Depth of a k-slice of the dot-product path: a 4-row B tile is 16 KiB. */
     static final int KD = 1024;
+    /**
+     * Up to this many multiply-adds the blocked path stays on one thread: waking pool threads costs
+     * tens of microseconds per parallel step (two per k-slice), and a 256^3 product (0.26 ms) ran at
+     * 91 GFLOP/s on two threads against 127 on one.
+     */
+    static final long PARALLEL_WORK = 1L << 24;
     /** Below this many multiply-adds packing costs more than it saves. */
     static final long SMALL = 32 * 1024;
 
@@ -207,6 +213,7 @@ final class Gemm {
         float[] pa = prepacked != null ? prepacked : scratch.packA(mPanels * mr * kMax);
         float[] pb = scratch.packB((width + nr - 1) / nr * nr * kMax);
         int aPanels = prepacked != null ? 0 : mPanels;
+        boolean serial = (long) m * n * k <= PARALLEL_WORK;
         for (int jc = 0; jc < n; jc += NS) { // column stripes bound the memory of a very wide B
             int nCur = Math.min(NS, n - jc), nPanels = (nCur + nr - 1) / nr, stripe = jc;
             int mBlocks = (m + mc - 1) / mc, nBlocks = (nCur + nc - 1) / nc;
@@ -214,7 +221,7 @@ final class Gemm {
                 int from = p0, kCur = Math.min(KC, k - p0);
                 int aBase = prepacked != null ? prepackedOff + p0 * mPanels * mr : 0;
                 // every panel of A and B is packed once per k-slice, in parallel, then read by all blocks
-                Parallel.forRange(aPanels + nPanels, 8, (q0, q1) -> {
+                Parallel.forRange(aPanels + nPanels, serial ? Integer.MAX_VALUE : 8, (q0, q1) -> {
                     for (int q = q0; q < q1; q++) {
                         if (q < aPanels) {
                             a.pack(from, kCur, q * mr, Math.min(mr, m - q * mr), pa, q * mr * kCur);
@@ -226,7 +233,7 @@ final class Gemm {
                 });
                 // the first slice applies beta; later slices add onto what the earlier ones stored
                 float bet = p0 == 0 ? beta : 1f;
-                Parallel.forRange(mBlocks * nBlocks, 1, (t0, t1) -> {
+                Parallel.forRange(mBlocks * nBlocks, serial ? Integer.MAX_VALUE : 1, (t0, t1) -> {
                     float[] tile = Scratch.get().tile(mr * nr);
                     for (int t = t0; t < t1; t++) {
                         int i0 = (t % mBlocks) * mc, j0 = (t / mBlocks) * nc;
@@ -247,7 +254,7 @@ final class Gemm {
     private void dotBlocked(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff,
                             int ldb, float beta, float[] c, int cOff, int ldc) {
         int mBlocks = (m + 63) / 64, nBlocks = (n + 255) / 256;
-        Parallel.forRange(mBlocks * nBlocks, 1, (t0, t1) -> {
+        Parallel.forRange(mBlocks * nBlocks, (long) m * n * k <= PARALLEL_WORK ? Integer.MAX_VALUE : 1, (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 int i0 = (t % mBlocks) * 64, i1 = Math.min(m, i0 + 64);
                 int j0 = (t / mBlocks) * 256, j1 = Math.min(n, j0 + 256);
