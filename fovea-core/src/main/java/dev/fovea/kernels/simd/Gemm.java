@@ -255,6 +255,7 @@ final class Gemm {
                             int ldb, float beta, float[] c, int cOff, int ldc) {
         int mBlocks = (m + 63) / 64, nBlocks = (n + 255) / 256;
         Parallel.forRange(mBlocks * nBlocks, (long) m * n * k <= PARALLEL_WORK ? Integer.MAX_VALUE : 1, (t0, t1) -> {
+            float[] lanes = Scratch.get().tile(16 * simd.lanes());
             for (int t = t0; t < t1; t++) {
                 int i0 = (t % mBlocks) * 64, i1 = Math.min(m, i0 + 64);
                 int j0 = (t / mBlocks) * 256, j1 = Math.min(n, j0 + 256);
@@ -266,7 +267,7 @@ final class Gemm {
                             int ci = cOff + i * ldc + j;
                             if (i + 4 <= i1 && j + 4 <= j1) {
                                 simd.kernelDot(kCur, a, aOff + i * lda + p0, lda, b, bOff + j * ldb + p0, ldb,
-                                        c, ci, ldc, alpha, bet);
+                                        c, ci, ldc, alpha, bet, lanes);
                                 continue;
                             }
                             for (int r = i; r < Math.min(i + 4, i1); r++) { // edge of C: one dot product each
