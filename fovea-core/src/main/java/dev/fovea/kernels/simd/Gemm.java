@@ -35,8 +35,8 @@ final class Gemm {
     static final int NS = 8192;
     /**
      * Up to this many rows of A, A * B^T goes through {@link #dotBlocked}: measured on AVX-512 with
-     * n, k in the thousands, 16 rows: 65 against 44 GFLOP/s packed; 32 rows: 56 against 44;
-     * 64 rows: 64 against 75, so the packed path from 64 rows on.
+     * n, k in the thousands, 16 rows: 59 against 44 GFLOP/s packed; 32 rows: 51 against 44;
+     * 64 rows: about 64 against 75, so the packed path from 64 rows on.
      */
     static final int DOT_ROWS = 32;
     /** Depth of a k-slice of the dot-product path: a 4-row B tile is 16 KiB. */
@@ -125,7 +125,7 @@ final class Gemm {
      * column {@code t*len + q} is {@code x[off + t*imageStride + i*len + q]} (dOut of several images,
      * rows = channels, columns = positions).
      */
-    PanelSource panelsOfImages(float[] x, int off, int m, int len, int imageStride) {
+    PanelSource panelsOfImages(float[] x, int off, int len, int imageStride) {
         int[] index = gatherIndex(mr, len);
         return (p0, kCur, i0, h, dst, dstOff) -> {
             for (int p = p0; p < p0 + kCur; ) { // one run of positions per image

@@ -177,7 +177,6 @@ final class SimdImpl extends Simd {
         }
     }
 
-
     @Override
     void kernelDot(int kc, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
                    float alpha, float beta, float[] lanes) {
@@ -252,11 +251,12 @@ final class SimdImpl extends Simd {
 
     /**
      * e^x lane by lane, Cephes' {@code expf}: x = n ln2 + r with |r| <= ln2/2 (ln2 split in two
-     * parts so n ln2 is exact), a degree-7 polynomial for e^r, and 2^n built in the exponent bits.
-     * Relative error about 1e-7; inputs are clamped to [-87.3, 88.7], where e^x is a normal float.
+     * parts so n ln2 is exact), {@code 1 + r + r^2 P(r)} with P of degree 5 for e^r, and 2^n built in
+     * the exponent bits. Relative error about 1e-7; inputs are clamped to [-87.3, 88.3], so that
+     * -126 <= n <= 127 and 2^n is a normal float.
      */
     private static FloatVector exp(FloatVector x) {
-        x = x.max(-87.33654f).min(88.72284f);
+        x = x.max(-87.33654f).min(88.37626f);
         // round(x / ln2) by the 1.5 * 2^23 trick: exact for |x / ln2| < 2^22
         FloatVector n = x.mul(1.44269504088896341f).add(12582912f).sub(12582912f);
         FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), x)

@@ -182,7 +182,7 @@ public final class VectorKernels implements Kernels {
             int dOutOff = (b0 * g.oc() + grp * ocg) * ohw;
             Gemm.PanelSource dOutG = images == 1
                     ? gemm.panelsOfA(false, dOut, dOutOff, ohw)
-                    : gemm.panelsOfImages(dOut, dOutOff, ocg, ohw, g.oc() * ohw);
+                    : gemm.panelsOfImages(dOut, dOutOff, ohw, g.oc() * ohw);
             gemm.gemm(ocg, kk, positions, 1f, dOutG, null, 0, col, beta, dst, dstOff + grp * ocg * kk, kk);
         }
     }
