@@ -120,13 +120,15 @@ class KernelsConformanceTest {
         }
     }
 
-    /** Shapes that reach every path: row-vector and column-vector products, several column and row blocks. */
+    /** Shapes that reach every path: row-vector and column-vector products, several column and row blocks and stripes. */
     @ParameterizedTest(name = "{0} bits")
     @ValueSource(ints = {128, 256, 512})
     void gemmMatchesReferenceOnLargeAndSkinnyShapes(int bits) {
         Kernels v = vector(bits);
         Random rnd = new Random(5);
-        int[][] shapes = {{1, 700, 300}, {300, 1, 200}, {130, 1030, 20}, {129, 67, 513}, {2, 600, 90}, {200, 9, 600}};
+        int[][] shapes = {{1, 700, 300}, {300, 1, 200}, {130, 1030, 20}, {129, 67, 513}, {2, 600, 90}, {200, 9, 600},
+            {9, 8300, 40}, // wider than one 8192-column stripe
+            {30, 301, 2100}, {33, 130, 300}}; // A * B^T by dot products (k > one 1024 slice), and just past them
         for (int[] s : shapes) {
             for (int variant = 0; variant < 4; variant++) {
                 checkGemm(v, rnd, variant >= 2, (variant & 1) == 1, s[0], s[1], s[2], 1f, variant == 1 ? 1f : 0f, true);
@@ -176,6 +178,7 @@ class KernelsConformanceTest {
         list.add(ConvGeometry.of(1, 3, 35, 35, 10, 11, 4, 2));                                      // 11x11 stride 4
         list.add(ConvGeometry.of(11, 20, 7, 7, 24, 3, 1, 1));                                       // deep layer, many images
         list.add(new ConvGeometry(9, 12, 5, 6, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2));              // 1x1 groups, many images
+        list.add(ConvGeometry.of(1, 2, 100, 95, 3, 3, 1, 1));                                       // > 8192 output positions
         return list;
     }
 
@@ -340,9 +343,9 @@ class KernelsConformanceTest {
     void resultsAreBitIdenticalWithOneTwoAndThreeThreads() {
         Kernels v = new VectorKernels();
         Random rnd = new Random(11);
-        float[] a = random(rnd, 300 * 600), b = random(rnd, 600 * 1100);
+        float[] a = random(rnd, 300 * 600), b = random(rnd, 600 * 1700);
         ConvGeometry g5 = ConvGeometry.of(5, 16, 20, 20, 24, 3, 1, 1);
-        ConvGeometry g1 = ConvGeometry.of(1, 32, 30, 30, 40, 3, 1, 1);
+        ConvGeometry g1 = ConvGeometry.of(1, 64, 30, 30, 64, 3, 1, 1); // one image: the GEMMs themselves go parallel
         ConvGeometry g6 = ConvGeometry.of(6, 24, 7, 7, 32, 3, 1, 1); // several images per weight-gradient chunk
         float[] in5 = random(rnd, g5.inputSize()), w5 = random(rnd, g5.weightSize()), d5 = random(rnd, g5.outputSize());
         float[] in1 = random(rnd, g1.inputSize()), w1 = random(rnd, g1.weightSize()), d1 = random(rnd, g1.outputSize());
@@ -351,6 +354,7 @@ class KernelsConformanceTest {
                 out -> out.add(gemmOut(v, false, false, 300, 1100, 600, a, b)),
                 out -> out.add(gemmOut(v, true, true, 300, 550, 600, a, b)),
                 out -> out.add(gemmOut(v, false, true, 1, 1100, 600, a, b)),
+                out -> out.add(gemmOut(v, false, true, 22, 1100, 900, a, b)),
                 out -> out.add(gemmOut(v, true, false, 600, 1, 300, a, b)),
                 out -> {
                     for (var geo : List.of(new Object[] {g5, in5, w5, d5}, new Object[] {g1, in1, w1, d1}, new Object[] {g6, in6, w6, d6})) {

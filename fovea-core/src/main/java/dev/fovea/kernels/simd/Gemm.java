@@ -23,12 +23,30 @@ import java.util.Arrays;
  * slice by one micro-kernel call), and the blocking depends only on (m, n, k), so the result is
  * bit-identical for any thread count. Products with {@code m*n*k < 32768}, and matrix-vector
  * products ({@code m == 1} or {@code n == 1}), skip packing: they go row by row through dot
- * products or axpy updates.
+ * products or axpy updates. So does {@code A * B^T} with at most {@link #DOT_ROWS} rows (a
+ * linear layer on a small batch), through 4 x 4 tiles of dot products: packing B^T is a
+ * transpose, too costly when each packed value then serves so few rows.
  */
 final class Gemm {
 
     /** Depth of a packed slice: a {@code kc x nr} B panel is 32 KiB with 512-bit vectors (L1 is 48 KiB). */
     static final int KC = 256;
+    /** Columns of C per stripe of the blocked path: bounds the packed B to NS * KC floats (8 MiB). */
+    static final int NS = 8192;
+    /**
+     * Up to this many rows of A, A * B^T goes through {@link #dotBlocked}: measured on AVX-512 with
+     * n, k in the thousands, 16 rows: 59 against 44 GFLOP/s packed; 32 rows: 51 against 44;
+     * 64 rows: about 64 against 75, so the packed path from 64 rows on.
+     */
+    static final int DOT_ROWS = 32;
+    /** Depth of a k-slice of the dot-product path: a 4-row B tile is 16 KiB. */
+    static final int KD = 1024;
+    /**
+     * Up to this many multiply-adds the blocked path stays on one thread: waking pool threads costs
+     * tens of microseconds per parallel step (two per k-slice), and a 256^3 product (0.26 ms) ran at
+     * 91 GFLOP/s on two threads against 127 on one.
+     */
+    static final long PARALLEL_WORK = 1L << 24;
     /** Below this many multiply-adds packing costs more than it saves. */
     static final long SMALL = 32 * 1024;
 
@@ -68,6 +86,8 @@ final class Gemm {
         } else if (n == 1) {
             Parallel.forRange(m, Math.max(1, (1 << 16) / k), (i0, i1) ->
                     rows(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, i0, i1, 0, 1));
+        } else if (!transA && transB && m <= DOT_ROWS) {
+            dotBlocked(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
             packed(m, n, k, alpha, panelsOfA(transA, a, aOff, lda), null, 0, panelsOfB(transB, b, bOff, ldb),
                     beta, c, cOff, ldc);
@@ -105,7 +125,7 @@ final class Gemm {
      * column {@code t*len + q} is {@code x[off + t*imageStride + i*len + q]} (dOut of several images,
      * rows = channels, columns = positions).
      */
-    PanelSource panelsOfImages(float[] x, int off, int m, int len, int imageStride) {
+    PanelSource panelsOfImages(float[] x, int off, int len, int imageStride) {
         int[] index = gatherIndex(mr, len);
         return (p0, kCur, i0, h, dst, dstOff) -> {
             for (int p = p0; p < p0 + kCur; ) { // one run of positions per image
@@ -186,38 +206,82 @@ final class Gemm {
 
     private void packed(int m, int n, int k, float alpha, PanelSource a, float[] prepacked, int prepackedOff,
                         PanelSource b, float beta, float[] c, int cOff, int ldc) {
-        int mPanels = (m + mr - 1) / mr, nPanels = (n + nr - 1) / nr;
-        int mBlocks = (m + mc - 1) / mc, nBlocks = (n + nc - 1) / nc;
-        // shared by all threads for one k-slice: (m + n) * KC floats, whatever the size of k
+        int mPanels = (m + mr - 1) / mr, kMax = Math.min(k, KC);
+        int width = Math.min(n, NS);
+        // buffers shared by all threads for one k-slice: at most (m + NS) * KC floats
         Scratch scratch = Scratch.get();
-        float[] pa = prepacked != null ? prepacked : scratch.packA(mPanels * mr * KC);
-        float[] pb = scratch.packB(nPanels * nr * KC);
+        float[] pa = prepacked != null ? prepacked : scratch.packA(mPanels * mr * kMax);
+        float[] pb = scratch.packB((width + nr - 1) / nr * nr * kMax);
         int aPanels = prepacked != null ? 0 : mPanels;
-        for (int p0 = 0; p0 < k; p0 += KC) {
-            int from = p0, kCur = Math.min(KC, k - p0);
-            int aBase = prepacked != null ? prepackedOff + p0 * mPanels * mr : 0;
-            // every panel of A and B is packed once per k-slice, in parallel, then read by all blocks
-            Parallel.forRange(aPanels + nPanels, 8, (q0, q1) -> {
-                for (int q = q0; q < q1; q++) {
-                    if (q < aPanels) {
-                        a.pack(from, kCur, q * mr, Math.min(mr, m - q * mr), pa, q * mr * kCur);
-                    } else {
-                        int j = (q - aPanels) * nr;
-                        b.pack(from, kCur, j, Math.min(nr, n - j), pb, j * kCur);
+        boolean serial = (long) m * n * k <= PARALLEL_WORK;
+        for (int jc = 0; jc < n; jc += NS) { // column stripes bound the memory of a very wide B
+            int nCur = Math.min(NS, n - jc), nPanels = (nCur + nr - 1) / nr, stripe = jc;
+            int mBlocks = (m + mc - 1) / mc, nBlocks = (nCur + nc - 1) / nc;
+            for (int p0 = 0; p0 < k; p0 += KC) {
+                int from = p0, kCur = Math.min(KC, k - p0);
+                int aBase = prepacked != null ? prepackedOff + p0 * mPanels * mr : 0;
+                // every panel of A and B is packed once per k-slice, in parallel, then read by all blocks
+                Parallel.forRange(aPanels + nPanels, serial ? Integer.MAX_VALUE : 8, (q0, q1) -> {
+                    for (int q = q0; q < q1; q++) {
+                        if (q < aPanels) {
+                            a.pack(from, kCur, q * mr, Math.min(mr, m - q * mr), pa, q * mr * kCur);
+                        } else {
+                            int j = (q - aPanels) * nr;
+                            b.pack(from, kCur, stripe + j, Math.min(nr, nCur - j), pb, j * kCur);
+                        }
+                    }
+                });
+                // the first slice applies beta; later slices add onto what the earlier ones stored
+                float bet = p0 == 0 ? beta : 1f;
+                Parallel.forRange(mBlocks * nBlocks, serial ? Integer.MAX_VALUE : 1, (t0, t1) -> {
+                    float[] tile = Scratch.get().tile(mr * nr);
+                    for (int t = t0; t < t1; t++) {
+                        int i0 = (t % mBlocks) * mc, j0 = (t / mBlocks) * nc;
+                        block(Math.min(mc, m - i0), Math.min(nc, nCur - j0), kCur, alpha, pa, aBase + i0 * kCur,
+                                pb, j0 * kCur, bet, c, cOff + i0 * ldc + stripe + j0, ldc, tile);
+                    }
+                });
+            }
+        }
+    }
+
+    /**
+     * {@code c = alpha * a * b^T + beta * c} with both operands read in place, rows contiguous along
+     * k: 4 x 4 tiles of dot products ({@link Simd#kernelDot}). Used when packing would cost more
+     * than it saves: B^T must be transposed to be packed, and with few rows of A each packed value
+     * serves only a few multiply-adds.
+     */
+    private void dotBlocked(int m, int n, int k, float alpha, float[] a, int aOff, int lda, float[] b, int bOff,
+                            int ldb, float beta, float[] c, int cOff, int ldc) {
+        int mBlocks = (m + 63) / 64, nBlocks = (n + 255) / 256;
+        Parallel.forRange(mBlocks * nBlocks, (long) m * n * k <= PARALLEL_WORK ? Integer.MAX_VALUE : 1, (t0, t1) -> {
+            float[] lanes = Scratch.get().tile(16 * simd.lanes());
+            for (int t = t0; t < t1; t++) {
+                int i0 = (t % mBlocks) * 64, i1 = Math.min(m, i0 + 64);
+                int j0 = (t / mBlocks) * 256, j1 = Math.min(n, j0 + 256);
+                for (int p0 = 0; p0 < k; p0 += KD) {
+                    int kCur = Math.min(KD, k - p0);
+                    float bet = p0 == 0 ? beta : 1f;
+                    for (int j = j0; j < j1; j += 4) { // a 4-row tile of b stays in L1 while the rows of a pass
+                        for (int i = i0; i < i1; i += 4) {
+                            int ci = cOff + i * ldc + j;
+                            if (i + 4 <= i1 && j + 4 <= j1) {
+                                simd.kernelDot(kCur, a, aOff + i * lda + p0, lda, b, bOff + j * ldb + p0, ldb,
+                                        c, ci, ldc, alpha, bet, lanes);
+                                continue;
+                            }
+                            for (int r = i; r < Math.min(i + 4, i1); r++) { // edge of C: one dot product each
+                                for (int q = j; q < Math.min(j + 4, j1); q++) {
+                                    float d = simd.dot(a, aOff + r * lda + p0, b, bOff + q * ldb + p0, kCur);
+                                    int x = cOff + r * ldc + q;
+                                    c[x] = bet == 0f ? alpha * d : alpha * d + bet * c[x];
+                                }
+                            }
+                        }
                     }
                 }
-            });
-            // the first slice applies beta; later slices add onto what the earlier ones stored
-            float bet = p0 == 0 ? beta : 1f;
-            Parallel.forRange(mBlocks * nBlocks, 1, (t0, t1) -> {
-                float[] tile = Scratch.get().tile(mr * nr);
-                for (int t = t0; t < t1; t++) {
-                    int i0 = (t % mBlocks) * mc, j0 = (t / mBlocks) * nc;
-                    block(Math.min(mc, m - i0), Math.min(nc, n - j0), kCur, alpha, pa, aBase + i0 * kCur,
-                            pb, j0 * kCur, bet, c, cOff + i0 * ldc + j0, ldc, tile);
-                }
-            });
-        }
+            }
+        });
     }
 
     /** Offsets {@code j*ld} of the rows a transposing pack gathers from, padded with 0 to whole vectors. */

@@ -31,7 +31,7 @@ final class Scratch {
     /** Packed panels of B in the blocked GEMM. */
     float[] packB(int size) { return packB = grow(packB, size); }
 
-    /** One micro-tile for the edges of C. */
+    /** One micro-tile for the edges of C, or the lane sums of a dot-product tile. */
     float[] tile(int size) { return tile = grow(tile, size); }
 
     /** A gathered row of op(A) in the row-wise GEMM. */

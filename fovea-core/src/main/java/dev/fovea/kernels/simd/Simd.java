@@ -65,6 +65,15 @@ abstract class Simd {
                          float alpha, float beta);
 
     /**
+     * A 4 x 4 tile of {@code alpha * A * B^T + beta * C} from unpacked rows: {@code c[cOff + r*ldc + j] =
+     * alpha * sum_{p < kc} a[aOff + r*lda + p] * b[bOff + j*ldb + p] + beta * c[...]}, vectors running
+     * along k (dot-product form, for operands whose rows are contiguous along k). {@code lanes} is
+     * scratch of at least {@code 16 * lanes()} floats.
+     */
+    abstract void kernelDot(int kc, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff,
+                            int ldc, float alpha, float beta, float[] lanes);
+
+    /**
      * Packs {@code rows} rows of {@code w <= width} floats, read with stride {@code ld} from
      * {@code src[srcOff]}, into rows of exactly {@code width} floats at {@code dst[dstOff]}, zero-padded.
      */

@@ -4,8 +4,10 @@ import java.lang.constant.ConstantDescs;
 import java.lang.invoke.MethodHandles;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -13,8 +15,15 @@ import jdk.incubator.vector.VectorSpecies;
  * class is loaded as a hidden class by {@link Simd#forSpecies}, otherwise the preferred species.
  *
  * <p>Each loop has the Lucene shape: a SIMD body up to {@code S.loopBound(len)} with FMA into vector
- * accumulators, then {@code reduceLanes(ADD)}, then a scalar tail. Do not reference this class by
- * name elsewhere: hidden copies share its bytes, so everything it needs must be inside it.
+ * accumulators, then a horizontal sum, then a scalar tail. The horizontal sum ({@link #sumLanes})
+ * and the exponential ({@link #exp}) are written in plain lane-wise IEEE operations instead of
+ * {@code reduceLanes(ADD)} and {@code lanewise(EXP)}: those two may round differently when
+ * intrinsified by C2 than in their Java fallback (lane order, SVML versus Math.exp), so the same
+ * call could give different bits before and after JIT compilation. Vectors are made inside the
+ * methods, never kept in static fields, and the micro-kernel stores its tile inline rather than
+ * through a helper: a {@code static final} zero vector and an un-inlined store helper each cost
+ * the micro-kernel an order of magnitude (C2 then boxes the vectors). Do not reference this class
+ * by name elsewhere: hidden copies share its bytes, so everything it needs must be inside it.
  */
 final class SimdImpl extends Simd {
 
@@ -29,7 +38,6 @@ final class SimdImpl extends Simd {
      */
     private static final int MR = V >= 16 ? 8 : 6;
     private static final int NR = 2 * V;
-    private static final FloatVector ZERO = FloatVector.zero(S);
 
     @SuppressWarnings("unchecked")
     private static VectorSpecies<Float> species() {
@@ -169,6 +177,100 @@ final class SimdImpl extends Simd {
         }
     }
 
+    @Override
+    void kernelDot(int kc, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff, int ldc,
+                   float alpha, float beta, float[] lanes) {
+        final FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c02 = zero, c03 = zero, c10 = zero, c11 = zero, c12 = zero, c13 = zero,
+                c20 = zero, c21 = zero, c22 = zero, c23 = zero, c30 = zero, c31 = zero, c32 = zero, c33 = zero;
+        int a0 = aOff, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        int b0 = bOff, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb;
+        int bound = S.loopBound(kc);
+        for (int p = 0; p < bound; p += V) {
+            FloatVector x0 = FloatVector.fromArray(S, a, a0 + p), x1 = FloatVector.fromArray(S, a, a1 + p);
+            FloatVector x2 = FloatVector.fromArray(S, a, a2 + p), x3 = FloatVector.fromArray(S, a, a3 + p);
+            FloatVector y = FloatVector.fromArray(S, b, b0 + p);
+            c00 = x0.fma(y, c00); c10 = x1.fma(y, c10); c20 = x2.fma(y, c20); c30 = x3.fma(y, c30);
+            y = FloatVector.fromArray(S, b, b1 + p);
+            c01 = x0.fma(y, c01); c11 = x1.fma(y, c11); c21 = x2.fma(y, c21); c31 = x3.fma(y, c31);
+            y = FloatVector.fromArray(S, b, b2 + p);
+            c02 = x0.fma(y, c02); c12 = x1.fma(y, c12); c22 = x2.fma(y, c22); c32 = x3.fma(y, c32);
+            y = FloatVector.fromArray(S, b, b3 + p);
+            c03 = x0.fma(y, c03); c13 = x1.fma(y, c13); c23 = x2.fma(y, c23); c33 = x3.fma(y, c33);
+        }
+        // lane sums through memory, in lane order: sumLanes on 16 accumulators is too big for C2 to
+        // inline, and the vectors would then be boxed
+        c00.intoArray(lanes, 0); c01.intoArray(lanes, V); c02.intoArray(lanes, 2 * V); c03.intoArray(lanes, 3 * V);
+        c10.intoArray(lanes, 4 * V); c11.intoArray(lanes, 5 * V); c12.intoArray(lanes, 6 * V); c13.intoArray(lanes, 7 * V);
+        c20.intoArray(lanes, 8 * V); c21.intoArray(lanes, 9 * V); c22.intoArray(lanes, 10 * V); c23.intoArray(lanes, 11 * V);
+        c30.intoArray(lanes, 12 * V); c31.intoArray(lanes, 13 * V); c32.intoArray(lanes, 14 * V); c33.intoArray(lanes, 15 * V);
+        float s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0,
+                s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+        for (int l = 0; l < V; l++) {
+            s00 += lanes[l]; s01 += lanes[V + l]; s02 += lanes[2 * V + l]; s03 += lanes[3 * V + l];
+            s10 += lanes[4 * V + l]; s11 += lanes[5 * V + l]; s12 += lanes[6 * V + l]; s13 += lanes[7 * V + l];
+            s20 += lanes[8 * V + l]; s21 += lanes[9 * V + l]; s22 += lanes[10 * V + l]; s23 += lanes[11 * V + l];
+            s30 += lanes[12 * V + l]; s31 += lanes[13 * V + l]; s32 += lanes[14 * V + l]; s33 += lanes[15 * V + l];
+        }
+        for (int p = bound; p < kc; p++) {
+            float x0 = a[a0 + p], x1 = a[a1 + p], x2 = a[a2 + p], x3 = a[a3 + p];
+            float y0 = b[b0 + p], y1 = b[b1 + p], y2 = b[b2 + p], y3 = b[b3 + p];
+            s00 += x0 * y0; s01 += x0 * y1; s02 += x0 * y2; s03 += x0 * y3;
+            s10 += x1 * y0; s11 += x1 * y1; s12 += x1 * y2; s13 += x1 * y3;
+            s20 += x2 * y0; s21 += x2 * y1; s22 += x2 * y2; s23 += x2 * y3;
+            s30 += x3 * y0; s31 += x3 * y1; s32 += x3 * y2; s33 += x3 * y3;
+        }
+        store4(c, cOff, alpha, beta, s00, s01, s02, s03);
+        store4(c, cOff + ldc, alpha, beta, s10, s11, s12, s13);
+        store4(c, cOff + 2 * ldc, alpha, beta, s20, s21, s22, s23);
+        store4(c, cOff + 3 * ldc, alpha, beta, s30, s31, s32, s33);
+    }
+
+    /** Four scalars of a row of C: c = alpha * s + beta * c, without reading c when beta is 0. */
+    private static void store4(float[] c, int off, float alpha, float beta, float s0, float s1, float s2, float s3) {
+        if (beta == 0f) {
+            c[off] = alpha * s0; c[off + 1] = alpha * s1; c[off + 2] = alpha * s2; c[off + 3] = alpha * s3;
+        } else {
+            c[off] = alpha * s0 + beta * c[off];
+            c[off + 1] = alpha * s1 + beta * c[off + 1];
+            c[off + 2] = alpha * s2 + beta * c[off + 2];
+            c[off + 3] = alpha * s3 + beta * c[off + 3];
+        }
+    }
+
+    /**
+     * Sum of the lanes in a fixed pairwise order: lane i gets lane (i + w) mod V added for
+     * w = V/2, ..., 1. Every step is an exact IEEE add, so the result is the same in every
+     * execution mode; rotating with {@code rearrange} is as fast as {@code reduceLanes} here,
+     * {@code slice} three times slower.
+     */
+    private static float sumLanes(FloatVector v) {
+        for (int w = V / 2; w > 0; w >>= 1) v = v.add(v.rearrange(VectorShuffle.iota(S, w, 1, true)));
+        return v.lane(0);
+    }
+
+    /**
+     * e^x lane by lane, Cephes' {@code expf}: x = n ln2 + r with |r| <= ln2/2 (ln2 split in two
+     * parts so n ln2 is exact), {@code 1 + r + r^2 P(r)} with P of degree 5 for e^r, and 2^n built in
+     * the exponent bits. Relative error about 1e-7; inputs are clamped to [-87.3, 88.3], so that
+     * -126 <= n <= 127 and 2^n is a normal float.
+     */
+    private static FloatVector exp(FloatVector x) {
+        x = x.max(-87.33654f).min(88.37626f);
+        // round(x / ln2) by the 1.5 * 2^23 trick: exact for |x / ln2| < 2^22
+        FloatVector n = x.mul(1.44269504088896341f).add(12582912f).sub(12582912f);
+        FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), x)
+                .sub(n.mul(-2.12194440e-4f));
+        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+        FloatVector y = p.mul(r.mul(r)).add(r).add(1f);
+        FloatVector pow2n = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127)
+                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return y.mul(pow2n);
+    }
 
     @Override
     void packRows(float[] src, int srcOff, int ld, int rows, int w, int width, float[] dst, int dstOff) {
@@ -223,12 +325,12 @@ final class SimdImpl extends Simd {
         int bound2 = len & -(2 * V);
         if (bound2 > 0) {
             // two accumulators hide the 4-cycle FMA latency (Lucene's dotProduct uses four)
-            FloatVector acc0 = ZERO, acc1 = ZERO;
+            FloatVector acc0 = FloatVector.zero(S), acc1 = FloatVector.zero(S);
             for (; i < bound2; i += 2 * V) {
                 acc0 = FloatVector.fromArray(S, x, xOff + i).fma(FloatVector.fromArray(S, y, yOff + i), acc0);
                 acc1 = FloatVector.fromArray(S, x, xOff + i + V).fma(FloatVector.fromArray(S, y, yOff + i + V), acc1);
             }
-            sum = acc0.add(acc1).reduceLanes(VectorOperators.ADD);
+            sum = sumLanes(acc0.add(acc1));
         }
         for (; i < len; i++) sum += x[xOff + i] * y[yOff + i];
         return sum;
@@ -276,9 +378,9 @@ final class SimdImpl extends Simd {
         int bound = S.loopBound(len);
         float sum = 0f;
         if (bound > 0) {
-            FloatVector acc = ZERO;
+            FloatVector acc = FloatVector.zero(S);
             for (; i < bound; i += V) acc = acc.add(FloatVector.fromArray(S, x, off + i));
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = sumLanes(acc);
         }
         for (; i < len; i++) sum += x[off + i];
         return sum;
@@ -290,13 +392,13 @@ final class SimdImpl extends Simd {
         int bound = S.loopBound(len);
         float sum = 0f;
         if (bound > 0) {
-            FloatVector acc = ZERO;
+            FloatVector acc = FloatVector.zero(S);
             FloatVector vm = FloatVector.broadcast(S, mean);
             for (; i < bound; i += V) {
                 FloatVector d = FloatVector.fromArray(S, x, off + i).sub(vm);
                 acc = d.fma(d, acc);
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = sumLanes(acc);
         }
         for (; i < len; i++) {
             float d = x[off + i] - mean;
@@ -332,11 +434,11 @@ final class SimdImpl extends Simd {
         i = 0;
         if (bound > 0) {
             FloatVector vmax = FloatVector.broadcast(S, max);
-            FloatVector acc = ZERO;
+            FloatVector acc = FloatVector.zero(S);
             for (; i < bound; i += V) {
-                acc = acc.add(FloatVector.fromArray(S, in, off + i).sub(vmax).lanewise(VectorOperators.EXP));
+                acc = acc.add(exp(FloatVector.fromArray(S, in, off + i).sub(vmax)));
             }
-            sum = acc.reduceLanes(VectorOperators.ADD);
+            sum = sumLanes(acc);
         }
         for (; i < len; i++) sum += (float) Math.exp(in[off + i] - max);
         float logSum = (float) Math.log(sum) + max;

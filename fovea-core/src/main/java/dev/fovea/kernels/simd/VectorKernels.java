@@ -11,11 +11,13 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Kernels on the JDK Vector API: the only code in Fovea that imports {@code jdk.incubator.vector}.
  *
- * <p>SGEMM is a packed, cache-blocked, register-tiled {@link Gemm}; convolutions are im2col plus
- * that GEMM ({@link Im2col}), with 1x1 stride-1 unpadded convolutions fed to the GEMM directly;
- * dot, axpy, log-softmax, batch-norm forward and channel statistics are SIMD loops ({@link Simd}).
- * Everything else delegates to the scalar reference, which every method is tested against
- * element-wise at 128, 256 and 512 bits.
+ * <p>SGEMM is a packed, cache-blocked, register-tiled {@link Gemm}. Convolutions are that GEMM
+ * over im2col matrices ({@link Im2col}): the forward pass packs the column matrix straight from the
+ * image into GEMM panels without storing it, 1x1 stride-1 unpadded convolutions use the image as
+ * the matrix it already is, and the weights are packed once per call for all images. Dot, axpy,
+ * log-softmax, batch-norm forward and channel statistics are SIMD loops ({@link Simd}). Everything
+ * else delegates to the scalar reference; every method is tested against it element-wise at 128,
+ * 256 and 512 bits.
  *
  * <p>Parallelism ({@link Parallel#forRange}) is over images for convolutions, over blocks of C for
  * GEMM, over channels or rows for the rest. Every output element is computed by one thread in an
@@ -180,7 +182,7 @@ public final class VectorKernels implements Kernels {
             int dOutOff = (b0 * g.oc() + grp * ocg) * ohw;
             Gemm.PanelSource dOutG = images == 1
                     ? gemm.panelsOfA(false, dOut, dOutOff, ohw)
-                    : gemm.panelsOfImages(dOut, dOutOff, ocg, ohw, g.oc() * ohw);
+                    : gemm.panelsOfImages(dOut, dOutOff, ohw, g.oc() * ohw);
             gemm.gemm(ocg, kk, positions, 1f, dOutG, null, 0, col, beta, dst, dstOff + grp * ocg * kk, kk);
         }
     }
@@ -191,7 +193,7 @@ public final class VectorKernels implements Kernels {
                 && g.padTop() == 0 && g.padLeft() == 0 && g.padBottom() == 0 && g.padRight() == 0;
     }
 
-    // ------------------------------------------------------------------ pooling (reference)
+    // ------------------------------------------------------------------ pooling (the reference's loops)
 
     @Override
     public void maxPool2dForward(float[] out, int[] argmax, float[] in, PoolGeometry g) {
@@ -222,7 +224,7 @@ public final class VectorKernels implements Kernels {
     @Override
     public void channelMeanVar(float[] mean, float[] var, float[] in, int n, int c, int spatial) {
         double count = (double) n * spatial;
-        Parallel.forRange(c, Math.max(1, (1 << 15) / (n * spatial)), (c0, c1) -> {
+        Parallel.forRange(c, Math.max(1, (1 << 15) / Math.max(1, n * spatial)), (c0, c1) -> {
             for (int ch = c0; ch < c1; ch++) {
                 double sum = 0;
                 for (int b = 0; b < n; b++) sum += simd.sum(in, (b * c + ch) * spatial, spatial);
@@ -238,7 +240,7 @@ public final class VectorKernels implements Kernels {
     @Override
     public void batchNormForward(float[] out, float[] in, float[] mean, float[] invStd, float[] gamma, float[] beta,
                                  int n, int c, int spatial) {
-        Parallel.forRange(n * c, Math.max(1, (1 << 15) / spatial), (r0, r1) -> {
+        Parallel.forRange(n * c, Math.max(1, (1 << 15) / Math.max(1, spatial)), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int ch = r % c;
                 float scale = gamma == null ? invStd[ch] : invStd[ch] * gamma[ch];
@@ -265,6 +267,8 @@ public final class VectorKernels implements Kernels {
                             int size, float alpha, float beta, float k) {
         reference.lrnBackward(dIn, dOut, in, out, scale, n, c, spatial, size, alpha, beta, k);
     }
+
+    // ------------------------------------------------------------------ rows
 
     @Override
     public void logSoftmaxRows(float[] out, float[] in, int rows, int cols) {
