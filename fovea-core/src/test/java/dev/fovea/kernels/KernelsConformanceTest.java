@@ -3,7 +3,6 @@ package dev.fovea.kernels;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.fovea.kernels.simd.VectorKernels;
@@ -25,10 +24,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * the JDK, slowly but exactly). Tolerances grow with the reduction length k:
  * {@code |actual - expected| <= 1e-5 * k * (1 + |expected|)}, Lucene's style, because a SIMD or
  * blocked sum adds the same terms in a different order. Failures print the largest difference and
- * the first mismatching pairs. Until ScalarKernels has its convolution, batch-norm and channel
- * statistics loops, those are compared with naive loops written here ({@link #referenceOr});
- * methods VectorKernels merely delegates are skipped until then. A last test checks that results
- * are bit-identical with 1, 2 and 3 threads.
+ * the first mismatching pairs. Methods VectorKernels merely delegates to the reference are compared
+ * too, so a future fast version is covered from its first day. A last test checks that results are
+ * bit-identical with 1, 2 and 3 threads.
  */
 class KernelsConformanceTest {
 
@@ -196,8 +194,7 @@ class KernelsConformanceTest {
                 float[] bias = withBias ? random(rnd, g.oc()) : null;
                 float[] expected = new float[g.outputSize()], actual = new float[g.outputSize()];
                 Arrays.fill(actual, Float.NaN); // forward overwrites
-                referenceOr(() -> REF.conv2dForward(expected, in, weight, bias, g),
-                        () -> naiveConvForward(expected, in, weight, bias, g));
+                REF.conv2dForward(expected, in, weight, bias, g);
                 v.conv2dForward(actual, in, weight, bias, g);
                 assertClose(expected, actual, g.cPerGroup() * g.kh() * g.kw(), "conv forward bias=" + withBias + " " + g);
             }
@@ -213,8 +210,7 @@ class KernelsConformanceTest {
             float[] dOut = random(rnd, g.outputSize()), weight = random(rnd, g.weightSize());
             float[] expected = random(rnd, g.inputSize()); // backward adds to what is there
             float[] actual = expected.clone();
-            referenceOr(() -> REF.conv2dBackwardInput(expected, dOut, weight, g),
-                    () -> naiveConvBackwardInput(expected, dOut, weight, g));
+            REF.conv2dBackwardInput(expected, dOut, weight, g);
             v.conv2dBackwardInput(actual, dOut, weight, g);
             assertClose(expected, actual, g.ocPerGroup() * g.kh() * g.kw(), "conv backward input " + g);
         }
@@ -231,8 +227,7 @@ class KernelsConformanceTest {
                 float[] expectedW = random(rnd, g.weightSize()), actualW = expectedW.clone();
                 float[] expectedB = withBias ? random(rnd, g.oc()) : null;
                 float[] actualB = withBias ? expectedB.clone() : null;
-                referenceOr(() -> REF.conv2dBackwardWeight(expectedW, expectedB, dOut, in, g),
-                        () -> naiveConvBackwardWeight(expectedW, expectedB, dOut, in, g));
+                REF.conv2dBackwardWeight(expectedW, expectedB, dOut, in, g);
                 v.conv2dBackwardWeight(actualW, actualB, dOut, in, g);
                 int reduction = g.n() * g.oh() * g.ow();
                 assertClose(expectedW, actualW, reduction, "conv backward weight " + g);
@@ -253,8 +248,7 @@ class KernelsConformanceTest {
             float[] in = random(rnd, n * c * spatial);
             for (int i = 0; i < in.length; i++) in[i] = in[i] * 3f + 2f; // mean away from 0
             float[] mean = new float[c], var = new float[c], refMean = new float[c], refVar = new float[c];
-            referenceOr(() -> REF.channelMeanVar(refMean, refVar, in, n, c, spatial),
-                    () -> naiveChannelMeanVar(refMean, refVar, in, n, c, spatial));
+            REF.channelMeanVar(refMean, refVar, in, n, c, spatial);
             v.channelMeanVar(mean, var, in, n, c, spatial);
             assertClose(refMean, mean, n * spatial, "channel mean spatial=" + spatial);
             assertClose(refVar, var, n * spatial, "channel var spatial=" + spatial);
@@ -264,8 +258,7 @@ class KernelsConformanceTest {
             for (boolean affine : new boolean[] {false, true}) {
                 float[] g = affine ? gamma : null, b = affine ? beta : null;
                 float[] expected = new float[in.length], actual = new float[in.length];
-                referenceOr(() -> REF.batchNormForward(expected, in, refMean, invStd, g, b, n, c, spatial),
-                        () -> naiveBatchNorm(expected, in, refMean, invStd, g, b, n, c, spatial));
+                REF.batchNormForward(expected, in, refMean, invStd, g, b, n, c, spatial);
                 v.batchNormForward(actual, in, refMean, invStd, g, b, n, c, spatial);
                 assertClose(expected, actual, 1, "batchNormForward affine=" + affine + " spatial=" + spatial);
             }
@@ -286,8 +279,7 @@ class KernelsConformanceTest {
         for (boolean batchStats : new boolean[] {false, true}) {
             float[] e1 = random(rnd, in.length), e2 = random(rnd, c), e3 = random(rnd, c);
             float[] a1 = e1.clone(), a2 = e2.clone(), a3 = e3.clone();
-            referenceOr(() -> REF.batchNormBackward(e1, e2, e3, dOut, in, mean, invStd, gamma, n, c, spatial, batchStats),
-                    () -> abort("ScalarKernels.batchNormBackward is not written yet"));
+            REF.batchNormBackward(e1, e2, e3, dOut, in, mean, invStd, gamma, n, c, spatial, batchStats);
             v.batchNormBackward(a1, a2, a3, dOut, in, mean, invStd, gamma, n, c, spatial, batchStats);
             assertClose(e1, a1, n * spatial, "batchNormBackward dIn");
             assertClose(e2, a2, n * spatial, "batchNormBackward dGamma");
@@ -306,7 +298,7 @@ class KernelsConformanceTest {
         int outSize = pg.n() * pg.c() * pg.oh() * pg.ow();
         float[] eOut = new float[outSize], aOut = new float[outSize];
         int[] eArg = new int[outSize], aArg = new int[outSize];
-        referenceOr(() -> REF.maxPool2dForward(eOut, eArg, pin, pg), () -> abort("ScalarKernels pooling is not written yet"));
+        REF.maxPool2dForward(eOut, eArg, pin, pg);
         v.maxPool2dForward(aOut, aArg, pin, pg);
         assertArrayEquals(eOut, aOut);
         assertArrayEquals(eArg, aArg);
@@ -330,8 +322,7 @@ class KernelsConformanceTest {
         int n = 2, c = 5, spatial = 33;
         float[] in = random(rnd, n * c * spatial), dOut = random(rnd, n * c * spatial);
         float[] lOut = new float[in.length], lScale = new float[in.length], vOut = new float[in.length], vScale = new float[in.length];
-        referenceOr(() -> REF.lrnForward(lOut, lScale, in, n, c, spatial, 3, 1e-2f, 0.75f, 2f),
-                () -> abort("ScalarKernels LRN is not written yet"));
+        REF.lrnForward(lOut, lScale, in, n, c, spatial, 3, 1e-2f, 0.75f, 2f);
         v.lrnForward(vOut, vScale, in, n, c, spatial, 3, 1e-2f, 0.75f, 2f);
         assertClose(lOut, vOut, 3, "lrnForward");
         float[] eD = random(rnd, in.length), aD = eD.clone();
@@ -401,100 +392,6 @@ class KernelsConformanceTest {
     }
 
     // ------------------------------------------------------------------ references and helpers
-
-    /**
-     * Runs the ScalarKernels call, or {@code fallback} while ScalarKernels still throws
-     * UnsupportedOperationException. The fallback goes once the ScalarKernels reference lands (the
-     * convolution, batch-norm and channel-statistics loops are being written in another branch).
-     */
-    private static void referenceOr(Runnable reference, Runnable fallback) {
-        try {
-            reference.run();
-        } catch (UnsupportedOperationException notYet) {
-            fallback.run();
-        }
-    }
-
-    /** Direct convolution, one output element at a time, summed in double, straight from the definition. */
-    private static void naiveConvForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
-        double[] sums = new double[g.outputSize()];
-        forEachTap(g, (b, o, oy, ox, ci, iy, ix, wi) -> sums[((b * g.oc() + o) * g.oh() + oy) * g.ow() + ox]
-                += (double) in[((b * g.c() + ci) * g.h() + iy) * g.w() + ix] * weight[wi],
-                (b, o, oy, ox) -> sums[((b * g.oc() + o) * g.oh() + oy) * g.ow() + ox] = bias == null ? 0 : bias[o]);
-        for (int i = 0; i < out.length; i++) out[i] = (float) sums[i];
-    }
-
-    private static void naiveConvBackwardInput(float[] dIn, float[] dOut, float[] weight, ConvGeometry g) {
-        forEachTap(g, (b, o, oy, ox, ci, iy, ix, wi) -> dIn[((b * g.c() + ci) * g.h() + iy) * g.w() + ix]
-                += dOut[((b * g.oc() + o) * g.oh() + oy) * g.ow() + ox] * weight[wi], null);
-    }
-
-    private static void naiveConvBackwardWeight(float[] dWeight, float[] dBias, float[] dOut, float[] in, ConvGeometry g) {
-        forEachTap(g, (b, o, oy, ox, ci, iy, ix, wi) -> dWeight[wi]
-                += dOut[((b * g.oc() + o) * g.oh() + oy) * g.ow() + ox] * in[((b * g.c() + ci) * g.h() + iy) * g.w() + ix],
-                dBias == null ? null : (b, o, oy, ox) -> dBias[o] += dOut[((b * g.oc() + o) * g.oh() + oy) * g.ow() + ox]);
-    }
-
-    private interface Tap {
-        void at(int b, int o, int oy, int ox, int ci, int iy, int ix, int weightIndex);
-    }
-
-    private interface Position {
-        void at(int b, int o, int oy, int ox);
-    }
-
-    /** Calls {@code tap} for every (output position, in-bounds input tap) pair of the convolution. */
-    private static void forEachTap(ConvGeometry g, Tap tap, Position position) {
-        for (int b = 0; b < g.n(); b++) {
-            for (int o = 0; o < g.oc(); o++) {
-                int grp = o / g.ocPerGroup();
-                for (int oy = 0; oy < g.oh(); oy++) {
-                    for (int ox = 0; ox < g.ow(); ox++) {
-                        if (position != null) position.at(b, o, oy, ox);
-                        for (int cl = 0; cl < g.cPerGroup(); cl++) {
-                            for (int ky = 0; ky < g.kh(); ky++) {
-                                int iy = oy * g.strideH() - g.padTop() + ky * g.dilationH();
-                                for (int kx = 0; kx < g.kw(); kx++) {
-                                    int ix = ox * g.strideW() - g.padLeft() + kx * g.dilationW();
-                                    if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
-                                    tap.at(b, o, oy, ox, grp * g.cPerGroup() + cl, iy, ix,
-                                            ((o * g.cPerGroup() + cl) * g.kh() + ky) * g.kw() + kx);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    private static void naiveChannelMeanVar(float[] mean, float[] var, float[] in, int n, int c, int spatial) {
-        for (int ch = 0; ch < c; ch++) {
-            double sum = 0, squares = 0;
-            for (int b = 0; b < n; b++) for (int i = 0; i < spatial; i++) sum += in[(b * c + ch) * spatial + i];
-            double m = sum / (n * spatial);
-            for (int b = 0; b < n; b++) {
-                for (int i = 0; i < spatial; i++) {
-                    double d = in[(b * c + ch) * spatial + i] - m;
-                    squares += d * d;
-                }
-            }
-            mean[ch] = (float) m;
-            var[ch] = (float) (squares / (n * spatial));
-        }
-    }
-
-    private static void naiveBatchNorm(float[] out, float[] in, float[] mean, float[] invStd, float[] gamma,
-                                       float[] beta, int n, int c, int spatial) {
-        for (int b = 0; b < n; b++) {
-            for (int ch = 0; ch < c; ch++) {
-                for (int i = 0; i < spatial; i++) {
-                    int x = (b * c + ch) * spatial + i;
-                    out[x] = (in[x] - mean[ch]) * invStd[ch] * (gamma == null ? 1f : gamma[ch]) + (beta == null ? 0f : beta[ch]);
-                }
-            }
-        }
-    }
 
     private static float[] random(Random rnd, int size) {
         float[] x = new float[size];
