@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Trains a classifier: {@link #fit} runs the textbook loop (forward, loss, zero the gradients,
@@ -56,7 +57,7 @@ public final class Trainer {
     private LrSchedule schedule;
     private ReduceLROnPlateau plateau;
     private GradientMonitor monitor = new GradientMonitor();
-    private java.util.Map<String, String> modelMetadata = java.util.Map.of();
+    private Map<String, String> modelMetadata = Map.of();
 
     public Trainer(Module model, Optimizer optimizer, LossFunction loss, Options options) {
         this.model = model;
@@ -74,8 +75,8 @@ public final class Trainer {
     public Trainer callback(Callback c) { callbacks.add(c); return this; }
 
     /** String metadata stored in model.safetensors (model name, class names, input shape...). */
-    public Trainer modelMetadata(java.util.Map<String, String> metadata) {
-        this.modelMetadata = java.util.Map.copyOf(metadata);
+    public Trainer modelMetadata(Map<String, String> metadata) {
+        this.modelMetadata = Map.copyOf(metadata);
         return this;
     }
 
