@@ -79,6 +79,11 @@ public final class ModelZoo {
         ENTRIES.put(entry.name(), entry);
     }
 
+    /** Names of the architectures that ship with Fovea (not those registered at run time), sorted. */
+    public static List<String> builtInNames() {
+        return builtIns().stream().map(Entry::name).sorted().toList();
+    }
+
     /** Registered names, sorted. */
     public static synchronized List<String> names() {
         return List.copyOf(ENTRIES.keySet());
