@@ -58,7 +58,8 @@ class MainTest {
         assertEquals(0, r.code());
         assertTrue(r.out().contains("summary"), r.out());
         assertTrue(r.out().contains("version"), r.out());
-        assertTrue(r.out().contains("Examples:\n  fovea summary lenet5 "), r.out());
+        assertTrue(r.out().contains("Examples:\n  fovea demo "), r.out());
+        assertTrue(r.out().contains("  fovea summary lenet5 "), r.out());
         assertTrue(r.out().contains("Exit codes:"), r.out());
         assertEquals("", r.err());
     }
