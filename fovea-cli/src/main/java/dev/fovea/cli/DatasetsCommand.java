@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.util.concurrent.Callable;
 
 /** {@code fovea datasets}: which data sets are available on this machine and how to get the others. */
-@Command(name = "datasets", description = "List the data sets available here and the formats 'fovea train --data DIR' reads.")
+@Command(name = "datasets", description = "List the data sets available here and the formats 'fovea train --data DIR' reads.",
+        footerHeading = "%nExamples:%n",
+        footer = {"  fovea datasets", "  fovea train --data fashion-mnist     once 'fashion-mnist' shows as available"})
 final class DatasetsCommand implements Callable<Integer> {
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")

@@ -156,6 +156,17 @@ public final class Trainer {
         return results;
     }
 
+    /** Class probabilities (softmax of the outputs) for a batch of inputs, in eval mode and without gradients. */
+    public Tensor predict(Tensor inputs) {
+        boolean wasTraining = model.isTraining();
+        model.eval();
+        try (var off = NoGrad.enter()) {
+            return model.forward(inputs).softmax(1);
+        } finally {
+            if (wasTraining) model.train();
+        }
+    }
+
     /** Mean loss and the confusion matrix on a data set, in eval mode and without recording gradients. */
     public Evaluation evaluate(DataLoader data) {
         return evaluate(model, loss, data);

@@ -43,6 +43,16 @@ class TrainerTest {
         assertTrue(r.get(5).trainLoss() < 0.6 * r.get(0).trainLoss(), r.toString());
         assertTrue(r.get(5).valAccuracy() > 0.8, r.toString());
         assertEquals(6, Files.readAllLines(dir.resolve("metrics.jsonl")).size());
+        // predict: probabilities per row, the model left in training mode as it was
+        var batch = TrainingFixtures.loader(data).epoch(0).iterator().next();
+        Tensor p = trainer.predict(batch.inputs());
+        assertArrayEquals(new int[] {batch.size(), 10}, p.shape());
+        for (int r = 0; r < batch.size(); r++) {
+            double sum = 0;
+            for (int c = 0; c < 10; c++) sum += p.get(r, c);
+            assertEquals(1.0, sum, 1e-5);
+        }
+        assertTrue(model.isTraining());
         assertTrue(Files.exists(dir.resolve("model.safetensors")));
     }
 
