@@ -47,9 +47,9 @@ class TrainerTest {
         var batch = TrainingFixtures.loader(data).epoch(0).iterator().next();
         Tensor p = trainer.predict(batch.inputs());
         assertArrayEquals(new int[] {batch.size(), 10}, p.shape());
-        for (int r = 0; r < batch.size(); r++) {
+        for (int row = 0; row < batch.size(); row++) {
             double sum = 0;
-            for (int c = 0; c < 10; c++) sum += p.get(r, c);
+            for (int c = 0; c < 10; c++) sum += p.get(row, c);
             assertEquals(1.0, sum, 1e-5);
         }
         assertTrue(model.isTraining());
