@@ -114,6 +114,12 @@ public final class Trainer {
                 reseedStochasticLayers(epoch, b);
                 Tensor output = model.forward(batch.inputs());
                 Tensor l = loss.apply(output, batch.labels());
+                if (!Float.isFinite(l.item())) {
+                    // Stop before the step so the weights (and the last checkpoint) stay usable.
+                    throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                            "training diverged: the loss is %s at epoch %d, batch %d (expected a finite number); "
+                                    + "check the inputs for NaN, lower the learning rate or clip gradients", l.item(), epoch + 1, b));
+                }
                 optimizer.zeroGrad();
                 l.backward();
                 if (options.clipNorm() > 0) GradClip.clipGlobalNorm(optimizer.params(), options.clipNorm());

@@ -103,6 +103,21 @@ class TrainerTest {
     }
 
     @Test
+    void divergingTrainingStopsWithAClearMessageBeforeTheStep() throws IOException {
+        Module model = TrainingFixtures.model();
+        Map<String, Tensor> before = new java.util.LinkedHashMap<>();
+        model.stateDict().forEach((k, v) -> before.put(k, v.copy()));
+        var trainer = new Trainer(model, new Sgd(model.parameters(), 0.1), (out, labels) -> out.sum().mul(Float.NaN),
+                Trainer.Options.of(1, 1));
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> trainer.fit(TrainingFixtures.loader(TrainingFixtures.digits()), null));
+        assertTrue(e.getMessage().contains("the loss is NaN at epoch 1, batch 0"), e.getMessage());
+        for (var kv : model.stateDict().entrySet()) {
+            assertArrayEquals(before.get(kv.getKey()).data(), kv.getValue().data(), 0f, kv.getKey());
+        }
+    }
+
+    @Test
     void earlyStoppingStopsWhenLossStopsImproving() throws IOException {
         ArrayDataset data = TrainingFixtures.digits();
         Module model = TrainingFixtures.model();
