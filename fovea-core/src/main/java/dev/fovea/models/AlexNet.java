@@ -50,7 +50,7 @@ import java.util.random.RandomGenerator;
  *
  * <p>Local response normalisation uses the paper's constants, {@code k = 2, n = 5, alpha = 1e-4,
  * beta = 0.75}, in the paper's formula {@code b = a / (k + alpha * sum a^2)^beta}; PyTorch's layer
- * divides alpha by {@code n}, so it is built as {@code LocalResponseNorm(5, 5 * 1e-4, 0.75, 2)}.
+ * divides alpha by {@code n}, so it is built as {@code LocalResponseNorm(5, 5e-4, 0.75, 2)} (alpha times n).
  *
  * <p>Deviations from the paper:
  * <ul>
@@ -145,7 +145,7 @@ public class AlexNet extends Module {
 
     /** Paper section 3.3: k = 2, n = 5, alpha = 1e-4, beta = 0.75; PyTorch's layer divides alpha by n. */
     private static LocalResponseNorm paperLrn() {
-        return new LocalResponseNorm(5, 5 * 1e-4f, 0.75f, 2f);
+        return new LocalResponseNorm(5, 5e-4f, 0.75f, 2f); // alpha = n * 1e-4
     }
 
     private static Conv2d conv(int in, int out, int kernel, int pad, int groups, RandomGenerator rng) {
