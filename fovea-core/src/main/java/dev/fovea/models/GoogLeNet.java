@@ -77,7 +77,7 @@ import java.util.random.RandomGenerator;
  */
 public class GoogLeNet extends Module {
 
-    /** The smallest square input whose max-pools still produce a map (ceil mode). */
+    /** torchvision's smallest square input (its ceil-mode max-pools still produce a map); smaller is rejected up front. */
     public static final int MIN_INPUT_SIZE = 15;
 
     public final int numClasses;
@@ -169,7 +169,7 @@ public class GoogLeNet extends Module {
         return lastAux;
     }
 
-    /** Input (N, 3, H, W), 224x224 for ImageNet, at least 15x15; output (N, numClasses) logits. */
+    /** Input (N, 3, H, W), 224x224 for ImageNet; output (N, numClasses) logits. */
     @Override
     protected Tensor compute(Tensor x) {
         int[] s = x.shape();
