@@ -85,7 +85,6 @@ public class AlexNet extends Module {
     public final MaxPool2d pool5;
     public final Linear fc6;
     public final Linear fc7;
-    public final Linear fc8;
     private final ReLU relu1;
     private final ReLU relu2;
     private final ReLU relu3;
@@ -135,12 +134,20 @@ public class AlexNet extends Module {
         fc7 = registerModule("fc7", new Linear(4096, 4096, rng));
         relu7 = registerModule("relu7", new ReLU());
         drop7 = registerModule("drop7", new Dropout(0.5f, rng));
-        fc8 = registerModule("fc8", new Linear(4096, numClasses, rng));
+        registerModule("fc8", new Linear(4096, numClasses, rng));
     }
 
     /** Factory used by the {@link ModelZoo}. */
     public static AlexNet create(int numClasses, RandomGenerator rng) {
         return new AlexNet(numClasses, rng);
+    }
+
+    /**
+     * The output layer registered as {@code "fc8"}: the one built here, or the module that
+     * {@link #replaceModule} put in its place (a new head for transfer learning); {@link #forward} uses it.
+     */
+    public Module fc8() {
+        return children().get("fc8");
     }
 
     /** Paper section 3.3: k = 2, n = 5, alpha = 1e-4, beta = 0.75; PyTorch's layer divides alpha by n. */
@@ -172,7 +179,7 @@ public class AlexNet extends Module {
         x = flatten.forward(x);               // N x 9216
         x = drop6.forward(relu6.forward(fc6.forward(x))); // N x 4096
         x = drop7.forward(relu7.forward(fc7.forward(x))); // N x 4096
-        return fc8.forward(x);                // N x numClasses
+        return fc8().forward(x);              // N x numClasses
     }
 
     @Override

@@ -50,7 +50,6 @@ public class AlexNetTorchvision extends Module {
     public final int numClasses;
     public final Sequential features;
     public final AdaptiveAvgPool2d avgpool;
-    public final Sequential classifier;
     private final Flatten flatten;
 
     public AlexNetTorchvision(int numClasses, RandomGenerator rng) {
@@ -72,7 +71,7 @@ public class AlexNetTorchvision extends Module {
                 new Conv2d(256, 256, 3, 1, 1, rng), new ReLU(), new MaxPool2d(3, 2)));   // 10, 11, 12
         avgpool = registerModule("avgpool", new AdaptiveAvgPool2d(6, 6));
         flatten = registerModule("flatten", new Flatten());
-        classifier = registerModule("classifier", new Sequential(
+        registerModule("classifier", new Sequential(
                 new Dropout(dropout, rng), new Linear(256 * 6 * 6, 4096, rng), new ReLU(), // 0, 1, 2
                 new Dropout(dropout, rng), new Linear(4096, 4096, rng), new ReLU(),         // 3, 4, 5
                 new Linear(4096, numClasses, rng)));                                       // 6
@@ -81,6 +80,14 @@ public class AlexNetTorchvision extends Module {
     /** Factory used by the {@link ModelZoo}. */
     public static AlexNetTorchvision create(int numClasses, RandomGenerator rng) {
         return new AlexNetTorchvision(numClasses, rng);
+    }
+
+    /**
+     * The dense part (dropout, linear layers at indices 1, 4, 6) registered as {@code "classifier"}: the one built here, or the module that
+     * {@link #replaceModule} put in its place (a new head for transfer learning); {@link #forward} uses it.
+     */
+    public Module classifier() {
+        return children().get("classifier");
     }
 
     /** Input (N, 3, H, W) with H, W >= 63 (224 for ImageNet); output (N, numClasses) logits. */
@@ -94,7 +101,7 @@ public class AlexNetTorchvision extends Module {
         x = features.forward(x);    // N x 256 x 6 x 6 at 224x224 (1x1 at 63x63)
         x = avgpool.forward(x);     // N x 256 x 6 x 6
         x = flatten.forward(x);     // N x 9216
-        return classifier.forward(x); // N x numClasses
+        return classifier().forward(x); // N x numClasses
     }
 
     @Override

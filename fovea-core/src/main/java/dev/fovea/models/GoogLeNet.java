@@ -105,7 +105,6 @@ public class GoogLeNet extends Module {
     public final InceptionAux aux2;
     public final AdaptiveAvgPool2d avgpool;
     public final Dropout dropout;
-    public final Linear fc;
     private final Flatten flatten;
     private List<Tensor> lastAux = List.of();
 
@@ -142,7 +141,7 @@ public class GoogLeNet extends Module {
         avgpool = registerModule("avgpool", new AdaptiveAvgPool2d(1, 1));
         flatten = registerModule("flatten", new Flatten());
         dropout = registerModule("dropout", new Dropout(0.2f, rng));
-        fc = registerModule("fc", new Linear(1024, numClasses, rng));
+        registerModule("fc", new Linear(1024, numClasses, rng));
         // torchvision's init_weights: trunc_normal_(std=0.01, a=-2, b=2) on conv and linear weights. The
         // bounds are absolute, 200 standard deviations out, so this is a plain N(0, 0.01) in practice.
         for (Module m : namedModules().values()) {
@@ -159,6 +158,14 @@ public class GoogLeNet extends Module {
     private static MaxPool2d ceilPool(int kernel, int stride, int padding) {
         return new MaxPool2d(new int[] {kernel, kernel}, new int[] {stride, stride}, new int[] {padding, padding},
                 new int[] {1, 1}, true);
+    }
+
+    /**
+     * The classifier registered as {@code "fc"}: the one built here, or the module that
+     * {@link #replaceModule} put in its place (a new head for transfer learning); {@link #forward} uses it.
+     */
+    public Module fc() {
+        return children().get("fc");
     }
 
     /**
@@ -201,7 +208,7 @@ public class GoogLeNet extends Module {
         x = avgpool.forward(x);       // N x 1024 x 1 x 1
         x = flatten.forward(x);       // N x 1024
         x = dropout.forward(x);       // N x 1024
-        x = fc.forward(x);            // N x numClasses
+        x = fc().forward(x);          // N x numClasses
         if (withAux) lastAux = List.of(a1, a2);
         return x;
     }

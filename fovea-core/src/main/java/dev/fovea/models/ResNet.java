@@ -88,7 +88,6 @@ public class ResNet extends Module {
     public final Sequential layer3;
     public final Sequential layer4;
     public final AdaptiveAvgPool2d avgpool;
-    public final Linear fc;
     private final Flatten flatten;
     /** Channels entering the next block while the layers are built (torchvision's {@code self.inplanes}). */
     private int inplanes = 64;
@@ -120,7 +119,7 @@ public class ResNet extends Module {
         layer4 = registerModule("layer4", makeLayer(block, PLANES[3], layers[3], STRIDES[3], rng));
         avgpool = registerModule("avgpool", new AdaptiveAvgPool2d(1, 1));
         flatten = registerModule("flatten", new Flatten());
-        fc = registerModule("fc", new Linear(PLANES[3] * block.expansion, numClasses, rng));
+        registerModule("fc", new Linear(PLANES[3] * block.expansion, numClasses, rng));
         // torchvision: kaiming_normal_(mode="fan_out", nonlinearity="relu") for every convolution; BN is already 1/0.
         for (Module m : namedModules().values()) {
             if (m instanceof Conv2d c) Init.kaimingNormal(c.weight, 0.0, Init.FanMode.FAN_OUT, Init.Nonlinearity.RELU, rng);
@@ -181,6 +180,14 @@ public class ResNet extends Module {
         return layers.clone();
     }
 
+    /**
+     * The classifier registered as {@code "fc"}: the one built here, or the module that
+     * {@link #replaceModule} put in its place (a new head for transfer learning); {@link #forward} uses it.
+     */
+    public Module fc() {
+        return children().get("fc");
+    }
+
     /** Input (N, 3, H, W), 224x224 for ImageNet; output (N, numClasses) logits. */
     @Override
     protected Tensor compute(Tensor x) {
@@ -196,7 +203,7 @@ public class ResNet extends Module {
         x = layer4.forward(x);                           // N x 512e x 7 x 7
         x = avgpool.forward(x);                          // N x 512e x 1 x 1
         x = flatten.forward(x);                          // N x 512e
-        return fc.forward(x);                            // N x numClasses
+        return fc().forward(x);                          // N x numClasses
     }
 
     @Override

@@ -73,7 +73,6 @@ public class ResNetCifar extends Module {
     public final Sequential layer2;
     public final Sequential layer3;
     public final AdaptiveAvgPool2d avgpool;
-    public final Linear fc;
     private final Flatten flatten;
     private int inplanes = PLANES[0];
 
@@ -101,7 +100,7 @@ public class ResNetCifar extends Module {
         layer3 = registerModule("layer3", makeLayer(PLANES[2], n, 2, rng));
         avgpool = registerModule("avgpool", new AdaptiveAvgPool2d(1, 1));
         flatten = registerModule("flatten", new Flatten());
-        fc = registerModule("fc", new Linear(PLANES[2], numClasses, rng));
+        registerModule("fc", new Linear(PLANES[2], numClasses, rng));
         for (Module m : namedModules().values()) {
             if (m instanceof Conv2d c) Init.kaimingNormal(c.weight, 0.0, Init.FanMode.FAN_OUT, Init.Nonlinearity.RELU, rng);
         }
@@ -125,6 +124,14 @@ public class ResNetCifar extends Module {
         return new Sequential(out);
     }
 
+    /**
+     * The classifier registered as {@code "fc"}: the one built here, or the module that
+     * {@link #replaceModule} put in its place (a new head for transfer learning); {@link #forward} uses it.
+     */
+    public Module fc() {
+        return children().get("fc");
+    }
+
     /** Input (N, 3, H, W), 32x32 for CIFAR; output (N, numClasses) logits. */
     @Override
     protected Tensor compute(Tensor x) {
@@ -138,7 +145,7 @@ public class ResNetCifar extends Module {
         x = layer3.forward(x);                           // N x 64 x 8 x 8
         x = avgpool.forward(x);                          // N x 64 x 1 x 1
         x = flatten.forward(x);                          // N x 64
-        return fc.forward(x);                            // N x numClasses
+        return fc().forward(x);                          // N x numClasses
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.fovea.models;
 
 import dev.fovea.nn.Conv2d;
 import dev.fovea.nn.Linear;
+import dev.fovea.nn.Sequential;
 import dev.fovea.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -86,7 +87,7 @@ class AlexNetTest {
             assertEquals(0.75f, lrn.beta);
             assertEquals(2f, lrn.k);
         }
-        assertEquals(10, net.fc8.outFeatures);
+        assertEquals(10, ((Linear) net.fc8()).outFeatures);
         assertEquals(0.5f, ((dev.fovea.nn.Dropout) net.children().get("drop6")).p);
     }
 
@@ -110,8 +111,9 @@ class AlexNetTest {
         assertArrayEquals(new int[] {256, 6, 6}, row(s, "avgpool").outputShape());
         assertEquals(61_100_840L, s.totalParams());
         // Linear layers at torchvision's indices, so classifier.1/4/6 keys line up.
-        assertTrue(net.classifier.get(1) instanceof Linear && net.classifier.get(4) instanceof Linear
-                && net.classifier.get(6) instanceof Linear);
+        Sequential classifier = (Sequential) net.classifier();
+        assertTrue(classifier.get(1) instanceof Linear && classifier.get(4) instanceof Linear
+                && classifier.get(6) instanceof Linear);
         assertTrue(net.features.get(10) instanceof Conv2d);
 
         Summary small = Summary.of(net, 3, AlexNetTorchvision.MIN_INPUT_SIZE, AlexNetTorchvision.MIN_INPUT_SIZE);

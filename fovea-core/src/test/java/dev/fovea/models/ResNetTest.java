@@ -3,6 +3,7 @@ package dev.fovea.models;
 import dev.fovea.nn.BatchNorm2d;
 import dev.fovea.nn.Branching;
 import dev.fovea.nn.Conv2d;
+import dev.fovea.nn.Linear;
 import dev.fovea.nn.Module;
 import dev.fovea.nn.Sequential;
 import dev.fovea.tensor.GradCheck;
@@ -46,8 +47,8 @@ class ResNetTest {
         ResNet r18 = ResNet.resnet18(1000, new SplittableRandom(0));
         assertNull(((BasicBlock) r18.layer1.get(0)).downsample, "resnet18 layer1 keeps 64 channels: identity");
         assertTrue(r18.stateDict().containsKey("layer2.0.downsample.1.running_var"));
-        assertEquals(512, r18.fc.inFeatures);
-        assertEquals(2048, r50.fc.inFeatures);
+        assertEquals(512, ((Linear) r18.fc()).inFeatures);
+        assertEquals(2048, ((Linear) r50.fc()).inFeatures);
     }
 
     @Test
