@@ -57,13 +57,17 @@ class ZooContractTest {
 
     @TempDir Path dir;
 
+    /**
+     * Every registered model except the throw-away ones other tests register in the same JVM (ModelZooTest's
+     * "zoo-test-perceptron"): the registry has no unregister, so they would otherwise leak in here.
+     */
     static List<String> models() {
-        return ModelZoo.names();
+        return ModelZoo.names().stream().filter(n -> !n.startsWith("zoo-test-")).toList();
     }
 
     @Test
     void everyZooModelHasAKnownParameterCount() {
-        assertEquals(PARAMETERS.keySet(), new java.util.TreeSet<>(ModelZoo.names()).stream()
+        assertEquals(PARAMETERS.keySet(), new java.util.TreeSet<>(models()).stream()
                 .collect(java.util.stream.Collectors.toSet()), "add the new model's published count to PARAMETERS");
     }
 
