@@ -42,9 +42,10 @@ class ZooContractTest {
             Map.entry("smallcnn", 422_090L));
 
     /**
-     * Smaller per-sample inputs than the entry's for the big ImageNet models, so the class runs in
-     * seconds: their adaptive pooling accepts any size large enough for every stage. The course AlexNet
-     * has a fixed-size dense layer and keeps its 227x227.
+     * Smaller per-sample inputs than the entry's for the big ImageNet models, so the class stays well
+     * under a minute on two cores (about 45 s cold, most of it the 227x227 AlexNet and ResNet-152's
+     * 60 million parameters): their adaptive pooling accepts any size large enough for every stage.
+     * The course AlexNet has a fixed-size dense layer and keeps its 227x227.
      */
     static final Map<String, int[]> TEST_INPUT = Map.of(
             "alexnet-torchvision", new int[] {3, AlexNetTorchvision.MIN_INPUT_SIZE, AlexNetTorchvision.MIN_INPUT_SIZE},
