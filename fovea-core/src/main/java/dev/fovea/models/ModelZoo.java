@@ -63,9 +63,29 @@ public final class ModelZoo {
 
     /** The architectures that ship with Fovea (one line each; keep them sorted). */
     private static List<Entry> builtIns() {
+        int[] imagenet = {3, 224, 224};
         return List.of(
+                new Entry("alexnet", "AlexNet (Krizhevsky et al. 2012) as the course draws it: 227x227, LRN, one tower, "
+                        + "62,378,344 params", new int[] {3, AlexNet.INPUT_SIZE, AlexNet.INPUT_SIZE}, 1000, AlexNet::create),
+                new Entry("alexnet-torchvision", "torchvision's AlexNet (64/192/384/256/256 maps, no LRN), its keys, "
+                        + "61,100,840 params", imagenet, 1000, AlexNetTorchvision::create),
+                new Entry("googlenet", "GoogLeNet / Inception v1 (Szegedy et al. 2015) as torchvision 0.14, no aux heads, "
+                        + "6,624,904 params", imagenet, 1000, GoogLeNet::create),
                 new Entry("lenet5", "LeNet-5 (LeCun et al. 1998): 2 conv + 3 dense, tanh, 61,706 params for 10 classes",
                         new int[] {1, LeNet5.INPUT_SIZE, LeNet5.INPUT_SIZE}, 10, LeNet5::create),
+                new Entry("resnet101", "ResNet-101 (He et al. 2016), torchvision keys, bottleneck v1.5, 44,549,160 params",
+                        imagenet, 1000, ResNet::resnet101),
+                new Entry("resnet152", "ResNet-152 (He et al. 2016), torchvision keys, bottleneck v1.5, 60,192,808 params",
+                        imagenet, 1000, ResNet::resnet152),
+                new Entry("resnet18", "ResNet-18 (He et al. 2016), torchvision keys, basic blocks, 11,689,512 params",
+                        imagenet, 1000, ResNet::resnet18),
+                new Entry("resnet20", "ResNet-20 for 32x32 images (He et al. 2016 sec. 4.2), option-A shortcuts, "
+                        + "269,722 params for 10 classes", new int[] {3, ResNetCifar.INPUT_SIZE, ResNetCifar.INPUT_SIZE}, 10,
+                        ResNetCifar::resnet20),
+                new Entry("resnet34", "ResNet-34 (He et al. 2016), torchvision keys, basic blocks, 21,797,672 params",
+                        imagenet, 1000, ResNet::resnet34),
+                new Entry("resnet50", "ResNet-50 (He et al. 2016), torchvision keys, bottleneck v1.5, 25,557,032 params",
+                        imagenet, 1000, ResNet::resnet50),
                 new Entry("smallcnn", "2 conv blocks with batch norm + dense head for 28x28 grey images, 422,090 params",
                         new int[] {1, 28, 28}, 10, SmallCnn::create));
     }
