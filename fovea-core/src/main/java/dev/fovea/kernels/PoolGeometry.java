@@ -47,10 +47,14 @@ public record PoolGeometry(int n, int c, int h, int w, int kh, int kw, int strid
 
     public int outputSize() { return n * c * oh() * ow(); }
 
-    static int outSize(int in, int k, int stride, int pad, int dilation, boolean ceil) {
+    /**
+     * Output length of one axis, PyTorch's {@code pooling_output_shape}: the division rounds toward
+     * negative infinity, so in ceil mode a window wider than the (padded) input still gives 1 output
+     * (3x3/2 on a 2x2 map), while in floor mode it gives 0 (an error for the caller).
+     */
+    public static int outSize(int in, int k, int stride, int pad, int dilation, boolean ceil) {
         int span = in + 2 * pad - dilation * (k - 1) - 1;
-        if (span < 0) return 0;
-        int out = (ceil ? (span + stride - 1) / stride : span / stride) + 1;
+        int out = Math.floorDiv(ceil ? span + stride - 1 : span, stride) + 1;
         // PyTorch: in ceil mode the last window must start inside the input or the left padding.
         if (ceil && (out - 1) * stride >= in + pad) out--;
         return out;

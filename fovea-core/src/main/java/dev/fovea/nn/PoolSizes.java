@@ -13,11 +13,7 @@ final class PoolSizes {
      * (otherwise it would cover only padding). Returns a value below 1 when the window does not fit.
      */
     static int outSize(int in, int k, int stride, int pad, int dilation, boolean ceilMode) {
-        int span = in + 2 * pad - dilation * (k - 1) - 1;
-        if (span < 0) return 0;
-        int out = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
-        if (ceilMode && (out - 1) * stride >= in + pad) out--;
-        return out;
+        return Math.max(0, dev.fovea.kernels.PoolGeometry.outSize(in, k, stride, pad, dilation, ceilMode));
     }
 
     /** Validates a {h, w} pair of ints >= min and returns a copy. */

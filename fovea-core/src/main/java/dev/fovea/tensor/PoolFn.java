@@ -137,11 +137,14 @@ final class PoolFn {
             throw new IllegalArgumentException(op + " expects padding at most half the kernel size; received padding "
                     + padding[0] + "x" + padding[1] + " for kernel " + kernel[0] + "x" + kernel[1]);
         }
-        int extentH = dilation[0] * (kernel[0] - 1) + 1, extentW = dilation[1] * (kernel[1] - 1) + 1;
-        if (extentH > xs[2] + 2 * padding[0] || extentW > xs[3] + 2 * padding[1]) {
-            throw new IllegalArgumentException(op + " expects a window no larger than the padded input; received kernel "
-                    + kernel[0] + "x" + kernel[1] + " (dilation " + dilation[0] + "x" + dilation[1] + ") for input "
-                    + Shapes.str(xs) + " with padding " + padding[0] + "x" + padding[1]);
+        // PyTorch's rule: at least one output per axis; in ceil mode a window may overhang the input.
+        int oh = PoolGeometry.outSize(xs[2], kernel[0], stride[0], padding[0], dilation[0], ceilMode);
+        int ow = PoolGeometry.outSize(xs[3], kernel[1], stride[1], padding[1], dilation[1], ceilMode);
+        if (oh < 1 || ow < 1) {
+            throw new IllegalArgumentException(op + " expects an input with room for at least one window; received kernel "
+                    + kernel[0] + "x" + kernel[1] + " (dilation " + dilation[0] + "x" + dilation[1] + ", stride " + stride[0]
+                    + "x" + stride[1] + ", ceilMode=" + ceilMode + ") for input " + Shapes.str(xs) + " with padding "
+                    + padding[0] + "x" + padding[1] + ", which gives output " + oh + "x" + ow);
         }
         return new PoolGeometry(xs[0], xs[1], xs[2], xs[3], kernel[0], kernel[1], stride[0], stride[1],
                 padding[0], padding[1], dilation[0], dilation[1], ceilMode, countIncludePad);
