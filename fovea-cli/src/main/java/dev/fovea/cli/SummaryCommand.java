@@ -36,7 +36,8 @@ import java.util.concurrent.Callable;
             "  fovea summary lenet5 --explain",
             "  fovea summary lenet5 --input 1,28,28 --classes 26",
             "  fovea summary lenet5 --diagram lenet5.svg",
-            "  fovea summary lenet5 --diagram lenet5.png --direction right --no-fold"})
+            "  fovea summary lenet5 --diagram lenet5.png --direction right --no-fold",
+            "  fovea summary resnet152 --diagram resnet152.svg --collapse"})
 final class SummaryCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "<model>", completionCandidates = ModelNames.class,
@@ -68,6 +69,10 @@ final class SummaryCommand implements Callable<Integer> {
     @Option(names = "--no-fold", description = "In the diagram, give batch norm and activations their own boxes "
             + "instead of folding them into the layer before.")
     boolean noFold;
+
+    @Option(names = "--collapse", description = "In the diagram, draw a run of identical units (e.g. residual units) "
+            + "once, marked with their number.")
+    boolean collapse;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
@@ -106,7 +111,7 @@ final class SummaryCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.print(explain ? s.explain() : s.format());
         if (diagram != null) {
-            Diagram d = Diagram.of(m, new Diagram.Options(direction, !noFold),
+            Diagram d = Diagram.of(m, new Diagram.Options(direction, !noFold, collapse),
                     input != null ? input.dims() : entry.inputShape());
             Path parent = diagram.toAbsolutePath().getParent();
             if (parent != null) Files.createDirectories(parent);

@@ -33,7 +33,7 @@ class TransferCommandTest {
                 + "    4        20 +\\d+\\.\\d% +\\d+\\.\\d% +\\d+\\.\\d%\\n.*"), r[1]);
         assertTrue(r[1].contains("mean of 1 trial, 5 steps each"), r[1]);
         // Progress goes to stderr: the pretraining line and one line per run.
-        assertTrue(r[2].startsWith("pretrained LeNet-5 on 4,079 images of the digits 0-4 for 1 epochs"), r[2]);
+        assertTrue(r[2].startsWith("pretrained LeNet-5 on 4,079 images of the digits 0-4 for 1 epoch: "), r[2]);
         assertTrue(r[2].contains("4 shots, trial 1: from scratch "), r[2]);
 
         String[] quiet = run("transfer", "--shots", "1", "--trials", "1", "--pretrain-epochs", "1", "--steps", "2", "-q");

@@ -166,9 +166,9 @@ public final class FewShotTransfer {
 
         LeNet5 pretrained = pretrain(source, o, o.seed);
         double pre = accuracy(pretrained, sourceTest);
-        log.accept(String.format(Locale.ROOT, "pretrained LeNet-5 on %,d images of the digits 0-4 for %d epochs: %.1f%% "
-                + "on the %,d held-out ones (%.0f s)", source.size(), o.pretrainEpochs, 100 * pre, sourceTest.size(),
-                (System.nanoTime() - started) / 1e9));
+        log.accept(String.format(Locale.ROOT, "pretrained LeNet-5 on %,d images of the digits 0-4 for %d epoch%s: %.1f%% "
+                + "on the %,d held-out ones (%.0f s)", source.size(), o.pretrainEpochs, o.pretrainEpochs == 1 ? "" : "s",
+                100 * pre, sourceTest.size(), (System.nanoTime() - started) / 1e9));
         List<Row> rows = new ArrayList<>();
         for (int shots : o.shots) {
             double[] sum = new double[3];

@@ -47,13 +47,17 @@ public final class Diagram {
     /**
      * @param direction which way the data flows
      * @param fold      fold batch norm and activations into the box of the layer before them
+     * @param collapse  draw a run of identical units (residual units, inception modules with the same
+     *                  layers and shapes) once, marked "×n" with the first and last path, as the papers'
+     *                  tables do: ResNet-152's 50 units become 8
      */
-    public record Options(Direction direction, boolean fold) {
+    public record Options(Direction direction, boolean fold, boolean collapse) {
         public Options {
             if (direction == null) throw new IllegalArgumentException("Diagram.Options expects a direction; received null");
         }
 
-        public static Options defaults() { return new Options(Direction.AUTO, true); }
+        /** Every layer drawn, activations and batch norm folded, direction chosen from the shape of the network. */
+        public static Options defaults() { return new Options(Direction.AUTO, true, false); }
     }
 
     private static final int AUTO_RIGHT_MAX_BOXES = 5;
@@ -81,7 +85,7 @@ public final class Diagram {
     public static Diagram of(Module model, Options options, int... sampleShape) {
         if (options == null) throw new IllegalArgumentException("Diagram expects options; received null");
         Summary summary = Summary.of(model, true, sampleShape);
-        Node.Chain root = Structure.build(model, summary, options.fold());
+        Node.Chain root = Structure.build(model, summary, options.fold(), options.collapse());
         Direction d = options.direction();
         if (d == Direction.AUTO) {
             boolean simple = root.items().stream().allMatch(n -> n instanceof Node.Box);

@@ -193,10 +193,16 @@ final class Layout {
         String note = note(f);
         double noteWidth = Fonts.width(note, NOTE_SIZE, false);
         double mergeLen = down ? merge[1] : Math.max(merge[0], noteWidth);
-        double mergeBefore = (down ? merge[0] : merge[1]) / 2;
+        double count = f.repeat() == 1 ? 0 : Fonts.width(repeatLabel(f), TITLE_SIZE, true) + 8;
+        double mergeBefore = down ? merge[0] / 2 + count : merge[1] / 2 + (count > 0 ? 6 + TITLE_SIZE : 0);
         double mergeAfter = down ? merge[0] / 2 + 8 + noteWidth : merge[1] / 2 + 6 + NOTE_SIZE;
         double len = FORK_IN + g.maxLen + FORK_OUT + MERGE_IN + mergeLen;
         return new Extent(len, Math.max(g.axis, mergeBefore), Math.max(total - g.axis, mergeAfter));
+    }
+
+    /** "×35" for a node that stands for 35 identical units. */
+    private static String repeatLabel(Node.Fork f) {
+        return "×" + f.repeat();
     }
 
     /** Screen width and height of the merge node. */
@@ -205,9 +211,10 @@ final class Layout {
         return new double[] {Fonts.width("concat", SUBTITLE_SIZE, true) + 16, 2 * MERGE_R};
     }
 
-    /** The text beside a merge node: folded activation, module path, output shape. */
+    /** The text beside a merge node: folded activation, module path (or paths and count), output shape. */
     private static String note(Node.Fork f) {
-        return (f.activation() == null ? "" : f.activation() + " · ") + f.path() + " · " + f.shape();
+        String where = f.repeat() == 1 ? f.path() : f.path() + " … " + f.lastPath();
+        return (f.activation() == null ? "" : f.activation() + " · ") + where + " · " + f.shape();
     }
 
     // ------------------------------------------------------------------ drawing
@@ -351,6 +358,13 @@ final class Layout {
                     1.2, false));
             group.add(new Scene.Text(cx, Fonts.baseline(cy, SUBTITLE_SIZE), "concat", SUBTITLE_SIZE, true, TEXT,
                     Scene.Anchor.MIDDLE));
+        }
+        if (f.repeat() > 1) {
+            // The count of identical units, bold, on the other side of the node from the note.
+            group.add(down
+                    ? new Scene.Text(cx - size[0] / 2 - 8, Fonts.baseline(cy, TITLE_SIZE), repeatLabel(f), TITLE_SIZE, true,
+                    TEXT, Scene.Anchor.END)
+                    : new Scene.Text(cx, cy - size[1] / 2 - 6, repeatLabel(f), TITLE_SIZE, true, TEXT, Scene.Anchor.MIDDLE));
         }
         String note = note(f);
         if (down) {

@@ -52,15 +52,24 @@ sealed interface Node permits Node.Box, Node.Chain, Node.Fork, Node.Frame {
      * @param activation an activation applied after the merge and folded into its label, or null
      * @param path       the branching module's path
      * @param shape      output shape after the merge, e.g. "256×56×56"
+     * @param repeat     how many identical units in a row this node stands for (1 unless repeats are collapsed)
+     * @param lastPath   the path of the last of those units (equal to {@code path} when {@code repeat} is 1)
      */
     record Fork(List<Chain> branches, Branching.Merge merge, String activation, String path, String shape,
-                String tooltip) implements Node {
+                String tooltip, int repeat, String lastPath) implements Node {
         public Fork {
             branches = List.copyOf(branches);
         }
 
         Fork withActivation(String name, String extraTooltip) {
-            return new Fork(branches, merge, name, path, shape, tooltip + "\n" + extraTooltip);
+            return new Fork(branches, merge, name, path, shape, tooltip + "\n" + extraTooltip, repeat, lastPath);
+        }
+
+        /** This unit standing for itself and {@code more} identical ones after it, the last at {@code last}. */
+        Fork repeated(int more, String last) {
+            return new Fork(branches, merge, activation, path, shape,
+                    tooltip + "\n(drawn once for " + (repeat + more) + " identical units, " + path + " to " + last + ")",
+                    repeat + more, last);
         }
     }
 

@@ -34,18 +34,23 @@ final class Structure {
     private final List<Summary.Row> rows;
     private final Map<String, Module> modules;
     private final boolean fold;
+    private final boolean collapse;
     private int pos;
 
-    private Structure(Module model, Summary summary, boolean fold) {
+    private Structure(Module model, Summary summary, boolean fold, boolean collapse) {
         this.rows = summary.rows();
         this.modules = new java.util.HashMap<>(model.namedModules());
         this.modules.put("(model)", model);
         this.fold = fold;
+        this.collapse = collapse;
     }
 
-    /** The diagram of {@code model}: an input box, then the model's layers. */
-    static Node.Chain build(Module model, Summary summary, boolean fold) {
-        Structure s = new Structure(model, summary, fold);
+    /**
+     * The diagram of {@code model}: an input box, then the model's layers; with {@code collapse}, a run
+     * of identical units (same layers, shapes and merge) is drawn once, marked with its count.
+     */
+    static Node.Chain build(Module model, Summary summary, boolean fold, boolean collapse) {
+        Structure s = new Structure(model, summary, fold, collapse);
         List<Call> top = s.siblings(null);
         List<Node> items = new ArrayList<>();
         int[] in = summary.inputShape();
@@ -125,7 +130,8 @@ final class Structure {
         String shape = shape(c.row.outputShape());
         String merge = b.merge() == Branching.Merge.ADD ? "add" : "concat";
         Node.Fork fork = new Node.Fork(chains, b.merge(), null, c.row.path(), shape,
-                c.row.path() + " (" + c.row.type() + "): " + merge + " of " + branches.size() + " branches -> " + shape);
+                c.row.path() + " (" + c.row.type() + "): " + merge + " of " + branches.size() + " branches -> " + shape,
+                1, c.row.path());
         List<Node> items = new ArrayList<>(before);
         items.add(fork);
         items.addAll(after);
@@ -139,11 +145,10 @@ final class Structure {
             if (n instanceof Node.Chain c) flat.addAll(c.items());
             else flat.add(n);
         }
-        if (!fold) return new Node.Chain(flat);
         List<Node> out = new ArrayList<>();
         for (Node n : flat) {
             Node last = out.isEmpty() ? null : out.get(out.size() - 1);
-            if (n instanceof Node.Box box && last != null) {
+            if (fold && n instanceof Node.Box box && last != null) {
                 Node merged = absorb(last, box);
                 if (merged != null) {
                     out.set(out.size() - 1, merged);
@@ -152,7 +157,44 @@ final class Structure {
             }
             out.add(n);
         }
-        return new Node.Chain(out);
+        return new Node.Chain(collapse ? collapseRepeats(out) : out);
+    }
+
+    /**
+     * Replaces each run of identical forks by its first, marked with the run's length, as the ResNet
+     * paper's table writes "x 36". Forks are compared by what they show apart from module paths.
+     */
+    private static List<Node> collapseRepeats(List<Node> items) {
+        List<Node> out = new ArrayList<>();
+        for (Node n : items) {
+            Node last = out.isEmpty() ? null : out.get(out.size() - 1);
+            if (n instanceof Node.Fork f && last instanceof Node.Fork first && signature(first).equals(signature(f))) {
+                out.set(out.size() - 1, first.repeated(f.repeat(), f.lastPath()));
+            } else {
+                out.add(n);
+            }
+        }
+        return out;
+    }
+
+    /** A description of what a node draws, leaving out module paths. */
+    private static String signature(Node n) {
+        return switch (n) {
+            case Node.Box b -> b.kind() + ":" + b.title() + ":" + b.fused() + ":"
+                    + b.subtitle().substring(b.subtitle().lastIndexOf(" · ") + 3);
+            case Node.Chain c -> {
+                StringBuilder sb = new StringBuilder("[");
+                for (Node item : c.items()) sb.append(signature(item)).append(';');
+                yield sb.append(']').toString();
+            }
+            case Node.Fork f -> {
+                StringBuilder sb = new StringBuilder("fork(").append(f.merge()).append(',').append(f.activation())
+                        .append(',').append(f.shape());
+                for (Node.Chain branch : f.branches()) sb.append(',').append(signature(branch));
+                yield sb.append(')').toString();
+            }
+            case Node.Frame f -> "frame" + signature(f.content());
+        };
     }
 
     /** {@code last} with {@code next} folded in, or null when they stay separate boxes. */

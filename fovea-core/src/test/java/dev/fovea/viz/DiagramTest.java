@@ -54,7 +54,7 @@ class DiagramTest {
     @Test
     void lenet5SvgIsWellFormedAndLabelsEveryLayer() throws Exception {
         LeNet5 model = new LeNet5(10, new SplittableRandom(0));
-        Diagram d = Diagram.of(model, new Diagram.Options(Diagram.Direction.DOWN, true), 1, 32, 32);
+        Diagram d = Diagram.of(model, new Diagram.Options(Diagram.Direction.DOWN, true, false), 1, 32, 32);
         Document doc = parse(d.toSvg());
         assertEquals("svg", doc.getDocumentElement().getLocalName());
         List<String> texts = texts(doc, "text");
@@ -79,7 +79,7 @@ class DiagramTest {
     @Test
     void withoutFoldingEveryLayerHasItsOwnBox() throws Exception {
         LeNet5 model = new LeNet5(10, new SplittableRandom(0));
-        Diagram d = Diagram.of(model, new Diagram.Options(Diagram.Direction.RIGHT, false), 1, 28, 28);
+        Diagram d = Diagram.of(model, new Diagram.Options(Diagram.Direction.RIGHT, false, false), 1, 28, 28);
         List<Summary.Row> rows = leaves(model, 1, 28, 28);
         assertEquals(rows.size() + 1, d.labels().size(), d.labels().toString());
         assertEquals("tanh", d.labels().get(2));
@@ -166,6 +166,16 @@ class DiagramTest {
         BufferedImage image = d.toImage(2);
         assertTrue((long) image.getWidth() * image.getHeight() <= PngWriter.MAX_PIXELS + image.getWidth() + image.getHeight(),
                 image.getWidth() + " x " + image.getHeight());
+
+        // Collapsed: each stage's identical units drawn once with their count (stage 1 has no projection: one run).
+        Diagram c = Diagram.of(model, new Diagram.Options(Diagram.Direction.AUTO, true, true), 3, 32, 32);
+        assertEquals(7, Collections.frequency(c.labels(), "+"), c.labels().toString());
+        List<String> texts = texts(parse(c.toSvg()), "text");
+        assertTrue(texts.contains("relu · 3.0 … 3.2 · 8×32×32"), texts.toString());
+        assertTrue(texts.contains("relu · 5.1 … 5.35 · 32×8×8"), texts.toString());
+        assertEquals(List.of("×3", "×7", "×35", "×2"), texts.stream().filter(t -> t.startsWith("×")).toList());
+        assertTrue(texts.contains("relu · 5.0 · 32×8×8"), texts.toString());
+        assertTrue(c.height() < d.height() / 4, c.height() + " vs " + d.height());
     }
 
     /** A module whose child names need escaping in XML. */
