@@ -27,12 +27,12 @@ import java.util.concurrent.Callable;
     "Every run of one row gets the same examples, initialisation of the new layers, batches and number of steps."},
         footerHeading = "%nExamples:%n",
         footer = {
-            "  fovea transfer                          shots 1, 5, 10, 50; 3 trials (about 2 minutes on 2 cores)",
+            "  fovea transfer                          shots 1, 5, 10, 50, 3 trials each (about 2 min)",
             "  fovea transfer --shots 10 --trials 1    one quick row",
             "  fovea transfer --reuse c1,c3,c5         also reuse C5 (it transfers worse)"})
 final class TransferCommand implements Callable<Integer> {
 
-    @Option(names = "--shots", split = ",", paramLabel = "N[,N...]", defaultValue = "1,5,10,50",
+    @Option(names = "--shots", split = ",", paramLabel = "N", defaultValue = "1,5,10,50",
             description = "Training examples per new digit, one row each (default ${DEFAULT-VALUE}).")
     int[] shots;
 
@@ -52,7 +52,7 @@ final class TransferCommand implements Callable<Integer> {
             description = "Adam learning rate; fine-tuned reused layers learn at a tenth of it (default ${DEFAULT-VALUE}).")
     double lr;
 
-    @Option(names = "--reuse", split = ",", paramLabel = "LAYER[,LAYER...]", defaultValue = "c1,c3",
+    @Option(names = "--reuse", split = ",", paramLabel = "LAYER", defaultValue = "c1,c3",
             description = "Pretrained LeNet-5 layers to reuse (default ${DEFAULT-VALUE}); the others are new.")
     String[] reuse;
 

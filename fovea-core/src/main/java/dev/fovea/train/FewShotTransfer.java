@@ -177,8 +177,9 @@ public final class FewShotTransfer {
                 long seed = o.seed + 1000L * trial;
                 double[] acc = compare(pretrained, fewShot(target, shots, seed), targetTest, o, seed);
                 for (int k = 0; k < 3; k++) sum[k] += acc[k];
-                log.accept(String.format(Locale.ROOT, "%d shots, trial %d: from scratch %.1f%%, frozen %.1f%%, "
-                        + "fine-tuned %.1f%%", shots, trial + 1, 100 * acc[0], 100 * acc[1], 100 * acc[2]));
+                log.accept(String.format(Locale.ROOT, "%d shot%s, trial %d: from scratch %.1f%%, frozen %.1f%%, "
+                        + "fine-tuned %.1f%%", shots, shots == 1 ? "" : "s", trial + 1, 100 * acc[0], 100 * acc[1],
+                        100 * acc[2]));
             }
             rows.add(new Row(shots, shots * TARGET_DIGITS.length, sum[0] / o.trials, sum[1] / o.trials,
                     sum[2] / o.trials));
