@@ -104,13 +104,16 @@ final class Structure {
         List<Node> after = new ArrayList<>();
         boolean started = false;
         for (Call child : c.children) {
+            // The call belongs to the first branch that lists its module (or modules inside it: a
+            // branch may name the layers of a child container) at or after the branch's position.
             int k = -1;
             for (int i = 0; i < branches.size() && k < 0; i++) {
                 List<Module> branch = branches.get(i);
                 for (int j = next[i]; j < branch.size(); j++) {
-                    if (branch.get(j) == child.module) {
+                    if (branch.get(j) == child.module || contains(child.module, branch.get(j))) {
                         k = i;
                         next[i] = j + 1;
+                        while (next[i] < branch.size() && contains(child.module, branch.get(next[i]))) next[i]++;
                         break;
                     }
                 }
@@ -136,6 +139,15 @@ final class Structure {
         items.add(fork);
         items.addAll(after);
         return chain(items);
+    }
+
+    /** True when {@code inner} is a descendant of {@code outer} (compared by identity). */
+    private static boolean contains(Module outer, Module inner) {
+        if (outer == null || outer.children().isEmpty()) return false;
+        for (Module m : outer.namedModules().values()) {
+            if (m == inner && m != outer) return true;
+        }
+        return false;
     }
 
     /** Flattens nested chains and, when folding, merges boxes as described in the class comment. */

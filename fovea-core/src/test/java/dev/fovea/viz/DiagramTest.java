@@ -127,6 +127,16 @@ class DiagramTest {
     }
 
     @Test
+    void branchesMayNameTheLayersInsideChildContainers() throws Exception {
+        Diagram byLayers = Diagram.of(new ToyNets.InceptionByLayers(new SplittableRandom(3)), 16, 8, 8);
+        Diagram byContainers = Diagram.of(new ToyNets.Inception(16, 8, 4, 8, 8, new SplittableRandom(3)), 16, 8, 8);
+        assertEquals(byContainers.labels(), byLayers.labels());
+        assertEquals(List.of("input", "conv 1×1, 8 + relu", "conv 1×1, 4 + relu", "conv 3×3, 8 + relu", "max pool 3×3",
+                "conv 1×1, 8 + relu", "concat"), byLayers.labels());
+        assertEquals(byContainers.width(), byLayers.width(), 1e-9, "three branches side by side in both");
+    }
+
+    @Test
     void pngDecodesWithTheDiagramsProportions(@TempDir Path dir) throws Exception {
         for (Module model : List.<Module>of(new LeNet5(10, new SplittableRandom(0)), new ToyNets.BranchyNet(new SplittableRandom(1)))) {
             int[] shape = model instanceof LeNet5 ? new int[] {1, 32, 32} : new int[] {3, 16, 16};

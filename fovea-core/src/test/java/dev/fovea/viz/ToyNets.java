@@ -119,6 +119,36 @@ final class ToyNets {
         public Merge merge() { return Merge.CONCAT; }
     }
 
+    /**
+     * The same inception module, but its branches name the layers inside the child containers
+     * rather than the containers themselves (both are valid {@link Branching} descriptions).
+     */
+    static final class InceptionByLayers extends Module implements Branching {
+        final Inception inner;
+
+        InceptionByLayers(RandomGenerator rng) {
+            inner = new Inception(16, 8, 4, 8, 8, rng);
+            registerModule("branch1", inner.b1);
+            registerModule("branch2", inner.b2);
+            registerModule("branch3", inner.b3);
+        }
+
+        @Override
+        protected Tensor compute(Tensor x) {
+            return Tensor.concat(1, inner.b1.forward(x), inner.b2.forward(x), inner.b3.forward(x));
+        }
+
+        @Override
+        public List<List<Module>> branches() {
+            List<List<Module>> out = new ArrayList<>();
+            for (Sequential s : List.of(inner.b1, inner.b2, inner.b3)) out.add(List.copyOf(s.children().values()));
+            return out;
+        }
+
+        @Override
+        public Merge merge() { return Merge.CONCAT; }
+    }
+
     /** Stem, two residual units (identity, then projection), an inception module, and a classifier; input 3x16x16. */
     static final class BranchyNet extends Module {
         final Sequential stem;
