@@ -25,7 +25,7 @@ import java.util.concurrent.Callable;
         versionProvider = VersionCommand.Provider.class,
         description = "Convolutional neural networks in pure Java.",
         subcommands = {DemoCommand.class, TrainCommand.class, EvalCommand.class, PredictCommand.class, SummaryCommand.class,
-            DatasetsCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
+            TransferCommand.class, DatasetsCommand.class, VersionCommand.class, CommandLine.HelpCommand.class},
         synopsisSubcommandLabel = "COMMAND",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:success", "1:failure while running (the message says why)", "2:bad usage (unknown command or option, bad value)"},
@@ -39,6 +39,8 @@ import java.util.concurrent.Callable;
             "  fovea summary lenet5                   per-layer table of LeNet-5",
             "  fovea summary lenet5 --explain         ... with every formula worked out",
             "  fovea summary lenet5 --input 1,28,28   MNIST-sized input (padded to 32x32)",
+            "  fovea summary lenet5 --diagram net.svg ... and an architecture diagram (.svg or .png)",
+            "  fovea transfer                         reuse pretrained layers to learn new digits from few examples",
             "  fovea help summary                     options of one command",
             "  fovea version                          version, Java and kernel information"})
 public final class Main implements Callable<Integer> {

@@ -3,6 +3,7 @@ package dev.fovea.cli;
 import dev.fovea.models.ModelZoo;
 import dev.fovea.models.Summary;
 import dev.fovea.nn.Module;
+import dev.fovea.viz.Diagram;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,8 +13,12 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Iterator;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
@@ -23,12 +28,16 @@ import java.util.concurrent.Callable;
         description = {
             "Print a per-layer table of a model: output shape, kernel, stride, padding, activation, "
                     + "parameters and multiply-adds (MACs) per sample.",
-            "Shapes come from one forward pass on zeros, so they are the ones the model really produces."},
+            "Shapes come from one forward pass on zeros, so they are the ones the model really produces.",
+            "With --diagram, also draw the network as blocks (SVG or PNG), as in the papers' figures."},
         footerHeading = "%nExamples:%n",
         footer = {
             "  fovea summary lenet5",
             "  fovea summary lenet5 --explain",
-            "  fovea summary lenet5 --input 1,28,28 --classes 26"})
+            "  fovea summary lenet5 --input 1,28,28 --classes 26",
+            "  fovea summary lenet5 --diagram lenet5.svg",
+            "  fovea summary lenet5 --diagram lenet5.png --direction right --no-fold",
+            "  fovea summary resnet152 --diagram resnet152.svg --collapse"})
 final class SummaryCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "<model>", completionCandidates = ModelNames.class,
@@ -48,6 +57,23 @@ final class SummaryCommand implements Callable<Integer> {
     @Option(names = "--containers", description = "Also list container modules (Sequential, blocks), indented.")
     boolean containers;
 
+    @Option(names = "--diagram", paramLabel = "FILE",
+            description = "Also write an architecture diagram to FILE: .svg (text, hover for details) or .png.")
+    Path diagram;
+
+    @Option(names = "--direction", paramLabel = "DIR", defaultValue = "auto",
+            description = "Diagram flow: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}: right for short chains, "
+                    + "else down).")
+    Diagram.Direction direction;
+
+    @Option(names = "--no-fold", description = "In the diagram, give batch norm and activations their own boxes "
+            + "instead of folding them into the layer before.")
+    boolean noFold;
+
+    @Option(names = "--collapse", description = "In the diagram, draw a run of identical units (e.g. residual units) "
+            + "once, marked with their number.")
+    boolean collapse;
+
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
@@ -55,7 +81,12 @@ final class SummaryCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
+        String diagramName = diagram == null ? null : String.valueOf(diagram.getFileName()).toLowerCase(Locale.ROOT);
+        if (diagramName != null && !diagramName.endsWith(".svg") && !diagramName.endsWith(".png")) {
+            throw new ParameterException(spec.commandLine(), "--diagram expects a file name ending in .svg or .png; "
+                    + "received '" + diagram + "'");
+        }
         ModelZoo.Entry entry;
         try {
             entry = ModelZoo.entry(model);
@@ -79,6 +110,15 @@ final class SummaryCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         out.print(explain ? s.explain() : s.format());
+        if (diagram != null) {
+            Diagram d = Diagram.of(m, new Diagram.Options(direction, !noFold, collapse),
+                    input != null ? input.dims() : entry.inputShape());
+            Path parent = diagram.toAbsolutePath().getParent();
+            if (parent != null) Files.createDirectories(parent);
+            d.write(diagram);
+            out.printf(Locale.ROOT, "Diagram:              %s (%.0f x %.0f, flowing %s)%n", diagram, d.width(), d.height(),
+                    d.direction().name().toLowerCase(Locale.ROOT));
+        }
         out.flush();
         return Main.OK;
     }

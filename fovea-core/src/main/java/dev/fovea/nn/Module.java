@@ -191,6 +191,95 @@ public abstract class Module {
         return n;
     }
 
+    // ------------------------------------------------------------------ freezing (transfer learning)
+
+    /**
+     * Freezes the parameters selected by {@code prefixes} so that no gradient is computed for them:
+     * each gets {@code requiresGrad(false)} and loses any gradient it already holds (so an optimizer
+     * that still lists it skips it instead of applying a stale gradient). This is how pretrained
+     * layers are reused as a fixed feature extractor (Yosinski et al. 2014, "How transferable are
+     * features in deep neural networks?"; PyTorch's {@code requires_grad_(False)}, Keras'
+     * {@code layer.trainable = False}).
+     *
+     * <p>A prefix selects a parameter when it equals the parameter's dotted name or is a whole leading
+     * part of it: {@code "c1"} selects {@code c1.weight} and {@code c1.bias} but not {@code c10.weight};
+     * {@code "layer1.0"} selects everything in the first block of {@code layer1}. With no prefixes,
+     * every parameter is frozen. Batch-norm running statistics are buffers, not parameters: they still
+     * update in training mode; call {@code eval()} on a frozen normalisation layer's subtree to keep them.
+     *
+     * @return this, for chaining
+     * @throws IllegalArgumentException when a prefix selects no parameter (a typo would otherwise
+     *     silently leave layers trainable)
+     */
+    public Module freeze(String... prefixes) {
+        for (Tensor p : selectParameters("freeze", prefixes).values()) {
+            p.requiresGrad(false);
+            p.clearGrad();
+        }
+        return this;
+    }
+
+    /**
+     * Makes the parameters selected by {@code prefixes} trainable again ({@code requiresGrad(true)});
+     * with no prefixes, every parameter. Prefixes match as in {@link #freeze}.
+     *
+     * @return this, for chaining
+     * @throws IllegalArgumentException when a prefix selects no parameter
+     */
+    public Module unfreeze(String... prefixes) {
+        for (Tensor p : selectParameters("unfreeze", prefixes).values()) p.requiresGrad(true);
+        return this;
+    }
+
+    /** The parameters that are frozen (no gradient computed), keyed by dotted path, in {@link #namedParameters} order. */
+    public Map<String, Tensor> frozenParameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (var e : namedParameters().entrySet()) if (!e.getValue().requiresGrad()) out.put(e.getKey(), e.getValue());
+        return out;
+    }
+
+    /** The parameters that are not frozen, keyed by dotted path: what an optimizer should be given. */
+    public Map<String, Tensor> trainableParameters() {
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (var e : namedParameters().entrySet()) if (e.getValue().requiresGrad()) out.put(e.getKey(), e.getValue());
+        return out;
+    }
+
+    /**
+     * True when {@code prefix} selects the parameter (or module) named {@code name}: equal, or a
+     * leading run of whole dot-separated parts ({@code "c1"} matches {@code "c1.weight"}, not
+     * {@code "c10.weight"}). The empty prefix matches everything.
+     */
+    public static boolean matchesPrefix(String name, String prefix) {
+        if (prefix.isEmpty() || name.equals(prefix)) return true;
+        return name.length() > prefix.length() && name.startsWith(prefix) && name.charAt(prefix.length()) == '.';
+    }
+
+    private Map<String, Tensor> selectParameters(String operation, String... prefixes) {
+        Map<String, Tensor> all = namedParameters();
+        if (prefixes == null || prefixes.length == 0) return all;
+        Map<String, Tensor> out = new LinkedHashMap<>();
+        for (String prefix : prefixes) {
+            if (prefix == null) {
+                throw new IllegalArgumentException(operation + " expects parameter names or prefixes such as 'c1' or "
+                        + "'layer1.0'; received null");
+            }
+            boolean any = false;
+            for (var e : all.entrySet()) {
+                if (matchesPrefix(e.getKey(), prefix)) {
+                    out.put(e.getKey(), e.getValue());
+                    any = true;
+                }
+            }
+            if (!any) {
+                throw new IllegalArgumentException(operation + " expects a prefix of a parameter name of "
+                        + getClass().getSimpleName() + " (top-level modules " + children.keySet() + "); received '"
+                        + prefix + "', which selects no parameter");
+            }
+        }
+        return out;
+    }
+
     // ------------------------------------------------------------------ mode
 
     /** Training mode (dropout active, batch norm uses batch statistics) for this module and all children. */
