@@ -54,7 +54,6 @@ public class LeNet5 extends Module {
     public final AvgPool2d s4;
     public final Conv2d c5;
     public final Linear f6;
-    public final Linear output;
     private final Tanh tanh1;
     private final Tanh tanh3;
     private final Tanh tanh5;
@@ -78,7 +77,15 @@ public class LeNet5 extends Module {
         flatten = registerModule("flatten", new Flatten());
         f6 = registerModule("f6", new Linear(120, 84, rng));
         tanh6 = registerModule("tanh6", new Tanh());
-        output = registerModule("output", new Linear(84, numClasses, rng));
+        registerModule("output", new Linear(84, numClasses, rng));
+    }
+
+    /**
+     * The classifier head. Read from the registered children, not a field, so that transfer learning
+     * can swap it ({@code replaceModule("output", new Linear(84, 5, rng))}) and the new head is used.
+     */
+    public Module output() {
+        return children().get("output");
     }
 
     /** Factory used by the {@link ModelZoo}. */
@@ -103,7 +110,7 @@ public class LeNet5 extends Module {
         x = tanh5.forward(c5.forward(x));         // N x 120 x 1 x 1
         x = flatten.forward(x);                   // N x 120
         x = tanh6.forward(f6.forward(x));         // N x 84
-        return output.forward(x);                 // N x numClasses
+        return output().forward(x);               // N x numClasses
     }
 
     @Override

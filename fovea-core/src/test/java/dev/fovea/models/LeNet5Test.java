@@ -32,7 +32,7 @@ class LeNet5Test {
         assertEquals(2_416L, m.c3.weight.numel() + m.c3.bias.numel());
         assertEquals(48_120L, m.c5.weight.numel() + m.c5.bias.numel());
         assertEquals(10_164L, m.f6.weight.numel() + m.f6.bias.numel());
-        assertEquals(850L, m.output.weight.numel() + m.output.bias.numel());
+        assertEquals(850L, m.output().parameterCount());
         assertEquals(List.of("c1.weight", "c1.bias", "c3.weight", "c3.bias", "c5.weight", "c5.bias", "f6.weight", "f6.bias",
                 "output.weight", "output.bias"), List.copyOf(m.stateDict().keySet()));
     }

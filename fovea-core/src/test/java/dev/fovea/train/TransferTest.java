@@ -110,7 +110,7 @@ class TransferTest {
         model.unfreeze("output");
         assertEquals(List.of("output.weight", "output.bias"), List.copyOf(model.trainableParameters().keySet()));
         loss(model).backward();
-        assertNotNull(model.output.weight.grad());
+        assertNotNull(((Linear) model.output()).weight.grad());
         assertNull(model.f6.weight.grad());
 
         model.unfreeze();
@@ -135,7 +135,7 @@ class TransferTest {
         model.freeze("c1");
         ParamGroup[] groups = Transfer.fineTuneGroups(model, 1e-3, 1e-4, "f6", "output");
         assertEquals(2, groups.length);
-        assertEquals(List.of(model.f6.weight, model.f6.bias, model.output.weight, model.output.bias), groups[0].params());
+        assertEquals(List.of(model.f6.weight, model.f6.bias, ((Linear) model.output()).weight, ((Linear) model.output()).bias), groups[0].params());
         assertEquals(List.of(model.c3.weight, model.c3.bias, model.c5.weight, model.c5.bias), groups[1].params());
         var opt = new Sgd(groups);
         assertEquals(1e-3, opt.lr(0));
@@ -178,12 +178,15 @@ class TransferTest {
         assertArrayEquals(new int[] {5, 2}, net.forward(Tensor.zeros(5, 4)).shape());
         assertTrue(net.stateDict().containsKey("2.0.weight"));
 
+        // LeNet-5's head is read from its children, so it can be swapped ...
         LeNet5 lenet = new LeNet5(10, new SplittableRandom(1));
+        Transfer.replaceModule(lenet, "output", new Linear(84, 5, new SplittableRandom(4)));
+        assertArrayEquals(new int[] {2, 5}, lenet.forward(Tensor.zeros(2, 1, 32, 32)).shape());
+        // ... but f6 is also a field it calls directly: replacing only the child would change nothing
         var e = assertThrows(IllegalArgumentException.class,
-                () -> Transfer.replaceModule(lenet, "output", new Linear(84, 5, new SplittableRandom(4))));
-        assertTrue(e.getMessage().startsWith("LeNet5 keeps 'output' in its field 'output'"), e.getMessage());
-        assertEquals(10, lenet.output.outFeatures);
-        assertSame(lenet.output, lenet.children().get("output"), "nothing was replaced");
+                () -> Transfer.replaceModule(lenet, "f6", new Linear(120, 84, new SplittableRandom(4))));
+        assertTrue(e.getMessage().startsWith("LeNet5 keeps 'f6' in its field 'f6'"), e.getMessage());
+        assertSame(lenet.f6, lenet.children().get("f6"), "nothing was replaced");
         assertThrows(IllegalArgumentException.class, () -> Transfer.replaceModule(net, "9", head));
     }
 }
