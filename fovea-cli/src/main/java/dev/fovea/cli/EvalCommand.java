@@ -4,6 +4,7 @@ import dev.fovea.data.DataLoader;
 import dev.fovea.train.LossFunction;
 import dev.fovea.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -29,11 +30,8 @@ final class EvalCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "<weights>", description = "model.safetensors written by 'fovea train'.")
     Path weights;
 
-    @Option(names = "--data", defaultValue = "mnist", description = "Data set, as for 'fovea train' (default ${DEFAULT-VALUE}).")
-    String data;
-
-    @Option(names = "--data-dir", description = "Where fashion-mnist lives.")
-    Path dataDir;
+    @Mixin
+    DataOptions dataOptions;
 
     @Option(names = "--model", description = "Zoo model name, when the file does not record it.")
     String model;
@@ -49,7 +47,7 @@ final class EvalCommand implements Callable<Integer> {
         ModelFile.Loaded loaded = ModelFile.load(weights, model);
         DataSources.Split split;
         try {
-            split = DataSources.load(data, dataDir, loaded.inputShape());
+            split = DataSources.load(dataOptions.data, dataOptions.dataDir, loaded.inputShape());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

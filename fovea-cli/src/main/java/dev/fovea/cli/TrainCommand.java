@@ -20,6 +20,7 @@ import dev.fovea.train.EarlyStopping;
 import dev.fovea.train.LossFunction;
 import dev.fovea.train.Trainer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -58,12 +59,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "Model: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--data", defaultValue = "mnist",
-            description = "mnist (bundled digits), fashion-mnist, or a directory (IDX files, CIFAR-10 batches, or train/ and test/ image folders). Default ${DEFAULT-VALUE}.")
-    String data;
-
-    @Option(names = "--data-dir", description = "Where fashion-mnist lives (default /usr/share/datasets/fashion-mnist).")
-    Path dataDir;
+    @Mixin
+    DataOptions dataOptions;
 
     @Option(names = "--input-shape", converter = SummaryCommand.ShapeConverter.class, paramLabel = "C,H,W",
             description = "Image size for image folders (default 3,32,32).")
@@ -144,11 +141,11 @@ final class TrainCommand implements Callable<Integer> {
         checkArguments();
         DataSources.Split split;
         try {
-            split = DataSources.load(data, dataDir, inputShape == null ? null : inputShape.dims());
+            split = DataSources.load(dataOptions.data, dataOptions.dataDir, inputShape == null ? null : inputShape.dims());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        Path out = output != null ? output : Path.of("runs", model + "-" + Path.of(data).getFileName());
+        Path out = output != null ? output : Path.of("runs", model + "-" + Path.of(dataOptions.data).getFileName());
         if (!resume && Files.exists(out.resolve("checkpoint.safetensors"))) {
             throw new ParameterException(spec.commandLine(), out + " already holds a training run; pass --resume to "
                     + "continue it or choose another --output (nothing was overwritten)");
