@@ -3,10 +3,12 @@
 # if it is missing or older than the sources, times every workload in Fovea (dev.fovea.bench.Compare)
 # and in PyTorch (bench/torch_bench.py) at each thread count, and prints one table (bench/report.py).
 #
-# Usage: bench/compare.sh [--threads "1 2"] [--budget SECONDS] [--only REGEX] [--out DIR]
+# Usage: bench/compare.sh [--threads "1 2"] [--budget SECONDS] [--runs N] [--only REGEX] [--out DIR]
 #        bench/compare.sh --profile WORKLOAD [--threads N] [--seconds S] [--out DIR]
 #   --threads  thread counts to run (default "1 2")
 #   --budget   seconds per workload and side (default 3; 40% warm-up, then best-of-N)
+#   --runs     repeat the whole comparison N times (default 1, about 3 minutes each on 2 cores);
+#              the table shows the best of the runs and how much Fovea's time varied
 #   --only     regex over workload names, e.g. 'sgemm|lenet' (default: all)
 #   --out      directory for the raw results (default: a new directory under ${TMPDIR:-/tmp})
 #   --profile  instead of the table: run WORKLOAD in Fovea (first of --threads) for --seconds
@@ -32,18 +34,21 @@ ONLY=""
 OUT=""
 PROFILE=""
 SECONDS_PROFILE=20
+RUNS=1
 while (($#)); do
   case "$1" in
     --threads) THREADS="${2:?--threads expects a list such as \"1 2\"}"; shift 2 ;;
     --budget) BUDGET="${2:?--budget expects seconds}"; shift 2 ;;
+    --runs) RUNS="${2:?--runs expects a count}"; shift 2 ;;
     --only) ONLY="${2:?--only expects a regex}"; shift 2 ;;
     --out) OUT="${2:?--out expects a directory}"; shift 2 ;;
     --profile) PROFILE="${2:?--profile expects a workload name}"; shift 2 ;;
     --seconds) SECONDS_PROFILE="${2:?--seconds expects a number}"; shift 2 ;;
-    -h|--help) sed -n '2,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
-    *) die "unknown option '$1'; expected --threads, --budget, --only, --out, --profile, --seconds (see --help)" ;;
+    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) die "unknown option '$1'; expected --threads, --budget, --runs, --only, --out, --profile, --seconds (see --help)" ;;
   esac
 done
+[[ "$RUNS" =~ ^[1-9][0-9]*$ ]] || die "--runs expects a positive integer; received '$RUNS'"
 for t in $THREADS; do
   [[ "$t" =~ ^[1-9][0-9]*$ ]] || die "--threads expects positive integers; received '$THREADS'"
 done
@@ -109,27 +114,45 @@ if [[ -n "$PROFILE" ]]; then
 fi
 
 # ---------------------------------------------------------------- the comparison
-{
-  printf '# machine: %s; %s CPU(s) (%s core(s) per socket x %s socket(s), %s thread(s) per core); %s; torch %s\n' \
-    "$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)" "$(nproc)" \
-    "$(lscpu | sed -n 's/^Core(s) per socket: *//p')" "$(lscpu | sed -n 's/^Socket(s): *//p')" \
-    "$(lscpu | sed -n 's/^Thread(s) per core: *//p')" \
-    "$("$JAVA" -version 2>&1 | head -n 1)" "$("$PYTHON" -c 'import torch; print(torch.__version__)')"
-  printf '# command: bench/compare.sh --threads "%s" --budget %s%s\n' "$THREADS" "$BUDGET" "${ONLY:+ --only '$ONLY'}"
-  printf '# load average at start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
-} > "$OUT/machine.txt"
-cat "$OUT/machine.txt" >&2
-
 extra=()
 [[ -n "$ONLY" ]] && extra+=(--only "$ONLY")
-for t in $THREADS; do
-  printf 'compare: Fovea, %s thread(s)\n' "$t" >&2
-  fovea_java "$t" --budget "$BUDGET" "${extra[@]}" > "$OUT/fovea-$t.tsv"
-  printf 'compare: PyTorch, %s thread(s)\n' "$t" >&2
-  OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-SKYLAKEX}" \
-    "$PYTHON" "$ROOT/bench/torch_bench.py" --threads "$t" --budget "$BUDGET" "${extra[@]}" > "$OUT/torch-$t.tsv"
+dirs=()
+for ((run = 1; run <= RUNS; run++)); do
+  dir="$OUT"
+  ((RUNS > 1)) && dir="$OUT/run$run"
+  mkdir -p "$dir"
+  dirs+=("$dir")
+  {
+    printf '# machine: %s; %s CPU(s) (%s core(s) per socket x %s socket(s), %s thread(s) per core); %s; torch %s\n' \
+      "$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)" "$(nproc)" \
+      "$(lscpu | sed -n 's/^Core(s) per socket: *//p')" "$(lscpu | sed -n 's/^Socket(s): *//p')" \
+      "$(lscpu | sed -n 's/^Thread(s) per core: *//p')" \
+      "$("$JAVA" -version 2>&1 | head -n 1)" "$("$PYTHON" -c 'import torch; print(torch.__version__)')"
+    printf '# command: bench/compare.sh --threads "%s" --budget %s --runs %s%s (run %s)\n' \
+      "$THREADS" "$BUDGET" "$RUNS" "${ONLY:+ --only '$ONLY'}" "$run"
+    printf '# load average at start: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+  } > "$dir/machine.txt"
+  cat "$dir/machine.txt" >&2
+  read -r -a CPU_START < <(grep '^cpu ' /proc/stat)
+  for t in $THREADS; do
+    printf 'compare: Fovea, %s thread(s)\n' "$t" >&2
+    fovea_java "$t" --budget "$BUDGET" "${extra[@]}" > "$dir/fovea-$t.tsv"
+    printf 'compare: PyTorch, %s thread(s)\n' "$t" >&2
+    OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-SKYLAKEX}" \
+      "$PYTHON" "$ROOT/bench/torch_bench.py" --threads "$t" --budget "$BUDGET" "${extra[@]}" > "$dir/torch-$t.tsv"
+  done
+  read -r -a CPU_END < <(grep '^cpu ' /proc/stat)
+  # /proc/stat "cpu" line: user nice system idle iowait irq softirq steal ... (jiffies); steal is the
+  # time the hypervisor ran something else while this VM wanted the CPU: noise the load average misses
+  steal=$(( CPU_END[8] - CPU_START[8] ))
+  total=0
+  for i in 1 2 3 4 5 6 7 8; do total=$(( total + CPU_END[i] - CPU_START[i] )); done
+  {
+    printf '# load average at end: %s (this run itself keeps it near the thread count)\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+    printf '# CPU steal time during the run: %s%%\n' \
+      "$(awk -v s="$steal" -v t="$total" 'BEGIN{printf "%.1f", (t > 0) ? 100 * s / t : 0}')"
+  } >> "$dir/machine.txt"
 done
-printf '# load average at end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)" >> "$OUT/machine.txt"
 
-"$PYTHON" "$ROOT/bench/report.py" "$OUT"
+"$PYTHON" "$ROOT/bench/report.py" "${dirs[@]}"
 printf 'compare: raw results in %s\n' "$OUT" >&2

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Joins the outputs of dev.fovea.bench.Compare and bench/torch_bench.py into one table.
 
-Usage: report.py DIR   (DIR holds fovea-T.tsv and torch-T.tsv for each thread count T, and
-optionally machine.txt, whose lines are printed first). Prints a Markdown table:
+Usage: report.py DIR [DIR ...]   (each DIR holds fovea-T.tsv and torch-T.tsv for each thread count
+T, and optionally machine.txt, whose lines are printed first). With several directories (repeated
+runs of compare.sh) every cell is the best over the runs, and the "spread" column shows how much
+Fovea's time varied: the slowest run's best time over the fastest run's. Prints a Markdown table:
 
   workload | threads | Fovea ms | PyTorch ms NCHW | PyTorch ms channels_last | ratio | scaling |
   Fovea GFLOP/s | % of FMA peak
@@ -25,24 +27,31 @@ def read_rows(path):
         return [line.rstrip("\n").split("\t") for line in f if line.strip()]
 
 
-def load(directory):
-    fovea, torch, peak, headers = {}, {}, {}, []
-    for path in sorted(glob.glob(os.path.join(directory, "fovea-*.tsv"))):
-        for r in read_rows(path):
-            if r[0] == "result":
-                name, threads, best, flops = r[1], int(r[2]), float(r[3]), float(r[6])
-                fovea[(name, threads)] = (best, flops)
-            elif r[0] == "peak":
-                peak[int(r[1])] = float(r[2])
-            elif r[0].startswith("#"):
-                headers.append(" ".join(r))
-    for path in sorted(glob.glob(os.path.join(directory, "torch-*.tsv"))):
-        for r in read_rows(path):
-            if r[0] == "result":
-                torch[(r[1], int(r[2]), r[3])] = float(r[4])
-            elif r[0].startswith("#"):
-                headers.append(" ".join(r))
-    return fovea, torch, peak, headers
+def load(directories):
+    """Best Fovea (ms, flops) and PyTorch ms per cell over the runs, the highest peak, the headers,
+    and Fovea's spread (slowest run's best / fastest run's best) per (name, threads)."""
+    fovea, torch, peak, headers, runs = {}, {}, {}, [], {}
+    for directory in directories:
+        for path in sorted(glob.glob(os.path.join(directory, "fovea-*.tsv"))):
+            for r in read_rows(path):
+                if r[0] == "result":
+                    key, best, flops = (r[1], int(r[2])), float(r[3]), float(r[6])
+                    runs.setdefault(key, []).append(best)
+                    if key not in fovea or best < fovea[key][0]:
+                        fovea[key] = (best, flops)
+                elif r[0] == "peak":
+                    peak[int(r[1])] = max(peak.get(int(r[1]), 0.0), float(r[2]))
+                elif r[0].startswith("#") and " ".join(r) not in headers:
+                    headers.append(" ".join(r))
+        for path in sorted(glob.glob(os.path.join(directory, "torch-*.tsv"))):
+            for r in read_rows(path):
+                if r[0] == "result":
+                    key, ms = (r[1], int(r[2]), r[3]), float(r[4])
+                    torch[key] = min(ms, torch.get(key, ms))
+                elif r[0].startswith("#") and " ".join(r) not in headers:
+                    headers.append(" ".join(r))
+    spread = {k: max(v) / min(v) for k, v in runs.items()}
+    return fovea, torch, peak, headers, spread
 
 
 def best_torch(torch, name, threads):
@@ -54,15 +63,16 @@ def fmt(x, digits=2):
     return "-" if x is None else f"{x:.{digits}f}"
 
 
-def table(fovea, torch, peak):
+def table(fovea, torch, peak, spread, runs):
     order = []
     for key in fovea:
         if key[0] not in order:
             order.append(key[0])
     threads = sorted({t for _, t in fovea})
+    spread_head, spread_rule = (" Fovea spread |", "---:|") if runs > 1 else ("", "")
     lines = ["| workload | threads | Fovea ms | PyTorch ms NCHW | PyTorch ms channels_last | ratio | scaling "
-             "| Fovea GFLOP/s | % of FMA peak |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| Fovea GFLOP/s | % of FMA peak |" + spread_head,
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|" + spread_rule]
     for name in order:
         for t in threads:
             if (name, t) not in fovea:
@@ -76,8 +86,9 @@ def table(fovea, torch, peak):
             scaling = one[0] / ms if one and t > 1 else None
             gflops = flops / ms / 1e6
             pct = 100 * gflops / peak[t] if t in peak else None
+            extra = f" {fmt(spread.get((name, t)))} |" if runs > 1 else ""
             lines.append(f"| {name} | {t} | {fmt(ms, 3)} | {fmt(nchw, 3)} | {fmt(cl, 3)} | {fmt(ratio)} "
-                         f"| {fmt(scaling)} | {fmt(gflops, 1)} | {fmt(pct, 1)} |")
+                         f"| {fmt(scaling)} | {fmt(gflops, 1)} | {fmt(pct, 1)} |" + extra)
     return lines
 
 
@@ -113,22 +124,26 @@ def targets(fovea, torch, peak):
 
 
 def main():
-    if len(sys.argv) != 2 or not os.path.isdir(sys.argv[1]):
-        sys.exit("usage: report.py DIR (a directory with fovea-T.tsv and torch-T.tsv files)")
-    directory = sys.argv[1]
-    fovea, torch, peak, headers = load(directory)
+    directories = sys.argv[1:]
+    if not directories or not all(os.path.isdir(d) for d in directories):
+        sys.exit("usage: report.py DIR [DIR ...] (directories with fovea-T.tsv and torch-T.tsv files)")
+    fovea, torch, peak, headers, spread = load(directories)
     if not fovea:
-        sys.exit(f"report.py: no Fovea results (fovea-*.tsv) in {directory}")
-    machine = os.path.join(directory, "machine.txt")
-    if os.path.exists(machine):
-        with open(machine) as f:
-            print(f.read().rstrip())
+        sys.exit(f"report.py: no Fovea results (fovea-*.tsv) in {' '.join(directories)}")
+    for i, directory in enumerate(directories):
+        machine = os.path.join(directory, "machine.txt")
+        if os.path.exists(machine):
+            with open(machine) as f:
+                text = f.read().rstrip()
+            print(text if i == 0 else "\n".join(l for l in text.splitlines() if not l.startswith("# machine")))
+    if len(directories) > 1:
+        print(f"# {len(directories)} runs; every time below is the best over the runs")
     for h in headers:
         print(h)
     for t in sorted(peak):
         print(f"# FMA peak, {t} thread(s) at once: {peak[t]:.1f} GFLOP/s ({peak[t] / t:.1f} per core)")
     print()
-    print("\n".join(table(fovea, torch, peak)))
+    print("\n".join(table(fovea, torch, peak, spread, len(directories))))
     print()
     print("Targets (ratio = PyTorch ms of the faster layout / Fovea ms; > 1 means Fovea is faster):")
     print("\n".join(targets(fovea, torch, peak)))

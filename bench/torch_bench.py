@@ -182,7 +182,7 @@ def main():
           f"\topenblas_coretype={os.environ.get('OPENBLAS_CORETYPE')}", flush=True)
     for spec in CONV_LAYERS:
         backends = ",".join(f"{layout}:{conv_backend(spec, fmt)}" for layout, fmt in LAYOUTS.items())
-        print(f"# conv_backend\t{spec[0]}\t{backends}", flush=True)
+        print(f"# conv_backend\t{spec[0]}\tthreads={ARGS.threads}\t{backends}", flush=True)
     for name, layout, factory in workloads():
         if only is not None and not only.search(name):
             continue
