@@ -10,7 +10,11 @@ Reads the jdk.ExecutionSample events (one Java stack every 10 ms per running thr
      stack (each sample counted once per method), i.e. inclusive time;
   3. for each of the hottest self-time methods, the callers (up to the first --package frame),
      which tells e.g. which Arrays.fill call site is the hot one.
+  4. garbage collections: count and total pause time, against the recording's length.
 Samples only cover threads running Java code: time in the GC or waiting for a lock is not in them.
+Attribution caveat: a sample's top frame comes from the nearest debug information of the compiled
+code, so time in a tight inlined loop can show up on a neighbouring call (for example a loop that
+is followed by a ThreadLocal read); check surprising leaders with a micro-benchmark.
 """
 import argparse
 import collections
@@ -41,6 +45,19 @@ def samples(jfr_tool, recording):
             m = FRAME.match(line)
             if m:
                 stack.append(m.group(1))
+
+
+def gc_summary(jfr_tool, recording):
+    """(collections, total pause ms, recording seconds) from jdk.GarbageCollection and `jfr summary`."""
+    out = subprocess.run([jfr_tool, "print", "--events", "jdk.GarbageCollection", recording],
+                         check=True, capture_output=True, text=True).stdout
+    pauses = []
+    for m in re.finditer(r"sumOfPauses = ([\d.]+) (ms|s|us|ns)", out):
+        scale = {"s": 1e3, "ms": 1.0, "us": 1e-3, "ns": 1e-6}[m.group(2)]
+        pauses.append(float(m.group(1)) * scale)
+    summary = subprocess.run([jfr_tool, "summary", recording], check=True, capture_output=True, text=True).stdout
+    m = re.search(r"Duration: (\d+) s", summary)
+    return len(pauses), sum(pauses), float(m.group(1)) if m else None
 
 
 def short(method):
@@ -88,6 +105,9 @@ def main():
         print(f"  {short(m)}")
         for chain, n in callers[m].most_common(3):
             print(f"      {100 * n / total:5.1f}%  <- {chain}")
+    count, pause_ms, seconds = gc_summary(a.jfr, a.recording)
+    share = f" = {100 * pause_ms / 1e3 / seconds:.1f}% of the {seconds:.0f} s recorded" if seconds else ""
+    print(f"\nGarbage collections: {count}, total pause {pause_ms:.0f} ms{share}")
 
 
 if __name__ == "__main__":
