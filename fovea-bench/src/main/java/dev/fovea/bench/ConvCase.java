@@ -36,7 +36,7 @@ public final class ConvCase {
 
     /** Inference: the output, with nothing recorded for backward. */
     public Tensor forward() {
-        try (NoGrad off = NoGrad.enter()) {
+        try (NoGrad _ = NoGrad.enter()) {
             return x.conv2d(weight, bias, stride, padding, dilation, 1);
         }
     }
