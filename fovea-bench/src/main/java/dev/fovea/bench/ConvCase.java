@@ -1,0 +1,53 @@
+package dev.fovea.bench;
+
+import dev.fovea.tensor.NoGrad;
+import dev.fovea.tensor.Tensor;
+
+import java.util.SplittableRandom;
+
+/**
+ * One {@link ConvLayer} ready to run: input {@code (n, c, size, size)}, weight
+ * {@code (oc, c, k, k)}, bias {@code (oc)} and an output gradient {@code (n, oc, out, out)}, all
+ * N(0, 1) from a fixed seed, all three leaves requiring gradients.
+ *
+ * <p>{@link #forward()} is inference (inside {@link NoGrad}, as PyTorch's timing runs under
+ * {@code torch.no_grad()}). {@link #forwardBackward()} first drops the three gradients, so each
+ * call allocates fresh zeroed gradient buffers, the same work as PyTorch's {@code x.grad = None}
+ * between iterations, then runs the forward pass and backpropagates {@code gradOut}: input, weight
+ * and bias gradients, whatever the layer's place in a network would need.
+ */
+public final class ConvCase {
+
+    public final ConvLayer layer;
+    final Tensor x, weight, bias, gradOut;
+    private final int[] stride, padding, dilation = {1, 1};
+
+    public ConvCase(ConvLayer layer) {
+        this.layer = layer;
+        SplittableRandom rng = new SplittableRandom(42);
+        int out = layer.outSize();
+        x = Tensor.randn(rng, layer.n, layer.c, layer.size, layer.size).requiresGrad(true);
+        weight = Tensor.randn(rng, layer.oc, layer.c, layer.kernel, layer.kernel).requiresGrad(true);
+        bias = Tensor.randn(rng, layer.oc).requiresGrad(true);
+        gradOut = Tensor.randn(rng, layer.n, layer.oc, out, out);
+        stride = new int[] {layer.stride, layer.stride};
+        padding = new int[] {layer.pad, layer.pad, layer.pad, layer.pad};
+    }
+
+    /** Inference: the output, with nothing recorded for backward. */
+    public Tensor forward() {
+        try (NoGrad _ = NoGrad.enter()) {
+            return x.conv2d(weight, bias, stride, padding, dilation, 1);
+        }
+    }
+
+    /** One training pass through the layer; returns the weight gradient (so the work stays observable). */
+    public float[] forwardBackward() {
+        x.clearGrad();
+        weight.clearGrad();
+        bias.clearGrad();
+        Tensor y = x.conv2d(weight, bias, stride, padding, dilation, 1);
+        y.backward(gradOut);
+        return weight.gradBuffer();
+    }
+}

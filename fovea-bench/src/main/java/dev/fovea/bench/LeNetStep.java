@@ -1,0 +1,57 @@
+package dev.fovea.bench;
+
+import dev.fovea.models.LeNet5;
+import dev.fovea.nn.Losses;
+import dev.fovea.optim.Adam;
+import dev.fovea.tensor.Tensor;
+
+import java.util.SplittableRandom;
+
+/**
+ * One LeNet-5 training step on a batch of 64 random 32x32 images with random labels: forward,
+ * cross-entropy, zeroGrad, backward, Adam step (lr 1e-3). The input does not require a gradient,
+ * as in real training, so C1's input gradient is never computed (PyTorch skips it too).
+ */
+public final class LeNetStep {
+
+    public static final int BATCH = 64;
+
+    private final LeNet5 model;
+    private final Adam optimizer;
+    private final Tensor images;
+    private final int[] labels = new int[BATCH];
+
+    public LeNetStep() {
+        SplittableRandom rng = new SplittableRandom(7);
+        model = new LeNet5(10, rng);
+        model.train();
+        optimizer = new Adam(model.parameters());
+        images = Tensor.randn(rng, BATCH, 1, LeNet5.INPUT_SIZE, LeNet5.INPUT_SIZE);
+        for (int i = 0; i < BATCH; i++) labels[i] = rng.nextInt(10);
+    }
+
+    /** One step; returns the loss before the update. */
+    public float step() {
+        Tensor logits = model.forward(images);
+        Tensor loss = Losses.crossEntropy(logits, labels);
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+        return loss.item();
+    }
+
+    /**
+     * FLOPs of one step counting convolutions and linear layers only (2 per multiply-add): the
+     * forward pass, plus a weight-gradient GEMM for every layer and an input-gradient GEMM for every
+     * layer but C1. Activations, pooling, the loss and Adam are memory-bound and left out.
+     */
+    public static double flops() {
+        double b = BATCH;
+        double c1 = 2 * b * 6 * 28 * 28 * 1 * 25;
+        double c3 = 2 * b * 16 * 10 * 10 * 6 * 25;
+        double c5 = 2 * b * 120 * 16 * 25;
+        double f6 = 2 * b * 120 * 84;
+        double out = 2 * b * 84 * 10;
+        return 2 * c1 + 3 * (c3 + c5 + f6 + out);
+    }
+}
