@@ -1,5 +1,7 @@
 package dev.fovea.tensor;
 
+import dev.fovea.kernels.Parallel;
+
 import java.util.Arrays;
 
 /** Element-wise operations: broadcasting binary ops, unary maps, and their backward passes. */
@@ -139,28 +141,36 @@ final class Elementwise {
 
     // ------------------------------------------------------------------ unary maps
 
+    /** Element-wise maps run in parallel above this many elements (each element is independent). */
+    static final int PARALLEL_GRAIN = 1 << 14;
+
     static Tensor unary(Unary u, Tensor x, float p) {
         float[] in = x.data();
         float[] out = new float[in.length];
+        Parallel.forRange(in.length, PARALLEL_GRAIN, (from, to) -> map(u, p, in, out, from, to));
+        return new UnaryFn(u, p, x, out).attach(new Tensor(out, x.shape()));
+    }
+
+    /** out[i] = u(in[i]) for i in [from, to). */
+    private static void map(Unary u, float p, float[] in, float[] out, int from, int to) {
         switch (u) {
-            case EXP -> { for (int i = 0; i < in.length; i++) out[i] = (float) Math.exp(in[i]); }
-            case LOG -> { for (int i = 0; i < in.length; i++) out[i] = (float) Math.log(in[i]); }
-            case SQRT -> { for (int i = 0; i < in.length; i++) out[i] = (float) Math.sqrt(in[i]); }
-            case ABS -> { for (int i = 0; i < in.length; i++) out[i] = Math.abs(in[i]); }
-            case SQUARE -> { for (int i = 0; i < in.length; i++) out[i] = in[i] * in[i]; }
-            case POW -> { for (int i = 0; i < in.length; i++) out[i] = (float) Math.pow(in[i], p); }
-            case RELU -> { for (int i = 0; i < in.length; i++) out[i] = in[i] > 0f ? in[i] : 0f; }
-            case LEAKY_RELU -> { for (int i = 0; i < in.length; i++) out[i] = in[i] > 0f ? in[i] : p * in[i]; }
-            case ELU -> { for (int i = 0; i < in.length; i++) out[i] = in[i] > 0f ? in[i] : p * (float) Math.expm1(in[i]); }
+            case EXP -> { for (int i = from; i < to; i++) out[i] = (float) Math.exp(in[i]); }
+            case LOG -> { for (int i = from; i < to; i++) out[i] = (float) Math.log(in[i]); }
+            case SQRT -> { for (int i = from; i < to; i++) out[i] = (float) Math.sqrt(in[i]); }
+            case ABS -> { for (int i = from; i < to; i++) out[i] = Math.abs(in[i]); }
+            case SQUARE -> { for (int i = from; i < to; i++) out[i] = in[i] * in[i]; }
+            case POW -> { for (int i = from; i < to; i++) out[i] = (float) Math.pow(in[i], p); }
+            case RELU -> { for (int i = from; i < to; i++) out[i] = in[i] > 0f ? in[i] : 0f; }
+            case LEAKY_RELU -> { for (int i = from; i < to; i++) out[i] = in[i] > 0f ? in[i] : p * in[i]; }
+            case ELU -> { for (int i = from; i < to; i++) out[i] = in[i] > 0f ? in[i] : p * (float) Math.expm1(in[i]); }
             case SELU -> {
-                for (int i = 0; i < in.length; i++) {
+                for (int i = from; i < to; i++) {
                     out[i] = SELU_SCALE * (in[i] > 0f ? in[i] : SELU_ALPHA * (float) Math.expm1(in[i]));
                 }
             }
-            case TANH -> { for (int i = 0; i < in.length; i++) out[i] = (float) Math.tanh(in[i]); }
-            case SIGMOID -> { for (int i = 0; i < in.length; i++) out[i] = sigmoid(in[i]); }
+            case TANH -> { for (int i = from; i < to; i++) out[i] = (float) Math.tanh(in[i]); }
+            case SIGMOID -> { for (int i = from; i < to; i++) out[i] = sigmoid(in[i]); }
         }
-        return new UnaryFn(u, p, x, out).attach(new Tensor(out, x.shape()));
     }
 
     static float sigmoid(float v) {
@@ -188,28 +198,33 @@ final class Elementwise {
             float[] dx = gradOf(0);
             if (dx == null) return;
             float[] in = inputs[0].data();
+            Parallel.forRange(dx.length, PARALLEL_GRAIN, (from, to) -> mapBackward(in, dOut, dx, from, to));
+        }
+
+        /** dx[i] += dOut[i] * u'(in[i]) for i in [from, to). */
+        private void mapBackward(float[] in, float[] dOut, float[] dx, int from, int to) {
             switch (u) {
-                case EXP -> { for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] * out[i]; }
-                case LOG -> { for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] / in[i]; }
-                case SQRT -> { for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] * 0.5f / out[i]; }
-                case ABS -> { for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] * Math.signum(in[i]); }
-                case SQUARE -> { for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] * 2f * in[i]; }
+                case EXP -> { for (int i = from; i < to; i++) dx[i] += dOut[i] * out[i]; }
+                case LOG -> { for (int i = from; i < to; i++) dx[i] += dOut[i] / in[i]; }
+                case SQRT -> { for (int i = from; i < to; i++) dx[i] += dOut[i] * 0.5f / out[i]; }
+                case ABS -> { for (int i = from; i < to; i++) dx[i] += dOut[i] * Math.signum(in[i]); }
+                case SQUARE -> { for (int i = from; i < to; i++) dx[i] += dOut[i] * 2f * in[i]; }
                 case POW -> {
-                    for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] * p * (float) Math.pow(in[i], p - 1f);
+                    for (int i = from; i < to; i++) dx[i] += dOut[i] * p * (float) Math.pow(in[i], p - 1f);
                 }
-                case RELU -> { for (int i = 0; i < dx.length; i++) if (in[i] > 0f) dx[i] += dOut[i]; }
-                case LEAKY_RELU -> { for (int i = 0; i < dx.length; i++) dx[i] += in[i] > 0f ? dOut[i] : p * dOut[i]; }
+                case RELU -> { for (int i = from; i < to; i++) if (in[i] > 0f) dx[i] += dOut[i]; }
+                case LEAKY_RELU -> { for (int i = from; i < to; i++) dx[i] += in[i] > 0f ? dOut[i] : p * dOut[i]; }
                 case ELU -> {
                     // d/dx alpha*(e^x - 1) = alpha*e^x = out + alpha
-                    for (int i = 0; i < dx.length; i++) dx[i] += in[i] > 0f ? dOut[i] : dOut[i] * (out[i] + p);
+                    for (int i = from; i < to; i++) dx[i] += in[i] > 0f ? dOut[i] : dOut[i] * (out[i] + p);
                 }
                 case SELU -> {
-                    for (int i = 0; i < dx.length; i++) {
+                    for (int i = from; i < to; i++) {
                         dx[i] += in[i] > 0f ? dOut[i] * SELU_SCALE : dOut[i] * (out[i] + SELU_SCALE * SELU_ALPHA);
                     }
                 }
-                case TANH -> { for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] * (1f - out[i] * out[i]); }
-                case SIGMOID -> { for (int i = 0; i < dx.length; i++) dx[i] += dOut[i] * out[i] * (1f - out[i]); }
+                case TANH -> { for (int i = from; i < to; i++) dx[i] += dOut[i] * (1f - out[i] * out[i]); }
+                case SIGMOID -> { for (int i = from; i < to; i++) dx[i] += dOut[i] * out[i] * (1f - out[i]); }
             }
         }
     }
