@@ -33,17 +33,17 @@ public final class ConfusionMatrix {
                     + "); received " + dev.fovea.tensor.Shapes.str(scores.shape()));
         }
         float[] s = scores.data();
+        int[] predicted = scores.argmaxRows();
         for (int i = 0; i < labels.length; i++) {
             int y = labels[i];
             if (y < 0 || y >= classes) {
                 throw new IllegalArgumentException("expected labels in [0, " + classes + "); received " + y + " at index " + i);
             }
             int base = i * classes;
-            int best = 0, higher = 0;
-            for (int c = 1; c < classes; c++) if (s[base + c] > s[base + best]) best = c;
+            int higher = 0;
             // rank of the true class: how many classes score strictly higher (ties favour the true class)
             for (int c = 0; c < classes; c++) if (s[base + c] > s[base + y]) higher++;
-            counts[y][best]++;
+            counts[y][predicted[i]]++;
             if (higher < k) topKHits++;
             total++;
         }

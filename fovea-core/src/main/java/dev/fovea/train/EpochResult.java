@@ -1,6 +1,10 @@
 package dev.fovea.train;
 
+import dev.fovea.io.Json;
+
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What one epoch produced. Validation fields are NaN when no validation set was given.
@@ -11,21 +15,21 @@ import java.util.List;
 public record EpochResult(int epoch, double trainLoss, double trainAccuracy, double valLoss, double valAccuracy,
                           double learningRate, double seconds, List<String> warnings) {
 
-    /** One JSON object for the metrics log (JSON lines). */
+    /** One JSON object for the metrics log (JSON lines); NaN (no validation set) is written as null. */
     public String toJson() {
-        StringBuilder w = new StringBuilder("[");
-        for (int i = 0; i < warnings.size(); i++) {
-            if (i > 0) w.append(',');
-            w.append('"').append(warnings.get(i).replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-        }
-        w.append(']');
-        return String.format(java.util.Locale.ROOT,
-                "{\"epoch\":%d,\"train_loss\":%s,\"train_accuracy\":%s,\"val_loss\":%s,\"val_accuracy\":%s,"
-                        + "\"lr\":%s,\"seconds\":%.3f,\"warnings\":%s}",
-                epoch, num(trainLoss), num(trainAccuracy), num(valLoss), num(valAccuracy), num(learningRate), seconds, w);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("epoch", epoch);
+        m.put("train_loss", finiteOrNull(trainLoss));
+        m.put("train_accuracy", finiteOrNull(trainAccuracy));
+        m.put("val_loss", finiteOrNull(valLoss));
+        m.put("val_accuracy", finiteOrNull(valAccuracy));
+        m.put("lr", finiteOrNull(learningRate));
+        m.put("seconds", finiteOrNull(seconds));
+        m.put("warnings", warnings);
+        return Json.write(m);
     }
 
-    private static String num(double v) {
-        return Double.isFinite(v) ? Double.toString(v) : "null";
+    private static Double finiteOrNull(double v) {
+        return Double.isFinite(v) ? v : null;
     }
 }

@@ -46,7 +46,12 @@ public final class GradientMonitor {
 
     /** Records the current gradients of the model's weight tensors (call after backward, before step). */
     public void record(Module model) {
-        for (var e : model.namedParameters().entrySet()) {
+        record(model.namedParameters());
+    }
+
+    /** Records the gradients of the given named parameters (the trainer looks the names up once per run). */
+    public void record(Map<String, Tensor> namedParameters) {
+        for (var e : namedParameters.entrySet()) {
             Tensor p = e.getValue();
             if (p.dim() < 2 || p.grad() == null) continue;
             float[] g = p.grad().data();

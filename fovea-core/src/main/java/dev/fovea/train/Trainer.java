@@ -2,6 +2,7 @@ package dev.fovea.train;
 
 import dev.fovea.data.Batch;
 import dev.fovea.data.DataLoader;
+import dev.fovea.io.Json;
 import dev.fovea.io.SafeTensors;
 import dev.fovea.nn.Module;
 import dev.fovea.nn.Stochastic;
@@ -100,6 +101,9 @@ public final class Trainer {
             Files.createDirectories(options.outputDir());
             truncateLog(pos.epoch());
         }
+        // Looked up once: walking the module tree every batch would rebuild the same maps.
+        List<StochasticLayer> stochastic = stochasticLayers();
+        Map<String, Tensor> namedParameters = model.namedParameters();
         List<EpochResult> results = new ArrayList<>();
         for (int epoch = pos.epoch(); epoch < options.epochs(); epoch++) {
             long started = System.nanoTime();
@@ -111,7 +115,7 @@ public final class Trainer {
             model.train();
             for (Callback c : callbacks) c.onEpochStart(epoch, batches);
             for (Batch batch : train.batches(epoch, b)) {
-                reseedStochasticLayers(epoch, b);
+                reseed(stochastic, epoch, b);
                 Tensor output = model.forward(batch.inputs());
                 Tensor l = loss.apply(output, batch.labels());
                 if (!Float.isFinite(l.item())) {
@@ -123,7 +127,7 @@ public final class Trainer {
                 optimizer.zeroGrad();
                 l.backward();
                 if (options.clipNorm() > 0) GradClip.clipGlobalNorm(optimizer.params(), options.clipNorm());
-                if (monitor != null) monitor.record(model);
+                if (monitor != null) monitor.record(namedParameters);
                 optimizer.step();
 
                 double value = l.item();
@@ -202,14 +206,24 @@ public final class Trainer {
         public double accuracy() { return confusion.accuracy(); }
     }
 
-    private void reseedStochasticLayers(int epoch, int batch) {
+    /** A layer with random training-mode output and its index among all modules (which fixes its stream). */
+    private record StochasticLayer(int moduleIndex, Stochastic layer) {}
+
+    private List<StochasticLayer> stochasticLayers() {
+        List<StochasticLayer> out = new ArrayList<>();
         int i = 0;
         for (Module m : model.namedModules().values()) {
-            if (m instanceof Stochastic s) {
-                long mix = options.seed() * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L + batch * 0x94D049BB133111EBL + i;
-                s.reseed(mix);
-            }
+            if (m instanceof Stochastic s) out.add(new StochasticLayer(i, s));
             i++;
+        }
+        return out;
+    }
+
+    /** Restarts every stochastic layer's stream from (seed, epoch, batch, module index). */
+    private void reseed(List<StochasticLayer> layers, int epoch, int batch) {
+        for (StochasticLayer s : layers) {
+            s.layer().reseed(options.seed() * 0x9E3779B97F4A7C15L + epoch * 0xBF58476D1CE4E5B9L
+                    + batch * 0x94D049BB133111EBL + s.moduleIndex());
         }
     }
 
@@ -228,11 +242,9 @@ public final class Trainer {
         try {
             List<String> kept = new ArrayList<>();
             for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
-                int at = line.indexOf("\"epoch\":");
-                if (at < 0) continue;
-                int end = line.indexOf(',', at);
-                int e = Integer.parseInt(line.substring(at + 8, end));
-                if (e < fromEpoch) kept.add(line);
+                if (line.isBlank()) continue;
+                Object epoch = Json.parse(line) instanceof Map<?, ?> m ? m.get("epoch") : null;
+                if (epoch instanceof Long e && e < fromEpoch) kept.add(line);
             }
             Files.write(log, kept, StandardCharsets.UTF_8);
         } catch (IOException e) {
