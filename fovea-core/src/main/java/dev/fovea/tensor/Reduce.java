@@ -28,7 +28,6 @@ final class Reduce {
         for (int d : dims) reduce[Shapes.dim(d, shape.length)] = true;
         int[] keptShape = shape.clone();
         for (int i = 0; i < shape.length; i++) if (reduce[i]) keptShape[i] = 1;
-        int[] inStrides = Shapes.strides(shape);
         int[] outStrides = Shapes.broadcastStrides(keptShape, shape);
         float[] in = x.data();
         float[] out = new float[Shapes.numel(keptShape)];
@@ -52,7 +51,6 @@ final class Reduce {
             outShape = new int[rank];
             for (int i = 0, j = 0; i < shape.length; i++) if (!reduce[i]) outShape[j++] = shape[i];
         }
-        assert inStrides.length == shape.length;
         return new Function(x) {
             @Override String name() { return "sum"; }
 
