@@ -175,6 +175,10 @@ class KernelsConformanceTest {
             list.add(new ConvGeometry(n, 3, 8, 10, 5, 2, 4, 1, 2, 0, 1, 2, 1, 1, 1, 1));            // asymmetric pad
             list.add(new ConvGeometry(n, 4, 1, 20, 6, 1, 3, 1, 1, 0, 2, 0, 1, 1, 3, 1));            // 1-D, dilation 3
             list.add(ConvGeometry.of(n, 16, 12, 12, 24, 3, 1, 1));                                  // packed GEMM
+            list.add(new ConvGeometry(n, 9, 9, 10, 5, 4, 2, 1, 1, 1, 0, 2, 1, 1, 1, 1));            // "same", even kernel, stride 1
+            list.add(new ConvGeometry(n, 16, 9, 9, 10, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2));           // groups of 8, dilation 2
+            list.add(ConvGeometry.of(n, 2, 6, 7, 3, 3, 1, 3));                                      // pad beyond the kernel's reach
+            list.add(ConvGeometry.of(n, 1, 12, 12, 6, 5, 1, 0));                                    // one channel, 5x5 valid (LeNet C1)
         }
         list.add(ConvGeometry.of(1, 3, 35, 35, 10, 11, 4, 2));                                      // 11x11 stride 4
         list.add(ConvGeometry.of(11, 20, 7, 7, 24, 3, 1, 1));                                       // deep layer, many images

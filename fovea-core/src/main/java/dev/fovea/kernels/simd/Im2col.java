@@ -98,6 +98,7 @@ final class Im2col {
         int h = g.h(), wd = g.w(), ow = g.ow(), kh = g.kh(), kw = g.kw(), sh = g.strideH(), sw = g.strideW();
         int oy0 = j0 / ow, ox0 = j0 % ow;
         int kx = p0 % kw, ky = (p0 / kw) % kh, ci = p0 / (kw * kh);
+        int end = off + kCur * nr; // copies may overrun a run up to here: later writes cover the excess
         for (int p = 0; p < kCur; p++) {
             int d = off + p * nr;
             int chan = inOff + ci * h * wd;
@@ -114,7 +115,7 @@ final class Im2col {
                 boolean rowInside = iy >= 0 && iy < h;
                 if (rowInside && ox >= oxLo && ox + len <= oxHi) { // the common case: no padding in reach
                     if (sw == 1) {
-                        simd.copy(in, src + ox, dst, dd + ox, len);
+                        simd.copyRun(in, src + ox, dst, dd + ox, len, end);
                     } else {
                         for (int x = ox; x < ox + len; x++) dst[dd + x] = in[src + x * sw];
                     }
@@ -124,7 +125,7 @@ final class Im2col {
                 if (!rowInside) lo = hi = ox + len;
                 Arrays.fill(dst, dd + ox, dd + lo, 0f);
                 if (sw == 1) {
-                    simd.copy(in, src + lo, dst, dd + lo, hi - lo);
+                    simd.copyRun(in, src + lo, dst, dd + lo, hi - lo, end);
                 } else {
                     for (int x = lo; x < hi; x++) dst[dd + x] = in[src + x * sw];
                 }

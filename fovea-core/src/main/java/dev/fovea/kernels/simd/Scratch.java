@@ -19,6 +19,9 @@ final class Scratch {
     private float[] rowC = new float[0];
     private float[] col = new float[0];
     private float[] weights = new float[0];
+    private float[] padded = new float[0];
+    private float[] wide = new float[0];
+    private int[] offsets = new int[0];
 
     private Scratch() {}
 
@@ -48,6 +51,15 @@ final class Scratch {
 
     /** A convolution's weights packed once per call for the GEMMs of all images (read by every thread). */
     float[] weights(int size) { return weights = grow(weights, size); }
+
+    /** An image with its zero border ({@link Stride1Conv}). */
+    float[] padded(int size) { return padded = grow(padded, size); }
+
+    /** A convolution output computed at every column of the padded width ({@link Stride1Conv}). */
+    float[] wide(int size) { return wide = grow(wide, size); }
+
+    /** Offsets of the column-matrix rows in the padded image ({@link Stride1Conv}). */
+    int[] offsets(int size) { return offsets.length >= size ? offsets : (offsets = new int[size]); }
 
     private static float[] grow(float[] buffer, int size) {
         return buffer.length >= size ? buffer : new float[Math.max(size, buffer.length + (buffer.length >> 1))];

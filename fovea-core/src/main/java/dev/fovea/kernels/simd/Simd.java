@@ -76,18 +76,30 @@ abstract class Simd {
     /**
      * Packs {@code rows} rows of {@code w <= width} floats, read with stride {@code ld} from
      * {@code src[srcOff]}, into rows of exactly {@code width} floats at {@code dst[dstOff]}, zero-padded.
+     * Writes nothing outside {@code dst[dstOff : dstOff + rows*width)}.
      */
     abstract void packRows(float[] src, int srcOff, int ld, int rows, int w, int width, float[] dst, int dstOff);
 
     /**
      * Packs a full transposed panel with gathers: {@code dst[dstOff + p*width + j] = src[srcOff + index[j] + p]}
      * for {@code p < rows, j < width}; {@code index} holds {@code j*ld} for each j < width and 0 beyond,
-     * up to a multiple of {@link #lanes()}.
+     * up to a multiple of {@link #lanes()}. Writes nothing outside {@code dst[dstOff : dstOff + rows*width)}.
      */
     abstract void packColumns(float[] src, int srcOff, int rows, int width, int[] index, float[] dst, int dstOff);
 
-    /** {@code dst[dstOff : dstOff+len] = src[srcOff : srcOff+len]}; for short runs, where System.arraycopy's call costs more than the copy. */
-    abstract void copy(float[] src, int srcOff, float[] dst, int dstOff, int len);
+    /**
+     * Packs a B panel whose rows are windows of one array: {@code dst[off + p*nr + j] =
+     * src[offsets[p0 + p] + j0 + j]} for {@code p < rows, j < nr} ({@link Stride1Conv}).
+     */
+    abstract void packShifted(float[] src, int j0, int[] offsets, int p0, int rows, float[] dst, int off);
+
+    /**
+     * {@code dst[dstOff : dstOff+len] = src[srcOff : srcOff+len]}, for short runs, where
+     * System.arraycopy's call costs more than the copy. It may also write unspecified values into
+     * {@code dst[dstOff+len : dstEnd)} (a whole last vector instead of a masked one): packing
+     * overwrites them afterwards.
+     */
+    abstract void copyRun(float[] src, int srcOff, float[] dst, int dstOff, int len, int dstEnd);
 
     abstract float dot(float[] x, int xOff, float[] y, int yOff, int len);
 
