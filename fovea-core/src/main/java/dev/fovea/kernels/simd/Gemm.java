@@ -31,8 +31,6 @@ final class Gemm {
 
     /** Depth of a packed slice: a {@code kc x nr} B panel is 32 KiB with 512-bit vectors (L1 is 48 KiB). */
     static final int KC = 256;
-    /** Columns of C per stripe of the blocked path: bounds the packed B to NS * KC floats (8 MiB). */
-    static final int NS = 8192;
     /**
      * Up to this many rows of A, A * B^T goes through {@link #dotBlocked}: measured on AVX-512 with
      * n, k in the thousands, 16 rows: 59 against 44 GFLOP/s packed; 32 rows: 51 against 44;
@@ -145,11 +143,18 @@ final class Gemm {
      * re-packing it for every image, which matters when n is small (7x7 feature maps).
      */
     void prepackA(PanelSource a, int m, int k, float[] dst, int off) {
-        int mPad = (m + mr - 1) / mr * mr;
-        for (int p0 = 0; p0 < k; p0 += KC) {
-            int kCur = Math.min(KC, k - p0);
-            for (int i0 = 0; i0 < m; i0 += mr) a.pack(p0, kCur, i0, Math.min(mr, m - i0), dst, off + p0 * mPad + i0 * kCur);
-        }
+        prepackA(a, m, k, dst, off, true);
+    }
+
+    /** {@link #prepackA}, the panels in parallel unless {@code serial}. */
+    private void prepackA(PanelSource a, int m, int k, float[] dst, int off, boolean serial) {
+        int mPad = (m + mr - 1) / mr * mr, mPanels = mPad / mr, slices = (k + KC - 1) / KC;
+        Parallel.forRange(slices * mPanels, serial ? Integer.MAX_VALUE : 8, (q0, q1) -> {
+            for (int q = q0; q < q1; q++) {
+                int p0 = (q / mPanels) * KC, kCur = Math.min(KC, k - p0), i0 = (q % mPanels) * mr;
+                a.pack(p0, kCur, i0, Math.min(mr, m - i0), dst, off + p0 * mPad + i0 * kCur);
+            }
+        });
     }
 
     /**
@@ -206,43 +211,48 @@ final class Gemm {
 
     private void packed(int m, int n, int k, float alpha, PanelSource a, float[] prepacked, int prepackedOff,
                         PanelSource b, float beta, float[] c, int cOff, int ldc) {
-        int mPanels = (m + mr - 1) / mr, kMax = Math.min(k, KC);
-        int width = Math.min(n, NS);
-        // buffers shared by all threads for one k-slice: at most (m + NS) * KC floats
-        Scratch scratch = Scratch.get();
-        float[] pa = prepacked != null ? prepacked : scratch.packA(mPanels * mr * kMax);
-        float[] pb = scratch.packB((width + nr - 1) / nr * nr * kMax);
-        int aPanels = prepacked != null ? 0 : mPanels;
+        int mPad = (m + mr - 1) / mr * mr;
         boolean serial = (long) m * n * k <= PARALLEL_WORK;
-        for (int jc = 0; jc < n; jc += NS) { // column stripes bound the memory of a very wide B
-            int nCur = Math.min(NS, n - jc), nPanels = (nCur + nr - 1) / nr, stripe = jc;
-            int mBlocks = (m + mc - 1) / mc, nBlocks = (nCur + nc - 1) / nc;
-            for (int p0 = 0; p0 < k; p0 += KC) {
-                int from = p0, kCur = Math.min(KC, k - p0);
-                int aBase = prepacked != null ? prepackedOff + p0 * mPanels * mr : 0;
-                // every panel of A and B is packed once per k-slice, in parallel, then read by all blocks
-                Parallel.forRange(aPanels + nPanels, serial ? Integer.MAX_VALUE : 8, (q0, q1) -> {
-                    for (int q = q0; q < q1; q++) {
-                        if (q < aPanels) {
-                            a.pack(from, kCur, q * mr, Math.min(mr, m - q * mr), pa, q * mr * kCur);
-                        } else {
-                            int j = (q - aPanels) * nr;
-                            b.pack(from, kCur, stripe + j, Math.min(nr, nCur - j), pb, j * kCur);
-                        }
-                    }
-                });
-                // the first slice applies beta; later slices add onto what the earlier ones stored
-                float bet = p0 == 0 ? beta : 1f;
-                Parallel.forRange(mBlocks * nBlocks, serial ? Integer.MAX_VALUE : 1, (t0, t1) -> {
-                    float[] tile = Scratch.get().tile(mr * nr);
-                    for (int t = t0; t < t1; t++) {
-                        int i0 = (t % mBlocks) * mc, j0 = (t / mBlocks) * nc;
-                        block(Math.min(mc, m - i0), Math.min(nc, nCur - j0), kCur, alpha, pa, aBase + i0 * kCur,
-                                pb, j0 * kCur, bet, c, cOff + i0 * ldc + stripe + j0, ldc, tile);
-                    }
-                });
-            }
+        float[] pa = prepacked;
+        int paOff = prepackedOff;
+        if (pa == null) { // all of A, every k-slice, packed once and shared by every task
+            pa = Scratch.get().packA(prepackedSize(m, k));
+            paOff = 0;
+            prepackA(a, m, k, pa, 0, serial);
         }
+        float[] packedA = pa;
+        int aOff = paOff;
+        int mBlocks = (m + mc - 1) / mc, nBlocks = (n + nc - 1) / nc;
+        // few column blocks (a deep product with a narrow C): split the rows too, so every thread
+        // has work; such tasks pack the same B block, a price paid only then
+        int threads = serial ? 1 : Parallel.threads();
+        int mSplit = Math.min(mBlocks, Math.max(1, (2 * threads + nBlocks - 1) / nBlocks));
+        Parallel.forRange(nBlocks * mSplit, serial ? Integer.MAX_VALUE : 1, (t0, t1) -> {
+            Scratch scratch = Scratch.get();
+            float[] tile = scratch.tile(mr * nr);
+            for (int t = t0; t < t1; t++) {
+                int j0 = (t / mSplit) * nc, nCur = Math.min(nc, n - j0), nPanels = (nCur + nr - 1) / nr;
+                int part = t % mSplit;
+                int mbLo = mBlocks * part / mSplit, mbHi = mBlocks * (part + 1) / mSplit;
+                float[] pb = scratch.packB(nPanels * nr * Math.min(k, KC));
+                for (int p0 = 0; p0 < k; p0 += KC) {
+                    int kCur = Math.min(KC, k - p0);
+                    // this task's B block (KC x nc, 512 KiB) is packed right before its use, so the
+                    // micro-kernel reads it from L2: packing a whole k-slice of B first and reading
+                    // it back afterwards went through memory for wide products
+                    for (int q = 0; q < nPanels; q++) {
+                        b.pack(p0, kCur, j0 + q * nr, Math.min(nr, nCur - q * nr), pb, q * nr * kCur);
+                    }
+                    // the first slice applies beta; later slices add onto what the earlier ones stored
+                    float bet = p0 == 0 ? beta : 1f;
+                    for (int mb = mbLo; mb < mbHi; mb++) {
+                        int i0 = mb * mc;
+                        block(Math.min(mc, m - i0), nCur, kCur, alpha, packedA, aOff + p0 * mPad + i0 * kCur,
+                                pb, 0, bet, c, cOff + i0 * ldc + j0, ldc, tile);
+                    }
+                }
+            }
+        });
     }
 
     /**

@@ -74,6 +74,16 @@ abstract class Simd {
                             int ldc, float alpha, float beta, float[] lanes);
 
     /**
+     * A 4 x 4 tile of dot products accumulated lane-wise, without reducing the lanes: for the rows
+     * of a at {@code a0..a3} and of b at {@code b0..b3},
+     * {@code lanes[(r*4 + j)*V + l] += sum over p = l (mod V), p < len, of a[a_r + p] * b[b_j + p]},
+     * with {@code len} a multiple of {@link #lanes()}. Summing across calls before reducing the lanes
+     * keeps the reduction out of the loop ({@link Stride1Conv#weightGradient}).
+     */
+    abstract void dotTile(int len, float[] a, int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int b2, int b3,
+                          float[] lanes);
+
+    /**
      * Packs {@code rows} rows of {@code w <= width} floats, read with stride {@code ld} from
      * {@code src[srcOff]}, into rows of exactly {@code width} floats at {@code dst[dstOff]}, zero-padded.
      * Writes nothing outside {@code dst[dstOff : dstOff + rows*width)}.

@@ -1,6 +1,7 @@
 package dev.fovea.kernels.simd;
 
 import dev.fovea.kernels.ConvGeometry;
+import dev.fovea.kernels.Parallel;
 import java.util.Arrays;
 
 /**
@@ -41,8 +42,24 @@ final class Stride1Conv {
         /** Rows of the column matrix: the depth of the GEMM. */
         int depth() { return c * kh * kw; }
 
-        /** Output positions computed per channel: every column of the padded width. */
+        /** Output positions computed per channel of one image: every column of the padded width. */
         int wide() { return oh() * wp(); }
+
+        /**
+         * Row stride of the batch layout of {@link #batch}: neighbouring rows share their zero
+         * columns, since a window that runs off a row's left end lands in the previous row's right
+         * padding, so {@code max(padLeft, padRight)} zeros per row suffice.
+         */
+        int rowStride() { return w + Math.max(padLeft, padRight); }
+
+        /** Rows per image in the batch layout: neighbouring images share their zero rows likewise. */
+        int planeRows() { return h + Math.max(padTop, padBottom); }
+
+        /** Floats per image and channel in the batch layout, and output positions computed per image. */
+        int plane() { return planeRows() * rowStride(); }
+
+        /** Zeros before the first image of a channel, so that every window offset is non-negative. */
+        int lead() { return padTop * rowStride() + padLeft; }
     }
 
     /** Stride 1 in both directions: the only case where the column matrix rows are windows. */
@@ -50,8 +67,14 @@ final class Stride1Conv {
         return g.strideH() == 1 && g.strideW() == 1;
     }
 
-    /** The forward pass of one group: input channels {@code c/groups}, padding and dilation as given. */
+    /**
+     * The forward pass of one group: input channels {@code c/groups}, padding and dilation as given;
+     * null when a padding is wider than the kernel's reach, since outputs that see only padding do
+     * not fit the shared-padding layout of {@link #batch} (ConvGeometry allows it; nobody uses it).
+     */
     static Shape forward(ConvGeometry g) {
+        int reachH = (g.kh() - 1) * g.dilationH(), reachW = (g.kw() - 1) * g.dilationW();
+        if (Math.min(g.padTop(), g.padBottom()) > reachH || Math.min(g.padLeft(), g.padRight()) > reachW) return null;
         return new Shape(g.cPerGroup(), g.h(), g.w(), g.padTop(), g.padLeft(), g.padBottom(), g.padRight(),
                 g.kh(), g.kw(), g.dilationH(), g.dilationW());
     }
@@ -90,57 +113,153 @@ final class Stride1Conv {
     }
 
     /**
-     * {@code dst (m, oh, ow) = weight (m, depth) * columns(src)} plus {@code bias[biasOff + o]} per
-     * output channel when bias is not null, or {@code dst += weight * columns(src)} when
-     * {@code accumulate}. The weight is prepacked by {@link Gemm#prepackA} at
-     * {@code packed[packedOff]}; {@code src[srcOff]} holds the {@code c x h x w} image.
+     * For every image b of the batch, {@code dst_b (m, oh, ow) = weight (m, depth) * columns(src_b)}
+     * plus {@code bias[biasOff + o]} per output channel when bias is not null, or
+     * {@code dst_b += weight * columns(src_b)} when {@code accumulate}. Image b's {@code c x h x w}
+     * input is at {@code src[srcOff + b*srcStride]} and its output at {@code dst[dstOff + b*dstStride]};
+     * the weight is prepacked by {@link Gemm#prepackA} at {@code packed[packedOff]}.
+     *
+     * <p>One GEMM covers the whole batch: the padded images are stored channel-major
+     * ({@code c, n, hp, wp}), so a window of channel ci runs on from one image into the next and
+     * the positions of all images form one wide output of {@code n*hp*wp} columns (the bottom
+     * {@code (kh-1)*dh} rows of each image's plane are dropped like the wrapped columns). Small
+     * layers then make one large product instead of many thin ones: LeNet-5's C1 has 6 output
+     * channels and 25 taps, so per image the packing and the tile stores outweigh the arithmetic.
      */
-    static void image(Gemm gemm, Simd simd, Shape s, int m, float[] packed, int packedOff,
-                      float[] src, int srcOff, float[] bias, int biasOff,
-                      float[] dst, int dstOff, boolean accumulate) {
-        int hp = s.hp(), wp = s.wp(), oh = s.oh(), ow = s.ow(), wide = s.wide(), depth = s.depth();
+    static void batch(Gemm gemm, Simd simd, Shape s, int n, int m, float[] packed, int packedOff,
+                      float[] src, int srcOff, int srcStride, float[] bias, int biasOff,
+                      float[] dst, int dstOff, int dstStride, boolean accumulate) {
+        int c = s.c(), h = s.h(), w = s.w(), oh = s.oh(), ow = s.ow(), depth = s.depth();
+        int rs = s.rowStride(), plane = s.plane(), lead = s.lead(), positions = n * plane;
+        int channel = lead + positions; // one channel of every image, after its leading zeros
         Scratch scratch = Scratch.get();
-        // windows of the last rows run (kw-1)*dw past the image, and the last GEMM panel up to nr
-        // columns past the wide output: zeros there keep every value read finite
-        float[] padded = scratch.padded(s.c() * hp * wp + (s.kw() - 1) * s.dw() + simd.nr());
-        pad(src, srcOff, s, padded);
+        // windows of the dropped positions of the last image, and the last GEMM panel, read past
+        // the last channel: zeros there keep every value read finite
+        int planes = c * channel;
+        float[] padded = scratch.padded(planes + (s.kh() - 1) * s.dh() * rs + (s.kw() - 1) * s.dw() + simd.nr());
+        Parallel.forRange(c * n, Math.max(1, 4096 / plane), (q0, q1) -> {
+            for (int q = q0; q < q1; q++) { // channel q / n of image q % n
+                int ci = q / n, b = q % n, from = srcOff + b * srcStride + ci * h * w;
+                int d = ci * channel + lead + b * plane;
+                if (b == 0) Arrays.fill(padded, ci * channel, d, 0f);
+                for (int y = 0; y < h; y++, d += rs) {
+                    System.arraycopy(src, from + y * w, padded, d, w);
+                    Arrays.fill(padded, d + w, d + rs, 0f);
+                }
+                Arrays.fill(padded, d, ci * channel + lead + (b + 1) * plane, 0f);
+            }
+        });
+        Arrays.fill(padded, planes, padded.length, 0f);
         int[] offsets = scratch.offsets(depth);
+        for (int ci = 0, row = 0; ci < c; ci++) {
+            for (int ky = 0; ky < s.kh(); ky++) {
+                for (int kx = 0; kx < s.kw(); kx++) offsets[row++] = ci * channel + ky * s.dh() * rs + kx * s.dw();
+            }
+        }
+        float[] out = scratch.wide(m * positions);
+        gemm.gemm(m, positions, depth, 1f, null, packed, packedOff,
+                (p0, kCur, j0, cols, panel, off) -> simd.packShifted(padded, j0, offsets, p0, kCur, panel, off),
+                0f, out, 0, positions);
+        Parallel.forRange(m * n, Math.max(1, 4096 / (oh * ow)), (t0, t1) -> {
+            for (int t = t0; t < t1; t++) { // keep the first ow of every rs columns, the first oh rows
+                int o = t / n, b = t % n, to = dstOff + b * dstStride + o * oh * ow;
+                for (int oy = 0; oy < oh; oy++) {
+                    int from = o * positions + b * plane + oy * rs;
+                    if (accumulate) {
+                        simd.axpy(1f, out, from, dst, to + oy * ow, ow);
+                    } else {
+                        System.arraycopy(out, from, dst, to + oy * ow, ow);
+                    }
+                }
+                if (bias != null) simd.addScalar(bias[biasOff + o], dst, to, oh * ow);
+            }
+        });
+    }
+
+    /**
+     * Whether {@link #weightGradient} suits the geometry: a weight gradient small enough that the
+     * operands of a group stay in L1 while every 4 x 4 tile of it streams through them (LeNet-5's
+     * C1 has 150 values, C3 2,400), and output rows wide enough to fill vectors. The packed GEMM
+     * wins for wide layers, where each packed value serves many products.
+     */
+    static boolean smallWeightGradient(ConvGeometry g) {
+        return applies(g) && forward(g) != null && g.ocPerGroup() * g.cPerGroup() * g.kh() * g.kw() <= 4096 && g.ow() >= 8;
+    }
+
+    /**
+     * {@code dWeight += dOut * columns(in)^T} as dot products over the output positions: both
+     * operands run along the positions in memory (a row of the wide output gradient, a window of
+     * the padded image), so nothing is packed or transposed. Each weight element is one thread's
+     * lane-wise sum over the images in order, reduced over its lanes once at the end, so the result
+     * does not depend on the thread count.
+     */
+    static void weightGradient(Simd simd, ConvGeometry g, float[] dWeight, float[] dOut, float[] in) {
+        Shape s = forward(g);
+        int v = simd.lanes(), n = g.n(), groups = g.groups(), ocg = g.ocPerGroup(), depth = s.depth();
+        int hp = s.hp(), wp = s.wp(), oh = s.oh(), ow = s.ow(), hw = g.h() * g.w();
+        int image = s.c() * hp * wp, len = (s.wide() + v - 1) / v * v; // positions per row, whole vectors
+        // the last window of a row of taps reads (kw-1)*dw + len - wide floats past the image
+        float[] padded = new float[n * groups * image + (s.kw() - 1) * s.dw() + v];
+        float[] wideOut = new float[n * g.oc() * len]; // zero past ow in each row and past wide
+        Parallel.forRange(n, 1, (b0, b1) -> {
+            for (int b = b0; b < b1; b++) {
+                for (int grp = 0; grp < groups; grp++) {
+                    pad(in, (b * g.c() + grp * s.c()) * hw, s, s.c(), padded, (b * groups + grp) * image);
+                }
+                for (int o = 0; o < g.oc(); o++) {
+                    for (int oy = 0; oy < oh; oy++) {
+                        System.arraycopy(dOut, ((b * g.oc() + o) * oh + oy) * ow, wideOut, (b * g.oc() + o) * len + oy * wp, ow);
+                    }
+                }
+            }
+        });
+        int[] offsets = new int[depth];
         for (int ci = 0, row = 0; ci < s.c(); ci++) {
             for (int ky = 0; ky < s.kh(); ky++) {
                 for (int kx = 0; kx < s.kw(); kx++) offsets[row++] = ci * hp * wp + ky * s.dh() * wp + kx * s.dw();
             }
         }
-        float[] out = scratch.wide(m * wide);
-        gemm.gemm(m, wide, depth, 1f, null, packed, packedOff,
-                (p0, kCur, j0, w, panel, off) -> simd.packShifted(padded, j0, offsets, p0, kCur, panel, off),
-                0f, out, 0, wide);
-        for (int o = 0; o < m; o++) { // keep the first ow of every wp columns
-            for (int oy = 0; oy < oh; oy++) {
-                int from = o * wide + oy * wp, to = dstOff + (o * oh + oy) * ow;
-                if (accumulate) {
-                    simd.axpy(1f, out, from, dst, to, ow);
-                } else {
-                    System.arraycopy(out, from, dst, to, ow);
+        int oTiles = (ocg + 3) / 4, rTiles = (depth + 3) / 4;
+        Parallel.forRange(groups * oTiles * rTiles, 1, (t0, t1) -> {
+            float[] lanes = Scratch.get().tile(16 * v);
+            for (int t = t0; t < t1; t++) {
+                int grp = t / (oTiles * rTiles), o0 = (t / rTiles) % oTiles * 4, r0 = t % rTiles * 4;
+                // a tile at the edge repeats its last row or window; the repeats are dropped below
+                int lastO = Math.min(4, ocg - o0) - 1, lastR = Math.min(4, depth - r0) - 1;
+                Arrays.fill(lanes, 0, 16 * v, 0f);
+                for (int b = 0; b < n; b++) {
+                    int base = (b * groups + grp) * image, a = (b * g.oc() + grp * ocg + o0) * len;
+                    simd.dotTile(len, wideOut, a, a + Math.min(1, lastO) * len, a + Math.min(2, lastO) * len,
+                            a + lastO * len, padded, base + offsets[r0], base + offsets[r0 + Math.min(1, lastR)],
+                            base + offsets[r0 + Math.min(2, lastR)], base + offsets[r0 + lastR], lanes);
+                }
+                for (int r = 0; r <= lastO; r++) {
+                    for (int j = 0; j <= lastR; j++) {
+                        float sum = 0f;
+                        for (int l = 0, x = (r * 4 + j) * v; l < v; l++) sum += lanes[x + l];
+                        dWeight[(grp * ocg + o0 + r) * depth + r0 + j] += sum;
+                    }
                 }
             }
-            if (bias != null) simd.addScalar(bias[biasOff + o], dst, dstOff + o * oh * ow, oh * ow);
-        }
+        });
     }
 
-    /** The image with its zero border, channel after channel, then zeros to the end of the buffer. */
-    private static void pad(float[] src, int srcOff, Shape s, float[] padded) {
-        int h = s.h(), w = s.w(), wp = s.wp(), d = 0;
-        for (int ci = 0; ci < s.c(); ci++) {
-            Arrays.fill(padded, d, d + s.padTop() * wp, 0f);
+    /**
+     * {@code channels} planes of the image at {@code src[srcOff]} with their zero border, one after
+     * another at {@code dst[dstOff]}: {@code channels*hp*wp} floats.
+     */
+    private static void pad(float[] src, int srcOff, Shape s, int channels, float[] dst, int dstOff) {
+        int h = s.h(), w = s.w(), wp = s.wp(), d = dstOff;
+        for (int ci = 0; ci < channels; ci++) {
+            Arrays.fill(dst, d, d + s.padTop() * wp, 0f);
             d += s.padTop() * wp;
             for (int y = 0; y < h; y++, d += wp) {
-                Arrays.fill(padded, d, d + s.padLeft(), 0f);
-                System.arraycopy(src, srcOff + (ci * h + y) * w, padded, d + s.padLeft(), w);
-                Arrays.fill(padded, d + s.padLeft() + w, d + wp, 0f);
+                Arrays.fill(dst, d, d + s.padLeft(), 0f);
+                System.arraycopy(src, srcOff + (ci * h + y) * w, dst, d + s.padLeft(), w);
+                Arrays.fill(dst, d + s.padLeft() + w, d + wp, 0f);
             }
-            Arrays.fill(padded, d, d + s.padBottom() * wp, 0f);
+            Arrays.fill(dst, d, d + s.padBottom() * wp, 0f);
             d += s.padBottom() * wp;
         }
-        Arrays.fill(padded, d, padded.length, 0f);
     }
 }

@@ -83,16 +83,12 @@ public final class VectorKernels implements Kernels {
         for (int grp = 0; grp < g.groups(); grp++) {
             gemm.prepackA(gemm.panelsOfA(false, weight, grp * ocg * kk, kk), ocg, kk, packed, grp * size);
         }
-        if (Stride1Conv.applies(g) && !pointwise(g)) {
-            Stride1Conv.Shape shape = Stride1Conv.forward(g);
-            Parallel.forRange(g.n(), 1, (b0, b1) -> {
-                for (int b = b0; b < b1; b++) {
-                    for (int grp = 0; grp < g.groups(); grp++) {
-                        Stride1Conv.image(gemm, simd, shape, ocg, packed, grp * size, in, (b * g.c() + grp * cpg) * hw,
-                                bias, grp * ocg, out, (b * g.oc() + grp * ocg) * ohw, false);
-                    }
-                }
-            });
+        Stride1Conv.Shape shape = Stride1Conv.applies(g) && !pointwise(g) ? Stride1Conv.forward(g) : null;
+        if (shape != null) {
+            for (int grp = 0; grp < g.groups(); grp++) {
+                Stride1Conv.batch(gemm, simd, shape, g.n(), ocg, packed, grp * size, in, grp * cpg * hw, g.c() * hw,
+                        bias, grp * ocg, out, grp * ocg * ohw, g.oc() * ohw, false);
+            }
             return;
         }
         Parallel.forRange(g.n(), 1, (b0, b1) -> {
@@ -130,14 +126,10 @@ public final class VectorKernels implements Kernels {
             for (int grp = 0; grp < g.groups(); grp++) {
                 gemm.prepackA(gemm.panelsOfA(false, flipped, grp * cpg * depth, depth), cpg, depth, packed, grp * size);
             }
-            Parallel.forRange(g.n(), 1, (b0, b1) -> {
-                for (int b = b0; b < b1; b++) {
-                    for (int grp = 0; grp < g.groups(); grp++) {
-                        Stride1Conv.image(gemm, simd, full, cpg, packed, grp * size, dOut, (b * g.oc() + grp * ocg) * ohw,
-                                null, 0, dIn, (b * g.c() + grp * cpg) * hw, true);
-                    }
-                }
-            });
+            for (int grp = 0; grp < g.groups(); grp++) {
+                Stride1Conv.batch(gemm, simd, full, g.n(), cpg, packed, grp * size, dOut, grp * ocg * ohw, g.oc() * ohw,
+                        null, 0, dIn, grp * cpg * hw, g.c() * hw, true);
+            }
             return;
         }
         int size = gemm.prepackedSize(kk, ocg);
@@ -173,6 +165,11 @@ public final class VectorKernels implements Kernels {
     @Override
     public void conv2dBackwardWeight(float[] dWeight, float[] dBias, float[] dOut, float[] in, ConvGeometry g) {
         int n = g.n(), wsize = g.weightSize(), ohw = g.oh() * g.ow();
+        if (Stride1Conv.smallWeightGradient(g)) {
+            Stride1Conv.weightGradient(simd, g, dWeight, dOut, in);
+            addBiasGradient(dBias, dOut, g);
+            return;
+        }
         int byDepth = (int) Math.min(n, ((long) n * ohw + Gemm.KC - 1) / Gemm.KC);
         int chunks = Math.min(byDepth, Math.min(MAX_PARTIALS, Math.max(1, PARTIAL_FLOATS / wsize)));
         if (chunks == 1) { // one GEMM straight into dWeight; it runs in parallel itself
@@ -187,12 +184,17 @@ public final class VectorKernels implements Kernels {
             });
             for (int ch = 0; ch < chunks; ch++) simd.axpy(1f, partial, ch * wsize, dWeight, 0, wsize);
         }
-        if (dBias != null) {
-            for (int o = 0; o < g.oc(); o++) {
-                float sum = 0f;
-                for (int b = 0; b < n; b++) sum += simd.sum(dOut, (b * g.oc() + o) * ohw, ohw);
-                dBias[o] += sum;
-            }
+        addBiasGradient(dBias, dOut, g);
+    }
+
+    /** {@code dBias[o] += sum of dOut over images and positions}; nothing when dBias is null. */
+    private void addBiasGradient(float[] dBias, float[] dOut, ConvGeometry g) {
+        if (dBias == null) return;
+        int ohw = g.oh() * g.ow();
+        for (int o = 0; o < g.oc(); o++) {
+            float sum = 0f;
+            for (int b = 0; b < g.n(); b++) sum += simd.sum(dOut, (b * g.oc() + o) * ohw, ohw);
+            dBias[o] += sum;
         }
     }
 
