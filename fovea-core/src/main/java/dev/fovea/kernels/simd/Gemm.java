@@ -222,16 +222,20 @@ final class Gemm {
         }
         float[] packedA = pa;
         int aOff = paOff;
-        int mBlocks = (m + mc - 1) / mc, nBlocks = (n + nc - 1) / nc;
-        // few column blocks (a deep product with a narrow C): split the rows too, so every thread
-        // has work; such tasks pack the same B block, a price paid only then
         int threads = serial ? 1 : Parallel.threads();
+        // a narrow C (a deep product: a convolution's weight gradient has 576 columns for a 3x3,
+        // 64-channel layer) gets narrower column blocks, at least 4 per thread, so the threads
+        // share it evenly; the blocking of k, and so the result, stays the same
+        int ncUsed = Math.min(nc, Math.max(nr, ((n + 4 * threads - 1) / (4 * threads) + nr - 1) / nr * nr));
+        int mBlocks = (m + mc - 1) / mc, nBlocks = (n + ncUsed - 1) / ncUsed;
+        // still few column blocks: split the rows too; such tasks pack the same B block, a price
+        // paid only then
         int mSplit = Math.min(mBlocks, Math.max(1, (2 * threads + nBlocks - 1) / nBlocks));
         Parallel.forRange(nBlocks * mSplit, serial ? Integer.MAX_VALUE : 1, (t0, t1) -> {
             Scratch scratch = Scratch.get();
             float[] tile = scratch.tile(mr * nr);
             for (int t = t0; t < t1; t++) {
-                int j0 = (t / mSplit) * nc, nCur = Math.min(nc, n - j0), nPanels = (nCur + nr - 1) / nr;
+                int j0 = (t / mSplit) * ncUsed, nCur = Math.min(ncUsed, n - j0), nPanels = (nCur + nr - 1) / nr;
                 int part = t % mSplit;
                 int mbLo = mBlocks * part / mSplit, mbHi = mBlocks * (part + 1) / mSplit;
                 float[] pb = scratch.packB(nPanels * nr * Math.min(k, KC));
@@ -335,7 +339,7 @@ final class Gemm {
         if (transA) { // op(A)[i, p] = a[p, i]: h consecutive values per p
             simd.packRows(a, aOff + p0 * lda + i0, lda, kCur, h, mr, pa, off);
         } else if (h == mr) { // op(A)[i, p] = a[i, p]: a transpose, by gathers
-            simd.packColumns(a, aOff + i0 * lda + p0, kCur, mr, index, pa, off);
+            simd.packColumns(a, aOff + i0 * lda + p0, kCur, mr, index, 0, pa, off);
         } else { // the last, partial panel
             int src = aOff + i0 * lda + p0;
             for (int p = 0; p < kCur; p++) {
@@ -353,7 +357,7 @@ final class Gemm {
     private void packB(boolean transB, float[] b, int bOff, int ldb, int j0, int w, int p0, int kCur,
                        float[] pb, int off, int[] index) {
         if (transB && w == nr) { // op(B)[p, j] = b[j, p]: a transpose, by gathers
-            simd.packColumns(b, bOff + j0 * ldb + p0, kCur, nr, index, pb, off);
+            simd.packColumns(b, bOff + j0 * ldb + p0, kCur, nr, index, 0, pb, off);
         } else if (transB) { // the last, partial panel
             int src = bOff + j0 * ldb + p0;
             for (int p = 0; p < kCur; p++) {

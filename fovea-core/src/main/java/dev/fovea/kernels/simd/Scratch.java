@@ -58,7 +58,7 @@ final class Scratch {
     /** A convolution output computed at every column of the padded width ({@link Stride1Conv}). */
     float[] wide(int size) { return wide = grow(wide, size); }
 
-    /** Offsets of the column-matrix rows in the padded image ({@link Stride1Conv}). */
+    /** Offsets of the column-matrix rows in the padded image ({@link Stride1Conv}); size 0 returns the current one. */
     int[] offsets(int size) { return offsets.length >= size ? offsets : (offsets = new int[size]); }
 
     private static float[] grow(float[] buffer, int size) {

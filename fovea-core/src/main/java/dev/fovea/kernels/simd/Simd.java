@@ -91,11 +91,12 @@ abstract class Simd {
     abstract void packRows(float[] src, int srcOff, int ld, int rows, int w, int width, float[] dst, int dstOff);
 
     /**
-     * Packs a full transposed panel with gathers: {@code dst[dstOff + p*width + j] = src[srcOff + index[j] + p]}
-     * for {@code p < rows, j < width}; {@code index} holds {@code j*ld} for each j < width and 0 beyond,
-     * up to a multiple of {@link #lanes()}. Writes nothing outside {@code dst[dstOff : dstOff + rows*width)}.
+     * Packs a full transposed panel with gathers: {@code dst[dstOff + p*width + j] = src[srcOff + index[indexOff + j] + p]}
+     * for {@code p < rows, j < width}; {@code index} holds the start of each source row (e.g. {@code j*ld})
+     * and valid offsets (e.g. 0) beyond, up to a multiple of {@link #lanes()}. Writes nothing outside {@code dst[dstOff : dstOff + rows*width)}.
      */
-    abstract void packColumns(float[] src, int srcOff, int rows, int width, int[] index, float[] dst, int dstOff);
+    abstract void packColumns(float[] src, int srcOff, int rows, int width, int[] index, int indexOff, float[] dst,
+                              int dstOff);
 
     /**
      * Packs a B panel whose rows are windows of one array: {@code dst[off + p*nr + j] =

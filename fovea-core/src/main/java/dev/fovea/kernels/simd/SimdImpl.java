@@ -335,7 +335,8 @@ final class SimdImpl extends Simd {
     }
 
     @Override
-    void packColumns(float[] src, int srcOff, int rows, int width, int[] index, float[] dst, int dstOff) {
+    void packColumns(float[] src, int srcOff, int rows, int width, int[] index, int indexOff, float[] dst,
+                     int dstOff) {
         // a gather reads one value from each of V rows of src; on AVX-512 this transposes about
         // 1.5x faster than scalar code (conv weight-gradient GEMM: 63 -> 92 GFLOP/s). index is 0
         // past width, so a whole-vector gather stays inside src; what it reads there is overwritten
@@ -343,7 +344,7 @@ final class SimdImpl extends Simd {
         int end = dstOff + rows * width;
         for (int p = 0, d = dstOff; p < rows; p++, d += width) {
             for (int j = 0; j < width; j += V) {
-                FloatVector x = FloatVector.fromArray(S, src, srcOff + p, index, j);
+                FloatVector x = FloatVector.fromArray(S, src, srcOff + p, index, indexOff + j);
                 if (d + j + V <= end) {
                     x.intoArray(dst, d + j);
                 } else {

@@ -165,8 +165,13 @@ public final class VectorKernels implements Kernels {
     @Override
     public void conv2dBackwardWeight(float[] dWeight, float[] dBias, float[] dOut, float[] in, ConvGeometry g) {
         int n = g.n(), wsize = g.weightSize(), ohw = g.oh() * g.ow();
-        if (Stride1Conv.smallWeightGradient(g)) {
-            Stride1Conv.weightGradient(simd, g, dWeight, dOut, in);
+        Stride1Conv.Shape shape = Stride1Conv.applies(g) && !pointwise(g) ? Stride1Conv.forward(g) : null;
+        if (shape != null) {
+            if (Stride1Conv.smallWeightGradient(g)) {
+                Stride1Conv.weightGradient(simd, g, dWeight, dOut, in);
+            } else {
+                Stride1Conv.weightGradientBatch(gemm, simd, g, shape, dWeight, dOut, in);
+            }
             addBiasGradient(dBias, dOut, g);
             return;
         }
