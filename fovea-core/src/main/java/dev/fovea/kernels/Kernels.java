@@ -90,6 +90,22 @@ public interface Kernels {
     void lrnBackward(float[] dIn, float[] dOut, float[] in, float[] out, float[] scale, int n, int c, int spatial,
                      int size, float alpha, float beta, float k);
 
+    // ---------------------------------------------------------------- activations
+
+    /**
+     * {@code out[i] = f(in[i])} for i in [0, len), with {@code param} the parameter of f where it has
+     * one (see {@link Activation}). {@code out} may be {@code in}. The result of an element depends
+     * only on its input, never on its position or the thread count.
+     */
+    void activationForward(Activation f, float[] out, float[] in, int len, float param);
+
+    /**
+     * {@code dIn[i] += dOut[i] * f'(x)} for i in [0, len), with f' written in terms of the forward
+     * pass's input {@code in} and output {@code out} as {@link Activation} documents (ELU and
+     * SELU read both; the others read one, and the other may be null).
+     */
+    void activationBackward(Activation f, float[] dIn, float[] dOut, float[] in, float[] out, int len, float param);
+
     // ---------------------------------------------------------------- rows
 
     /** Log-softmax of each of the {@code rows} rows of length {@code cols}. */

@@ -406,6 +406,64 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    // ---------------------------------------------------------------- activations
+    //
+    // Transcendentals in double through java.lang.Math, rounded to float once: Math's double results
+    // are within 1 (exp, expm1) or 2.5 (tanh) double ulps, so the float is the correctly rounded one
+    // but for rare double-rounding ties.
+
+    @Override
+    public void activationForward(Activation f, float[] out, float[] in, int len, float param) {
+        assert out.length >= len && in.length >= len;
+        switch (f) {
+            case EXP -> { for (int i = 0; i < len; i++) out[i] = (float) Math.exp(in[i]); }
+            case TANH -> { for (int i = 0; i < len; i++) out[i] = (float) Math.tanh(in[i]); }
+            case SIGMOID -> { for (int i = 0; i < len; i++) out[i] = sigmoid(in[i]); }
+            // 'x <= 0 ? 0 : x' rather than 'x > 0 ? x : 0' so that NaN passes through
+            case RELU -> { for (int i = 0; i < len; i++) out[i] = in[i] <= 0f ? 0f : in[i]; }
+            case LEAKY_RELU -> { for (int i = 0; i < len; i++) out[i] = in[i] > 0f ? in[i] : param * in[i]; }
+            case ELU -> {
+                for (int i = 0; i < len; i++) out[i] = in[i] > 0f ? in[i] : param * (float) Math.expm1(in[i]);
+            }
+            case SELU -> {
+                for (int i = 0; i < len; i++) {
+                    out[i] = Activation.SELU_SCALE
+                            * (in[i] > 0f ? in[i] : Activation.SELU_ALPHA * (float) Math.expm1(in[i]));
+                }
+            }
+        }
+    }
+
+    private static float sigmoid(float x) {
+        // Two branches keep exp's argument non-positive, so neither overflows.
+        if (x >= 0f) return (float) (1.0 / (1.0 + Math.exp(-x)));
+        double e = Math.exp(x);
+        return (float) (e / (1.0 + e));
+    }
+
+    @Override
+    public void activationBackward(Activation f, float[] dIn, float[] dOut, float[] in, float[] out, int len,
+                                   float param) {
+        assert dIn.length >= len && dOut.length >= len;
+        switch (f) {
+            case EXP -> { for (int i = 0; i < len; i++) dIn[i] += dOut[i] * out[i]; }
+            case TANH -> { for (int i = 0; i < len; i++) dIn[i] += dOut[i] * (1f - out[i] * out[i]); }
+            case SIGMOID -> { for (int i = 0; i < len; i++) dIn[i] += dOut[i] * out[i] * (1f - out[i]); }
+            case RELU -> { for (int i = 0; i < len; i++) if (in[i] > 0f) dIn[i] += dOut[i]; }
+            case LEAKY_RELU -> { for (int i = 0; i < len; i++) dIn[i] += in[i] > 0f ? dOut[i] : param * dOut[i]; }
+            case ELU -> {
+                // d/dx alpha (e^x - 1) = alpha e^x = out + alpha
+                for (int i = 0; i < len; i++) dIn[i] += in[i] > 0f ? dOut[i] : dOut[i] * (out[i] + param);
+            }
+            case SELU -> {
+                for (int i = 0; i < len; i++) {
+                    dIn[i] += in[i] > 0f ? dOut[i] * Activation.SELU_SCALE
+                            : dOut[i] * (out[i] + Activation.SELU_SCALE * Activation.SELU_ALPHA);
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- rows
 
     @Override
