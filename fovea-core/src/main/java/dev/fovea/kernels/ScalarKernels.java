@@ -464,6 +464,39 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    // ---------------------------------------------------------------- optimizer updates
+
+    @Override
+    public void adamUpdate(float[] w, float[] g, float[] m, float[] v, float[] vMax, int len,
+                           float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2,
+                           float negStepSize, float bc2Sqrt, float eps) {
+        assert w.length >= len && g.length >= len && m.length >= len && v.length >= len;
+        for (int j = 0; j < len; j++) {
+            m[j] = m[j] * beta1 + oneMinusBeta1 * g[j];              // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+            v[j] = v[j] * beta2 + oneMinusBeta2 * g[j] * g[j];       // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
+            float second = v[j];
+            if (vMax != null) second = vMax[j] = Math.max(vMax[j], v[j]); // torch.maximum(max_exp_avg_sq, exp_avg_sq)
+            float denom = (float) Math.sqrt(second) / bc2Sqrt + eps;  // (sqrt / bias_correction2_sqrt).add_(eps)
+            w[j] = w[j] + negStepSize * m[j] / denom;                 // param.addcdiv_(exp_avg, denom, value=-step_size)
+        }
+    }
+
+    @Override
+    public void sgdMomentumUpdate(float[] w, float[] g, float[] b, int len, float negLr, float mu, float keep,
+                                  boolean firstStep, boolean nesterov) {
+        assert w.length >= len && g.length >= len && b.length >= len;
+        if (firstStep) {
+            System.arraycopy(g, 0, b, 0, len);                        // torch.clone(d_p): no dampening at first
+        } else {
+            for (int j = 0; j < len; j++) b[j] = b[j] * mu + keep * g[j]; // buf.mul_(momentum).add_(d_p, alpha=1 - dampening)
+        }
+        if (nesterov) {
+            for (int j = 0; j < len; j++) w[j] = w[j] + negLr * (g[j] + mu * b[j]); // d_p.add(buf, alpha=momentum)
+        } else {
+            for (int j = 0; j < len; j++) w[j] = w[j] + negLr * b[j];          // param.add_(d_p, alpha=-lr)
+        }
+    }
+
     // ---------------------------------------------------------------- rows
 
     @Override

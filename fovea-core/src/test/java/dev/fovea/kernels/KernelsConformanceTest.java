@@ -478,6 +478,66 @@ class KernelsConformanceTest {
         }
     }
 
+    // ------------------------------------------------------------------ optimizer updates
+
+    /** Gradients with a NaN now and then: the update must treat it exactly as the reference does. */
+    private static float[] gradients(Random rnd, int len) {
+        float[] g = random(rnd, len);
+        for (int i = 0; i < len; i += 97) g[i] = i % 2 == 0 ? Float.NaN : 0f;
+        return g;
+    }
+
+    private static float[] nonNegative(Random rnd, int len) {
+        float[] x = random(rnd, len);
+        for (int i = 0; i < len; i++) x[i] = Math.abs(x[i]) * 0.01f;
+        return x;
+    }
+
+    /** Same operations in the same order as the reference: every buffer must match it bit for bit. */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void adamUpdateMatchesReferenceBitForBit(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(18);
+        for (int len : ACTIVATION_SIZES) {
+            for (boolean amsgrad : new boolean[] {false, true}) {
+                float[] g = gradients(rnd, len);
+                float[][] expected = {random(rnd, len), random(rnd, len), nonNegative(rnd, len), nonNegative(rnd, len)};
+                float[][] actual = {expected[0].clone(), expected[1].clone(), expected[2].clone(), expected[3].clone()};
+                // the coefficients Adam forms at step 3 with lr 1e-2 and betas (0.9, 0.999)
+                float negStep = (float) -(1e-2 / (1 - Math.pow(0.9, 3))), bc2Sqrt = (float) Math.sqrt(1 - Math.pow(0.999, 3));
+                REF.adamUpdate(expected[0], g, expected[1], expected[2], amsgrad ? expected[3] : null, len,
+                        0.9f, (float) (1 - 0.9), 0.999f, (float) (1 - 0.999), negStep, bc2Sqrt, 1e-8f);
+                v.adamUpdate(actual[0], g, actual[1], actual[2], amsgrad ? actual[3] : null, len,
+                        0.9f, (float) (1 - 0.9), 0.999f, (float) (1 - 0.999), negStep, bc2Sqrt, 1e-8f);
+                String[] names = {"w", "m", "v", "vMax"};
+                for (int b = 0; b < 4; b++) {
+                    assertArrayEquals(expected[b], actual[b], "adamUpdate " + names[b] + " len=" + len + " amsgrad=" + amsgrad);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void sgdMomentumUpdateMatchesReferenceBitForBit(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(19);
+        for (int len : ACTIVATION_SIZES) {
+            for (int variant = 0; variant < 4; variant++) {
+                boolean firstStep = (variant & 1) == 1, nesterov = variant >= 2;
+                float[] g = gradients(rnd, len);
+                float[] ew = random(rnd, len), eb = firstStep ? new float[len] : random(rnd, len);
+                float[] aw = ew.clone(), ab = eb.clone();
+                REF.sgdMomentumUpdate(ew, g, eb, len, -0.05f, 0.9f, 0.9f, firstStep, nesterov);
+                v.sgdMomentumUpdate(aw, g, ab, len, -0.05f, 0.9f, 0.9f, firstStep, nesterov);
+                String what = " len=" + len + " firstStep=" + firstStep + " nesterov=" + nesterov;
+                assertArrayEquals(ew, aw, "sgdMomentumUpdate w" + what);
+                assertArrayEquals(eb, ab, "sgdMomentumUpdate buffer" + what);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ thread-count independence
 
     @Test
@@ -528,6 +588,15 @@ class KernelsConformanceTest {
                         v.activationBackward(f, dx, x, x, y, x.length, param);
                         out.addAll(List.of(y, dx));
                     }
+                    float[] grad = random(new Random(20), x.length);
+                    float[] w = x.clone(), m = new float[x.length], s = new float[x.length], vMax = new float[x.length];
+                    for (int step = 1; step <= 2; step++) {
+                        v.adamUpdate(w, grad, m, s, vMax, x.length, 0.9f, 0.1f, 0.999f, 0.001f, -0.01f, 0.03f, 1e-8f);
+                    }
+                    float[] ws = x.clone(), buffer = new float[x.length];
+                    v.sgdMomentumUpdate(ws, grad, buffer, x.length, -0.1f, 0.9f, 1f, true, true);
+                    v.sgdMomentumUpdate(ws, grad, buffer, x.length, -0.1f, 0.9f, 1f, false, true);
+                    out.addAll(List.of(w, m, s, vMax, ws, buffer));
                 });
         List<float[]> one = run(1, work), two = run(2, work), three = run(3, work);
         assertTrue(one.size() > 10);

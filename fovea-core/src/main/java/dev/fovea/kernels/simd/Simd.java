@@ -153,4 +153,16 @@ abstract class Simd {
     /** dIn += in > 0 ? dOut * scale : dOut * (out + shift) (ELU: scale 1, shift alpha). */
     abstract void eluBackward(float scale, float shift, float[] dIn, float[] dOut, float[] in, float[] out,
                               int from, int to);
+
+    // ---------------------------------------------------------------- optimizer updates
+    //
+    // Over [from, to), in place, with the operations of the Kernels method of the same name in the
+    // same order: the results are the reference's bits.
+
+    abstract void adamUpdate(float[] w, float[] g, float[] m, float[] v, float[] vMax, int from, int to,
+                             float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2,
+                             float negStepSize, float bc2Sqrt, float eps);
+
+    abstract void sgdMomentumUpdate(float[] w, float[] g, float[] b, int from, int to, float negLr, float mu,
+                                    float keep, boolean firstStep, boolean nesterov);
 }

@@ -711,4 +711,56 @@ final class SimdImpl extends Simd {
             FloatVector.fromArray(S, dIn, i, m).add(d).intoArray(dIn, i, m);
         }
     }
+
+    // ---------------------------------------------------------------- optimizer updates
+    //
+    // Whole vectors, then a scalar tail: every operation is an IEEE add, multiply, divide, square
+    // root or maximum, done in the reference's order without fused multiply-adds, so vector lanes
+    // and the scalar tail give the same bits.
+
+    @Override
+    void adamUpdate(float[] w, float[] g, float[] m, float[] v, float[] vMax, int from, int to,
+                    float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2,
+                    float negStepSize, float bc2Sqrt, float eps) {
+        int j = from;
+        for (int bound = from + S.loopBound(to - from); j < bound; j += V) {
+            FloatVector gj = FloatVector.fromArray(S, g, j);
+            FloatVector mj = FloatVector.fromArray(S, m, j).mul(beta1).add(gj.mul(oneMinusBeta1));
+            FloatVector vj = FloatVector.fromArray(S, v, j).mul(beta2).add(gj.mul(oneMinusBeta2).mul(gj));
+            mj.intoArray(m, j);
+            vj.intoArray(v, j);
+            if (vMax != null) {
+                vj = FloatVector.fromArray(S, vMax, j).max(vj);
+                vj.intoArray(vMax, j);
+            }
+            FloatVector denom = vj.sqrt().div(bc2Sqrt).add(eps);
+            FloatVector.fromArray(S, w, j).add(mj.mul(negStepSize).div(denom)).intoArray(w, j);
+        }
+        for (; j < to; j++) {
+            m[j] = m[j] * beta1 + oneMinusBeta1 * g[j];
+            v[j] = v[j] * beta2 + oneMinusBeta2 * g[j] * g[j];
+            float second = v[j];
+            if (vMax != null) second = vMax[j] = Math.max(vMax[j], v[j]);
+            float denom = (float) Math.sqrt(second) / bc2Sqrt + eps;
+            w[j] = w[j] + negStepSize * m[j] / denom;
+        }
+    }
+
+    @Override
+    void sgdMomentumUpdate(float[] w, float[] g, float[] b, int from, int to, float negLr, float mu, float keep,
+                           boolean firstStep, boolean nesterov) {
+        int j = from;
+        for (int bound = from + S.loopBound(to - from); j < bound; j += V) {
+            FloatVector gj = FloatVector.fromArray(S, g, j);
+            FloatVector bj = firstStep ? gj : FloatVector.fromArray(S, b, j).mul(mu).add(gj.mul(keep));
+            bj.intoArray(b, j);
+            FloatVector d = nesterov ? gj.add(bj.mul(mu)) : bj;
+            FloatVector.fromArray(S, w, j).add(d.mul(negLr)).intoArray(w, j);
+        }
+        for (; j < to; j++) {
+            b[j] = firstStep ? g[j] : b[j] * mu + keep * g[j];
+            float d = nesterov ? g[j] + mu * b[j] : b[j];
+            w[j] = w[j] + negLr * d;
+        }
+    }
 }

@@ -313,6 +313,28 @@ public final class VectorKernels implements Kernels {
         });
     }
 
+    // ------------------------------------------------------------------ optimizer updates
+
+    /** Elements per parallel chunk of an optimizer update. */
+    private static final int UPDATE_GRAIN = 1 << 14;
+
+    /** SIMD, parallel over chunks; bit-identical to {@link ScalarKernels} (same operations, same order). */
+    @Override
+    public void adamUpdate(float[] w, float[] g, float[] m, float[] v, float[] vMax, int len,
+                           float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2,
+                           float negStepSize, float bc2Sqrt, float eps) {
+        Parallel.forRange(len, UPDATE_GRAIN, (from, to) -> simd.adamUpdate(w, g, m, v, vMax, from, to,
+                beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStepSize, bc2Sqrt, eps));
+    }
+
+    /** SIMD, parallel over chunks; bit-identical to {@link ScalarKernels} (same operations, same order). */
+    @Override
+    public void sgdMomentumUpdate(float[] w, float[] g, float[] b, int len, float negLr, float mu, float keep,
+                                  boolean firstStep, boolean nesterov) {
+        Parallel.forRange(len, UPDATE_GRAIN,
+                (from, to) -> simd.sgdMomentumUpdate(w, g, b, from, to, negLr, mu, keep, firstStep, nesterov));
+    }
+
     // ------------------------------------------------------------------ rows
 
     @Override
