@@ -410,7 +410,7 @@ public final class ScalarKernels implements Kernels {
     //
     // Transcendentals in double through java.lang.Math, rounded to float once: Math's double results
     // are within 1 (exp, expm1) or 2.5 (tanh) double ulps, so the float is the correctly rounded one
-    // but for rare double-rounding ties.
+    // but for rare double-rounding cases. ELU and SELU then multiply by their constants in float.
 
     @Override
     public void activationForward(Activation f, float[] out, float[] in, int len, float param) {

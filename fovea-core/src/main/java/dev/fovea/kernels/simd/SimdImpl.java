@@ -457,10 +457,11 @@ final class SimdImpl extends Simd {
     // java.lang.Math (double, rounded to float) over every one of the 2^32 floats, in units in the
     // last place of the float result (relative error about ulps * 6e-8), measured with
     // ActivationAccuracy in the test sources:
-    //   exp      <= 1 ulp for normal results; subnormal results (x < -87.3) within 1 unit of 2^-149
-    //   tanh     <= 2 ulps
-    //   sigmoid  <= 2 ulps (subnormal results as exp)
-    //   expm1 in ELU/SELU  <= 2 ulps (then one rounding for the multiplication by alpha)
+    //   exp                 <= 1 ulp (subnormal results, x < -87.3: within 1 unit of 2^-149)
+    //   tanh                <= 2 ulps
+    //   sigmoid             <= 2 ulps
+    //   e^x - 1 (ELU, alpha 1)  <= 1 ulp
+    //   SELU                <= 2 ulps, as the reference: its two multiplications round in float
     // The backward passes are the reference's formulas operation for operation (no fused
     // multiply-add), so they give the reference's bits exactly.
 
