@@ -90,6 +90,52 @@ public interface Kernels {
     void lrnBackward(float[] dIn, float[] dOut, float[] in, float[] out, float[] scale, int n, int c, int spatial,
                      int size, float alpha, float beta, float k);
 
+    // ---------------------------------------------------------------- activations
+
+    /**
+     * {@code out[i] = f(in[i])} for i in [0, len), with {@code param} the parameter of f where it has
+     * one (see {@link Activation}). {@code out} may be {@code in}. The result of an element depends
+     * only on its input, never on its position or the thread count.
+     */
+    void activationForward(Activation f, float[] out, float[] in, int len, float param);
+
+    /**
+     * {@code dIn[i] += dOut[i] * f'(x)} for i in [0, len), with f' written in terms of the forward
+     * pass's input {@code in} and output {@code out} as {@link Activation} documents (ELU and
+     * SELU read both; the others read one, and the other may be null).
+     */
+    void activationBackward(Activation f, float[] dIn, float[] dOut, float[] in, float[] out, int len, float param);
+
+    // ---------------------------------------------------------------- optimizer updates
+    //
+    // One parameter tensor of len elements, updated in place with the optimizer's rule in float, as
+    // PyTorch 1.13's torch.optim writes it. The optimizer computes the per-step scalars (bias
+    // corrections, step sizes, 1 - beta) in double, as PyTorch does in Python, and passes them
+    // rounded to float. Every implementation does the same IEEE operations in the same order (no
+    // fused multiply-add), so all give the reference's bits and a resumed run repeats them exactly.
+
+    /**
+     * Adam's element-wise update (AdamW's too: its decoupled decay is applied to w before):
+     * <pre>
+     *   m ← beta1·m + oneMinusBeta1·g
+     *   v ← beta2·v + oneMinusBeta2·g·g
+     *   vMax ← max(vMax, v), and vMax is used for v below     (AMSGrad; skipped when vMax is null)
+     *   w ← w + negStepSize·m / (√v / bc2Sqrt + eps)
+     * </pre>
+     * with {@code negStepSize = -lr / (1 - beta1^t)} and {@code bc2Sqrt = √(1 - beta2^t)}.
+     */
+    void adamUpdate(float[] w, float[] g, float[] m, float[] v, float[] vMax, int len,
+                    float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2,
+                    float negStepSize, float bc2Sqrt, float eps);
+
+    /**
+     * SGD with momentum mu > 0 and its buffer b: {@code b ← g} on the first step, else
+     * {@code b ← mu·b + keep·g} (keep = 1 - dampening); then {@code w ← w + negLr·(g + mu·b)} with
+     * Nesterov momentum, else {@code w ← w + negLr·b}.
+     */
+    void sgdMomentumUpdate(float[] w, float[] g, float[] b, int len, float negLr, float mu, float keep,
+                           boolean firstStep, boolean nesterov);
+
     // ---------------------------------------------------------------- rows
 
     /** Log-softmax of each of the {@code rows} rows of length {@code cols}. */

@@ -406,6 +406,97 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    // ---------------------------------------------------------------- activations
+    //
+    // Transcendentals in double through java.lang.Math, rounded to float once: Math's double results
+    // are within 1 (exp, expm1) or 2.5 (tanh) double ulps, so the float is the correctly rounded one
+    // but for rare double-rounding cases. ELU and SELU then multiply by their constants in float.
+
+    @Override
+    public void activationForward(Activation f, float[] out, float[] in, int len, float param) {
+        assert out.length >= len && in.length >= len;
+        switch (f) {
+            case EXP -> { for (int i = 0; i < len; i++) out[i] = (float) Math.exp(in[i]); }
+            case TANH -> { for (int i = 0; i < len; i++) out[i] = (float) Math.tanh(in[i]); }
+            case SIGMOID -> { for (int i = 0; i < len; i++) out[i] = sigmoid(in[i]); }
+            // 'x <= 0 ? 0 : x' rather than 'x > 0 ? x : 0' so that NaN passes through
+            case RELU -> { for (int i = 0; i < len; i++) out[i] = in[i] <= 0f ? 0f : in[i]; }
+            case LEAKY_RELU -> { for (int i = 0; i < len; i++) out[i] = in[i] > 0f ? in[i] : param * in[i]; }
+            case ELU -> {
+                for (int i = 0; i < len; i++) out[i] = in[i] > 0f ? in[i] : param * (float) Math.expm1(in[i]);
+            }
+            case SELU -> {
+                for (int i = 0; i < len; i++) {
+                    out[i] = Activation.SELU_SCALE
+                            * (in[i] > 0f ? in[i] : Activation.SELU_ALPHA * (float) Math.expm1(in[i]));
+                }
+            }
+        }
+    }
+
+    private static float sigmoid(float x) {
+        // Two branches keep exp's argument non-positive, so neither overflows.
+        if (x >= 0f) return (float) (1.0 / (1.0 + Math.exp(-x)));
+        double e = Math.exp(x);
+        return (float) (e / (1.0 + e));
+    }
+
+    @Override
+    public void activationBackward(Activation f, float[] dIn, float[] dOut, float[] in, float[] out, int len,
+                                   float param) {
+        assert dIn.length >= len && dOut.length >= len;
+        switch (f) {
+            case EXP -> { for (int i = 0; i < len; i++) dIn[i] += dOut[i] * out[i]; }
+            case TANH -> { for (int i = 0; i < len; i++) dIn[i] += dOut[i] * (1f - out[i] * out[i]); }
+            case SIGMOID -> { for (int i = 0; i < len; i++) dIn[i] += dOut[i] * out[i] * (1f - out[i]); }
+            case RELU -> { for (int i = 0; i < len; i++) if (in[i] > 0f) dIn[i] += dOut[i]; }
+            case LEAKY_RELU -> { for (int i = 0; i < len; i++) dIn[i] += in[i] > 0f ? dOut[i] : param * dOut[i]; }
+            case ELU -> {
+                // d/dx alpha (e^x - 1) = alpha e^x = out + alpha
+                for (int i = 0; i < len; i++) dIn[i] += in[i] > 0f ? dOut[i] : dOut[i] * (out[i] + param);
+            }
+            case SELU -> {
+                for (int i = 0; i < len; i++) {
+                    dIn[i] += in[i] > 0f ? dOut[i] * Activation.SELU_SCALE
+                            : dOut[i] * (out[i] + Activation.SELU_SCALE * Activation.SELU_ALPHA);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- optimizer updates
+
+    @Override
+    public void adamUpdate(float[] w, float[] g, float[] m, float[] v, float[] vMax, int len,
+                           float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2,
+                           float negStepSize, float bc2Sqrt, float eps) {
+        assert w.length >= len && g.length >= len && m.length >= len && v.length >= len;
+        for (int j = 0; j < len; j++) {
+            m[j] = m[j] * beta1 + oneMinusBeta1 * g[j];              // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+            v[j] = v[j] * beta2 + oneMinusBeta2 * g[j] * g[j];       // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
+            float second = v[j];
+            if (vMax != null) second = vMax[j] = Math.max(vMax[j], v[j]); // torch.maximum(max_exp_avg_sq, exp_avg_sq)
+            float denom = (float) Math.sqrt(second) / bc2Sqrt + eps;  // (sqrt / bias_correction2_sqrt).add_(eps)
+            w[j] = w[j] + negStepSize * m[j] / denom;                 // param.addcdiv_(exp_avg, denom, value=-step_size)
+        }
+    }
+
+    @Override
+    public void sgdMomentumUpdate(float[] w, float[] g, float[] b, int len, float negLr, float mu, float keep,
+                                  boolean firstStep, boolean nesterov) {
+        assert w.length >= len && g.length >= len && b.length >= len;
+        if (firstStep) {
+            System.arraycopy(g, 0, b, 0, len);                        // torch.clone(d_p): no dampening at first
+        } else {
+            for (int j = 0; j < len; j++) b[j] = b[j] * mu + keep * g[j]; // buf.mul_(momentum).add_(d_p, alpha=1 - dampening)
+        }
+        if (nesterov) {
+            for (int j = 0; j < len; j++) w[j] = w[j] + negLr * (g[j] + mu * b[j]); // d_p.add(buf, alpha=momentum)
+        } else {
+            for (int j = 0; j < len; j++) w[j] = w[j] + negLr * b[j];          // param.add_(d_p, alpha=-lr)
+        }
+    }
+
     // ---------------------------------------------------------------- rows
 
     @Override

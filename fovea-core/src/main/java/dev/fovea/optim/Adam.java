@@ -126,14 +126,10 @@ public class Adam extends Optimizer {
         float[] m = state.buffer("exp_avg");
         float[] v = state.buffer("exp_avg_sq");
         float[] vMax = amsgrad ? state.buffer("max_exp_avg_sq") : null;
-        for (int j = 0; j < w.length; j++) {
-            m[j] = m[j] * b1 + oneMinusB1 * g[j];                 // exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
-            v[j] = v[j] * b2 + oneMinusB2 * g[j] * g[j];          // exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1 - beta2)
-            float second = v[j];
-            if (vMax != null) second = vMax[j] = Math.max(vMax[j], v[j]);
-            float denom = (float) Math.sqrt(second) / bc2Sqrt + epsf;  // (sqrt / bias_correction2_sqrt).add_(eps)
-            w[j] = w[j] + negStepSize * m[j] / denom;             // param.addcdiv_(exp_avg, denom, value=-step_size)
-        }
+        // element by element, in ScalarKernels.adamUpdate's words (PyTorch's lines beside them):
+        //   m = m * b1 + (1 - b1) * g;  v = v * b2 + (1 - b2) * g * g;  amsgrad: v = vMax = max(vMax, v)
+        //   w = w + negStepSize * m / (sqrt(v) / bc2Sqrt + eps)
+        KERNELS.adamUpdate(w, g, m, v, vMax, w.length, b1, oneMinusB1, b2, oneMinusB2, negStepSize, bc2Sqrt, epsf);
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.fovea.optim;
 
+import dev.fovea.kernels.Kernels;
+import dev.fovea.kernels.KernelsProvider;
 import dev.fovea.tensor.NoGrad;
 import dev.fovea.tensor.Shapes;
 import dev.fovea.tensor.Tensor;
@@ -18,7 +20,10 @@ import java.util.TreeSet;
  * and state export for checkpoints. Subclasses implement one method, {@link #update}, which applies
  * their rule to one parameter; the rule is written out element by element, following the
  * pseudo-code of PyTorch 1.13's {@code torch.optim} documentation, so a reader can check it line by
- * line.
+ * line. Adam (and AdamW) and SGD with momentum, the optimizers of most training runs, hand their
+ * element loop to a fused kernel ({@code Kernels.adamUpdate}, {@code sgdMomentumUpdate}): the loop
+ * is written out in {@code ScalarKernels}, and the Vector API version, SIMD and parallel over
+ * chunks, does the same operations in the same order and so gives the same bits.
  *
  * <p>The training step is
  * <pre>{@code
@@ -68,6 +73,9 @@ public abstract class Optimizer {
             this.lr = spec.lr();
         }
     }
+
+    /** The kernels of the fused element-wise updates (SIMD and parallel where the Vector API is present). */
+    static final Kernels KERNELS = KernelsProvider.get();
 
     private final List<Group> groups = new ArrayList<>();
     /** All parameters, group by group: a parameter's position here is its index in the state dict. */

@@ -102,24 +102,14 @@ public final class Sgd extends Optimizer {
             for (int j = 0; j < w.length; j++) w[j] = w[j] + negLr * g[j];
             return;
         }
-        float mu = (float) momentum;
         float[] b = state.bufferOrNull("momentum_buffer");
-        if (b == null) {
-            // torch.clone(d_p): no dampening on the first step
-            b = state.buffer("momentum_buffer");
-            System.arraycopy(g, 0, b, 0, g.length);
-        } else {
-            float keep = (float) (1.0 - dampening);
-            for (int j = 0; j < b.length; j++) b[j] = b[j] * mu + keep * g[j];
-        }
-        if (nesterov) {
-            for (int j = 0; j < w.length; j++) {
-                float d = g[j] + mu * b[j];
-                w[j] = w[j] + negLr * d;
-            }
-        } else {
-            for (int j = 0; j < w.length; j++) w[j] = w[j] + negLr * b[j];
-        }
+        boolean firstStep = b == null;
+        if (firstStep) b = state.buffer("momentum_buffer");
+        // element by element, in ScalarKernels.sgdMomentumUpdate's words:
+        //   b = firstStep ? g : b * mu + (1 - dampening) * g    (torch.clone(d_p): no dampening at first)
+        //   w = w + negLr * (nesterov ? g + mu * b : b)
+        KERNELS.sgdMomentumUpdate(w, g, b, w.length, negLr, (float) momentum, (float) (1.0 - dampening),
+                firstStep, nesterov);
     }
 
     @Override

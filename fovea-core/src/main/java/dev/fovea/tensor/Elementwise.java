@@ -1,5 +1,6 @@
 package dev.fovea.tensor;
 
+import dev.fovea.kernels.Activation;
 import dev.fovea.kernels.Parallel;
 
 import java.util.Arrays;
@@ -11,11 +12,17 @@ final class Elementwise {
 
     enum Op { ADD, SUB, MUL, DIV, MAX }
 
-    enum Unary { EXP, LOG, SQRT, ABS, SQUARE, POW, RELU, LEAKY_RELU, ELU, SELU, TANH, SIGMOID }
+    enum Unary {
+        EXP(Activation.EXP), LOG, SQRT, ABS, SQUARE, POW, RELU(Activation.RELU), LEAKY_RELU(Activation.LEAKY_RELU),
+        ELU(Activation.ELU), SELU(Activation.SELU), TANH(Activation.TANH), SIGMOID(Activation.SIGMOID);
 
-    /** SELU constants from Klambauer et al., "Self-Normalizing Neural Networks", 2017 (as in PyTorch). */
-    static final float SELU_ALPHA = 1.6732632423543772848170429916717f;
-    static final float SELU_SCALE = 1.0507009873554804934193349852946f;
+        /** The kernel that computes this map and its gradient, or null for the cheap maps done here. */
+        final Activation activation;
+
+        Unary() { this(null); }
+
+        Unary(Activation activation) { this.activation = activation; }
+    }
 
     // ------------------------------------------------------------------ binary with broadcasting
 
@@ -144,40 +151,28 @@ final class Elementwise {
     /** Element-wise maps run in parallel above this many elements (each element is independent). */
     static final int PARALLEL_GRAIN = 1 << 14;
 
+    /** The activations run in the kernels (SIMD, parallel); the other maps here, in parallel chunks. */
     static Tensor unary(Unary u, Tensor x, float p) {
         float[] in = x.data();
         float[] out = new float[in.length];
-        Parallel.forRange(in.length, PARALLEL_GRAIN, (from, to) -> map(u, p, in, out, from, to));
+        if (u.activation != null) {
+            Tensor.K.activationForward(u.activation, out, in, in.length, p);
+        } else {
+            Parallel.forRange(in.length, PARALLEL_GRAIN, (from, to) -> map(u, p, in, out, from, to));
+        }
         return new UnaryFn(u, p, x, out).attach(new Tensor(out, x.shape()));
     }
 
-    /** out[i] = u(in[i]) for i in [from, to). */
+    /** out[i] = u(in[i]) for i in [from, to), for the maps that are not kernel activations. */
     private static void map(Unary u, float p, float[] in, float[] out, int from, int to) {
         switch (u) {
-            case EXP -> { for (int i = from; i < to; i++) out[i] = (float) Math.exp(in[i]); }
             case LOG -> { for (int i = from; i < to; i++) out[i] = (float) Math.log(in[i]); }
             case SQRT -> { for (int i = from; i < to; i++) out[i] = (float) Math.sqrt(in[i]); }
             case ABS -> { for (int i = from; i < to; i++) out[i] = Math.abs(in[i]); }
             case SQUARE -> { for (int i = from; i < to; i++) out[i] = in[i] * in[i]; }
             case POW -> { for (int i = from; i < to; i++) out[i] = (float) Math.pow(in[i], p); }
-            case RELU -> { for (int i = from; i < to; i++) out[i] = in[i] > 0f ? in[i] : 0f; }
-            case LEAKY_RELU -> { for (int i = from; i < to; i++) out[i] = in[i] > 0f ? in[i] : p * in[i]; }
-            case ELU -> { for (int i = from; i < to; i++) out[i] = in[i] > 0f ? in[i] : p * (float) Math.expm1(in[i]); }
-            case SELU -> {
-                for (int i = from; i < to; i++) {
-                    out[i] = SELU_SCALE * (in[i] > 0f ? in[i] : SELU_ALPHA * (float) Math.expm1(in[i]));
-                }
-            }
-            case TANH -> { for (int i = from; i < to; i++) out[i] = (float) Math.tanh(in[i]); }
-            case SIGMOID -> { for (int i = from; i < to; i++) out[i] = sigmoid(in[i]); }
+            default -> throw new AssertionError(u + " is computed by Kernels.activationForward");
         }
-    }
-
-    static float sigmoid(float v) {
-        // Two branches keep exp's argument non-positive, so neither overflows.
-        if (v >= 0f) return (float) (1.0 / (1.0 + Math.exp(-v)));
-        double e = Math.exp(v);
-        return (float) (e / (1.0 + e));
     }
 
     private static final class UnaryFn extends Function {
@@ -198,13 +193,16 @@ final class Elementwise {
             float[] dx = gradOf(0);
             if (dx == null) return;
             float[] in = inputs[0].data();
-            Parallel.forRange(dx.length, PARALLEL_GRAIN, (from, to) -> mapBackward(in, dOut, dx, from, to));
+            if (u.activation != null) {
+                Tensor.K.activationBackward(u.activation, dx, dOut, in, out, dx.length, p);
+            } else {
+                Parallel.forRange(dx.length, PARALLEL_GRAIN, (from, to) -> mapBackward(in, dOut, dx, from, to));
+            }
         }
 
-        /** dx[i] += dOut[i] * u'(in[i]) for i in [from, to). */
+        /** dx[i] += dOut[i] * u'(in[i]) for i in [from, to), for the maps that are not kernel activations. */
         private void mapBackward(float[] in, float[] dOut, float[] dx, int from, int to) {
             switch (u) {
-                case EXP -> { for (int i = from; i < to; i++) dx[i] += dOut[i] * out[i]; }
                 case LOG -> { for (int i = from; i < to; i++) dx[i] += dOut[i] / in[i]; }
                 case SQRT -> { for (int i = from; i < to; i++) dx[i] += dOut[i] * 0.5f / out[i]; }
                 case ABS -> { for (int i = from; i < to; i++) dx[i] += dOut[i] * Math.signum(in[i]); }
@@ -212,19 +210,7 @@ final class Elementwise {
                 case POW -> {
                     for (int i = from; i < to; i++) dx[i] += dOut[i] * p * (float) Math.pow(in[i], p - 1f);
                 }
-                case RELU -> { for (int i = from; i < to; i++) if (in[i] > 0f) dx[i] += dOut[i]; }
-                case LEAKY_RELU -> { for (int i = from; i < to; i++) dx[i] += in[i] > 0f ? dOut[i] : p * dOut[i]; }
-                case ELU -> {
-                    // d/dx alpha*(e^x - 1) = alpha*e^x = out + alpha
-                    for (int i = from; i < to; i++) dx[i] += in[i] > 0f ? dOut[i] : dOut[i] * (out[i] + p);
-                }
-                case SELU -> {
-                    for (int i = from; i < to; i++) {
-                        dx[i] += in[i] > 0f ? dOut[i] * SELU_SCALE : dOut[i] * (out[i] + SELU_SCALE * SELU_ALPHA);
-                    }
-                }
-                case TANH -> { for (int i = from; i < to; i++) dx[i] += dOut[i] * (1f - out[i] * out[i]); }
-                case SIGMOID -> { for (int i = from; i < to; i++) dx[i] += dOut[i] * out[i] * (1f - out[i]); }
+                default -> throw new AssertionError(u + " is differentiated by Kernels.activationBackward");
             }
         }
     }

@@ -1,6 +1,7 @@
 package dev.fovea.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -337,6 +338,212 @@ class KernelsConformanceTest {
         assertClose(eD, aD, 3, "lrnBackward");
     }
 
+    // ------------------------------------------------------------------ activations
+
+    /** Each activation with the parameters worth testing (negative slopes, alpha other than 1). */
+    private static final Object[][] ACTIVATIONS = {
+        {Activation.EXP, 0f}, {Activation.TANH, 0f}, {Activation.SIGMOID, 0f}, {Activation.RELU, 0f},
+        {Activation.LEAKY_RELU, 0.01f}, {Activation.LEAKY_RELU, -0.3f}, {Activation.ELU, 1f}, {Activation.ELU, 0.5f},
+        {Activation.SELU, 0f}};
+
+    /**
+     * Inputs whose results the vector kernels must reproduce bit for bit: NaN, infinities, signed
+     * zeros, subnormals and tiny values, and values where exp, tanh and sigmoid saturate (overflow,
+     * underflow to 0, rounding to +-1).
+     */
+    private static final float[] SPECIAL_INPUTS = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, -0f,
+        Float.MIN_VALUE, -Float.MIN_VALUE, 1e-40f, -1e-40f, 1e-30f, -1e-30f, 88.8f, 89f, 100f, -104f, -200f, 9.5f, -9.5f,
+        Float.MAX_VALUE, -Float.MAX_VALUE};
+
+    /** Inputs across every regime: the random range covers saturation of tanh and sigmoid and e^x's exponent range. */
+    private static float[] activationInputs(Random rnd, int len) {
+        float[] x = new float[len];
+        for (int i = 0; i < len; i++) {
+            x[i] = switch (i % 4) {
+                case 0 -> (rnd.nextFloat() * 2f - 1f) * 2f;
+                case 1 -> (rnd.nextFloat() * 2f - 1f) * 20f;
+                case 2 -> (rnd.nextFloat() * 2f - 1f) * 100f;
+                default -> SPECIAL_INPUTS[rnd.nextInt(SPECIAL_INPUTS.length)];
+            };
+        }
+        return x;
+    }
+
+    /** Sizes of the activation tests: tails of every width, and above the 16k parallel grain. */
+    private static final int[] ACTIVATION_SIZES = {1, 2, 3, 7, 8, 15, 16, 17, 31, 33, 64, 100, 255, 257, 40_001};
+
+    /**
+     * Forward maps within 3 floats of the reference (each is within 2 of the exact value, the
+     * reference within 1), NaN where it has NaN, and bit-identical on {@link #SPECIAL_INPUTS}; the
+     * output is overwritten.
+     */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void activationForwardMatchesReference(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(14);
+        for (Object[] a : ACTIVATIONS) {
+            Activation f = (Activation) a[0];
+            float param = (float) a[1];
+            for (int len : ACTIVATION_SIZES) {
+                float[] in = activationInputs(rnd, len);
+                float[] expected = new float[len], actual = new float[len];
+                Arrays.fill(actual, 42f);
+                REF.activationForward(f, expected, in, len, param);
+                v.activationForward(f, actual, in, len, param);
+                assertWithinFloats(expected, actual, in, 3, f + " param=" + param + " len=" + len);
+            }
+            float[] expected = new float[SPECIAL_INPUTS.length], actual = new float[SPECIAL_INPUTS.length];
+            REF.activationForward(f, expected, SPECIAL_INPUTS, SPECIAL_INPUTS.length, param);
+            v.activationForward(f, actual, SPECIAL_INPUTS, SPECIAL_INPUTS.length, param);
+            for (int i = 0; i < expected.length; i++) {
+                float x = SPECIAL_INPUTS[i];
+                assertEquals(expected[i], actual[i], () -> f + " param=" + param + " of the special input " + x);
+            }
+        }
+    }
+
+    /**
+     * The backward passes use the reference's formulas operation for operation, so they must match
+     * it bit for bit, and accumulate into dIn (which starts non-zero, with some -0 that ReLU must keep).
+     */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void activationBackwardMatchesReferenceBitForBit(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(15);
+        for (Object[] a : ACTIVATIONS) {
+            Activation f = (Activation) a[0];
+            float param = (float) a[1];
+            for (int len : ACTIVATION_SIZES) {
+                float[] in = activationInputs(rnd, len), out = new float[len];
+                REF.activationForward(f, out, in, len, param);
+                float[] dOut = activationInputs(rnd, len);
+                float[] expected = random(rnd, len);
+                for (int i = 0; i < len; i += 5) expected[i] = -0f;
+                float[] actual = expected.clone();
+                REF.activationBackward(f, expected, dOut, in, out, len, param);
+                v.activationBackward(f, actual, dOut, in, out, len, param);
+                assertArrayEquals(expected, actual, f + " backward param=" + param + " len=" + len);
+            }
+        }
+    }
+
+    /**
+     * Each element is computed alone with the same arithmetic (whole vectors, and masked vectors for
+     * the tail): the same input gives the same bits at 128, 256 and 512 bits and at any position.
+     */
+    @Test
+    void activationForwardIsBitIdenticalAtEveryWidthAndPosition() {
+        Random rnd = new Random(16);
+        int len = 1001;
+        float[] in = activationInputs(rnd, len);
+        float[] shifted = new float[len + 3];
+        System.arraycopy(in, 0, shifted, 3, len);
+        for (Object[] a : ACTIVATIONS) {
+            Activation f = (Activation) a[0];
+            float param = (float) a[1];
+            float[] first = new float[len];
+            vector(128).activationForward(f, first, in, len, param);
+            for (int bits : new int[] {256, 512}) {
+                float[] out = new float[len];
+                vector(bits).activationForward(f, out, in, len, param);
+                assertArrayEquals(first, out, f + " at " + bits + " bits against 128 bits");
+            }
+            float[] out = new float[len + 3];
+            vector(512).activationForward(f, out, shifted, len + 3, param);
+            assertArrayEquals(first, Arrays.copyOfRange(out, 3, len + 3), f + " shifted by 3 elements");
+        }
+    }
+
+    /**
+     * Distance from the exact value (Math in double) rounded to float, over every 4093rd float: the
+     * bounds of the exhaustive sweep quoted in SimdImpl ({@link ActivationAccuracy}).
+     */
+    @Test
+    void activationForwardIsWithinTheStatedFloatsOfTheExactValue() {
+        Kernels v = new VectorKernels();
+        Object[][] bounds = {{Activation.EXP, 1f, 1}, {Activation.TANH, 0f, 2}, {Activation.SIGMOID, 0f, 2},
+            {Activation.ELU, 1f, 1}, {Activation.SELU, 0f, 2}, {Activation.RELU, 0f, 0}, {Activation.LEAKY_RELU, 0.01f, 0}};
+        for (Object[] b : bounds) {
+            ActivationAccuracy.Result r = ActivationAccuracy.measure(v, (Activation) b[0], (float) b[1], 4093);
+            assertTrue(r.checked() > 1_000_000, "the sweep checked too few values: " + r);
+            assertTrue(r.maxDistance() <= (int) b[2], "expected at most " + b[2] + " floats from the exact value; " + r);
+        }
+    }
+
+    /** |actual - expected| at most {@code floats} floats apart (NaN must match NaN), reporting the input. */
+    private static void assertWithinFloats(float[] expected, float[] actual, float[] in, int floats, String what) {
+        for (int i = 0; i < expected.length; i++) {
+            float e = expected[i], a = actual[i];
+            boolean ok = Float.isNaN(e) ? Float.isNaN(a) : !Float.isNaN(a) && ActivationAccuracy.distance(e, a) <= floats;
+            if (!ok) {
+                fail(String.format("%s: [%d] input %s expected %s got %s (more than %d floats apart)",
+                        what, i, in[i], e, a, floats));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ optimizer updates
+
+    /** Gradients with a NaN now and then: the update must treat it exactly as the reference does. */
+    private static float[] gradients(Random rnd, int len) {
+        float[] g = random(rnd, len);
+        for (int i = 0; i < len; i += 97) g[i] = i % 2 == 0 ? Float.NaN : 0f;
+        return g;
+    }
+
+    private static float[] nonNegative(Random rnd, int len) {
+        float[] x = random(rnd, len);
+        for (int i = 0; i < len; i++) x[i] = Math.abs(x[i]) * 0.01f;
+        return x;
+    }
+
+    /** Same operations in the same order as the reference: every buffer must match it bit for bit. */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void adamUpdateMatchesReferenceBitForBit(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(18);
+        for (int len : ACTIVATION_SIZES) {
+            for (boolean amsgrad : new boolean[] {false, true}) {
+                float[] g = gradients(rnd, len);
+                float[][] expected = {random(rnd, len), random(rnd, len), nonNegative(rnd, len), nonNegative(rnd, len)};
+                float[][] actual = {expected[0].clone(), expected[1].clone(), expected[2].clone(), expected[3].clone()};
+                // the coefficients Adam forms at step 3 with lr 1e-2 and betas (0.9, 0.999)
+                float negStep = (float) -(1e-2 / (1 - Math.pow(0.9, 3))), bc2Sqrt = (float) Math.sqrt(1 - Math.pow(0.999, 3));
+                REF.adamUpdate(expected[0], g, expected[1], expected[2], amsgrad ? expected[3] : null, len,
+                        0.9f, (float) (1 - 0.9), 0.999f, (float) (1 - 0.999), negStep, bc2Sqrt, 1e-8f);
+                v.adamUpdate(actual[0], g, actual[1], actual[2], amsgrad ? actual[3] : null, len,
+                        0.9f, (float) (1 - 0.9), 0.999f, (float) (1 - 0.999), negStep, bc2Sqrt, 1e-8f);
+                String[] names = {"w", "m", "v", "vMax"};
+                for (int b = 0; b < 4; b++) {
+                    assertArrayEquals(expected[b], actual[b], "adamUpdate " + names[b] + " len=" + len + " amsgrad=" + amsgrad);
+                }
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void sgdMomentumUpdateMatchesReferenceBitForBit(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(19);
+        for (int len : ACTIVATION_SIZES) {
+            for (int variant = 0; variant < 4; variant++) {
+                boolean firstStep = (variant & 1) == 1, nesterov = variant >= 2;
+                float[] g = gradients(rnd, len);
+                float[] ew = random(rnd, len), eb = firstStep ? new float[len] : random(rnd, len);
+                float[] aw = ew.clone(), ab = eb.clone();
+                REF.sgdMomentumUpdate(ew, g, eb, len, -0.05f, 0.9f, 0.9f, firstStep, nesterov);
+                v.sgdMomentumUpdate(aw, g, ab, len, -0.05f, 0.9f, 0.9f, firstStep, nesterov);
+                String what = " len=" + len + " firstStep=" + firstStep + " nesterov=" + nesterov;
+                assertArrayEquals(ew, aw, "sgdMomentumUpdate w" + what);
+                assertArrayEquals(eb, ab, "sgdMomentumUpdate buffer" + what);
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ thread-count independence
 
     @Test
@@ -379,6 +586,26 @@ class KernelsConformanceTest {
                     float[] bn = new float[in5.length];
                     v.batchNormForward(bn, in5, mean, var, mean, var, 5, 16, 400);
                     out.addAll(List.of(y, mean, var, bn));
+                },
+                out -> { // 100,000 elements: 6 chunks of the 16k activation grain
+                    float[] x = activationInputs(new Random(17), 100_000);
+                    for (Object[] act : ACTIVATIONS) {
+                        Activation f = (Activation) act[0];
+                        float param = (float) act[1];
+                        float[] y = new float[x.length], dx = new float[x.length];
+                        v.activationForward(f, y, x, x.length, param);
+                        v.activationBackward(f, dx, x, x, y, x.length, param);
+                        out.addAll(List.of(y, dx));
+                    }
+                    float[] grad = random(new Random(20), x.length);
+                    float[] w = x.clone(), m = new float[x.length], s = new float[x.length], vMax = new float[x.length];
+                    for (int step = 1; step <= 2; step++) {
+                        v.adamUpdate(w, grad, m, s, vMax, x.length, 0.9f, 0.1f, 0.999f, 0.001f, -0.01f, 0.03f, 1e-8f);
+                    }
+                    float[] ws = x.clone(), buffer = new float[x.length];
+                    v.sgdMomentumUpdate(ws, grad, buffer, x.length, -0.1f, 0.9f, 1f, true, true);
+                    v.sgdMomentumUpdate(ws, grad, buffer, x.length, -0.1f, 0.9f, 1f, false, true);
+                    out.addAll(List.of(w, m, s, vMax, ws, buffer));
                 });
         List<float[]> one = run(1, work), two = run(2, work), three = run(3, work);
         assertTrue(one.size() > 10);

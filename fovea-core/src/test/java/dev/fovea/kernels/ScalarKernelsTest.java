@@ -308,4 +308,47 @@ class ScalarKernelsTest {
         assertArrayEquals(new float[] {2, 6, 14}, scale, 1e-6f);
         assertArrayEquals(new float[] {0.5f, 1 / 3f, 3 / 14f}, out, 1e-6f);
     }
+
+    // ------------------------------------------------------------------ activations
+
+    @Test
+    void activationsByHand() {
+        float[] x = {-2f, -0f, 0f, 0.5f, 3f, Float.NaN};
+        float[] y = new float[x.length];
+        k.activationForward(Activation.RELU, y, x, x.length, 0f);
+        assertArrayEquals(new float[] {0f, 0f, 0f, 0.5f, 3f, Float.NaN}, y); // NaN passes, as torch.relu
+        k.activationForward(Activation.LEAKY_RELU, y, x, x.length, 0.1f);
+        assertArrayEquals(new float[] {-0.2f, -0f, 0f, 0.5f, 3f, Float.NaN}, y);
+        k.activationForward(Activation.TANH, y, x, x.length, 0f);
+        assertEquals(-0.9640276f, y[0]);                                     // tanh 2 = 0.96402758...
+        assertEquals(-0f, y[1]);
+        assertEquals(0.46211717f, y[3]);                                     // tanh 0.5 = 0.46211715726...
+        assertTrue(Float.isNaN(y[5]));
+        k.activationForward(Activation.SIGMOID, y, x, x.length, 0f);
+        assertEquals(0.11920292f, y[0]);                                     // 1 / (1 + e^2)
+        assertEquals(0.5f, y[1]);
+        k.activationForward(Activation.ELU, y, x, x.length, 2f);
+        assertEquals(2 * (float) Math.expm1(-2), y[0]);                      // 2 (e^-2 - 1)
+        assertEquals(3f, y[4]);
+    }
+
+    @Test
+    void activationBackwardAccumulatesTheDerivative() {
+        float[] x = {-2f, 0f, 0.5f}, dOut = {1f, 1f, 2f};
+        float[] y = new float[3];
+        k.activationForward(Activation.TANH, y, x, 3, 0f);
+        float[] dIn = {10f, 10f, 10f};
+        k.activationBackward(Activation.TANH, dIn, dOut, x, y, 3, 0f);
+        assertEquals(10f + (1f - y[0] * y[0]), dIn[0]);                      // 1 - tanh^2
+        assertEquals(11f, dIn[1]);                                           // tanh'(0) = 1
+        float[] dRelu = {10f, 10f, 10f};
+        k.activationBackward(Activation.RELU, dRelu, dOut, x, null, 3, 0f);
+        assertArrayEquals(new float[] {10f, 10f, 12f}, dRelu);               // no gradient at exactly 0
+        k.activationForward(Activation.SELU, y, x, 3, 0f);
+        float[] dSelu = new float[3];
+        k.activationBackward(Activation.SELU, dSelu, dOut, x, y, 3, 0f);
+        // d/dx scale alpha (e^x - 1) = scale alpha e^x
+        assertEquals(Activation.SELU_SCALE * Activation.SELU_ALPHA * Math.exp(-2), dSelu[0], 1e-6);
+        assertEquals(2 * Activation.SELU_SCALE, dSelu[2]);
+    }
 }

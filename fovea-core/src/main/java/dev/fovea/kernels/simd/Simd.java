@@ -133,4 +133,59 @@ abstract class Simd {
 
     /** out = in - log(sum(exp(in))) over one row, computed with the maximum subtracted first. */
     abstract void logSoftmaxRow(float[] out, float[] in, int off, int len);
+
+    // ---------------------------------------------------------------- activations
+    //
+    // Element-wise over [from, to): the forward maps overwrite out, the backward ones add into dIn.
+    // The tail shorter than a vector is done with masked vectors, not scalar code, so each element
+    // gets the same arithmetic wherever it sits: results are bit-identical at every width.
+
+    /** out = e^in. */
+    abstract void expForward(float[] out, float[] in, int from, int to);
+
+    /** out = tanh(in). */
+    abstract void tanhForward(float[] out, float[] in, int from, int to);
+
+    /** out = 1 / (1 + e^-in). */
+    abstract void sigmoidForward(float[] out, float[] in, int from, int to);
+
+    /** out = in <= 0 ? 0 : in (NaN stays NaN). */
+    abstract void reluForward(float[] out, float[] in, int from, int to);
+
+    /** out = in > 0 ? in : slope * in. */
+    abstract void leakyReluForward(float slope, float[] out, float[] in, int from, int to);
+
+    /** out = scale * (in > 0 ? in : alpha * (e^in - 1)): ELU with scale 1, SELU with its constants. */
+    abstract void eluForward(float alpha, float scale, float[] out, float[] in, int from, int to);
+
+    /** dIn += dOut * out (exp). */
+    abstract void expBackward(float[] dIn, float[] dOut, float[] out, int from, int to);
+
+    /** dIn += dOut * (1 - out * out) (tanh). */
+    abstract void tanhBackward(float[] dIn, float[] dOut, float[] out, int from, int to);
+
+    /** dIn += dOut * out * (1 - out) (sigmoid). */
+    abstract void sigmoidBackward(float[] dIn, float[] dOut, float[] out, int from, int to);
+
+    /** dIn += dOut where in > 0 (other elements of dIn are not touched). */
+    abstract void reluBackward(float[] dIn, float[] dOut, float[] in, int from, int to);
+
+    /** dIn += in > 0 ? dOut : slope * dOut. */
+    abstract void leakyReluBackward(float slope, float[] dIn, float[] dOut, float[] in, int from, int to);
+
+    /** dIn += in > 0 ? dOut * scale : dOut * (out + shift) (ELU: scale 1, shift alpha). */
+    abstract void eluBackward(float scale, float shift, float[] dIn, float[] dOut, float[] in, float[] out,
+                              int from, int to);
+
+    // ---------------------------------------------------------------- optimizer updates
+    //
+    // Over [from, to), in place, with the operations of the Kernels method of the same name in the
+    // same order: the results are the reference's bits.
+
+    abstract void adamUpdate(float[] w, float[] g, float[] m, float[] v, float[] vMax, int from, int to,
+                             float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2,
+                             float negStepSize, float bc2Sqrt, float eps);
+
+    abstract void sgdMomentumUpdate(float[] w, float[] g, float[] b, int from, int to, float negLr, float mu,
+                                    float keep, boolean firstStep, boolean nesterov);
 }

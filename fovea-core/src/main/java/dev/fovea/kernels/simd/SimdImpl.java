@@ -506,4 +506,321 @@ final class SimdImpl extends Simd {
         for (; i < bound; i += V) FloatVector.fromArray(S, in, off + i).sub(vl).intoArray(out, off + i);
         for (; i < len; i++) out[off + i] = in[off + i] - logSum;
     }
+
+    // ---------------------------------------------------------------- activations
+    //
+    // Every loop runs whole vectors, then one masked vector for the tail (no scalar tail): an
+    // element's result is a function of its input alone, the same at every width and position.
+    // The transcendentals are plain lane-wise IEEE arithmetic (add, mul, fma, div, min/max, bit
+    // operations), never lanewise(EXP/TANH): see the class comment. Largest errors against
+    // java.lang.Math (double, rounded to float) over every one of the 2^32 floats, in units in the
+    // last place of the float result (relative error about ulps * 6e-8), measured with
+    // ActivationAccuracy in the test sources:
+    //   exp                 <= 1 ulp (subnormal results, x < -87.3: within 1 unit of 2^-149)
+    //   tanh                <= 2 ulps
+    //   sigmoid             <= 2 ulps
+    //   e^x - 1 (ELU, alpha 1)  <= 1 ulp
+    //   SELU                <= 2 ulps, as the reference: its two multiplications round in float
+    // The backward passes are the reference's formulas operation for operation (no fused
+    // multiply-add), so they give the reference's bits exactly.
+
+    /** Below this e^x rounds to 0 in float (e^-103.97 is half the smallest subnormal). */
+    private static final float EXP_UNDERFLOW = -104f;
+    /** Above this e^x rounds to infinity (ln of Float.MAX_VALUE is 88.72). */
+    private static final float EXP_OVERFLOW = 89f;
+    /** Beyond this |x|, tanh(x) rounds to +-1 in float: 1 - tanh(x) ~ 2e^-2x is below half an ulp of 1 from 9.01. */
+    private static final float TANH_SATURATION = 9.1f;
+    /** Below this e^x - 1 rounds to -1 in float (e^x < 2^-25 from x = -17.4). */
+    private static final float EXPM1_SATURATION = -20f;
+
+    /**
+     * e^x for every float x, with gradual underflow to the subnormals and overflow to infinity:
+     * Cephes' reduction and polynomial as in {@link #exp}, e^r computed as 1 + (r + r^2 P(r)) with
+     * fused multiply-adds, and 2^n applied as two factors 2^(n/2) so that each is a normal float
+     * for n down to -150 (the product then rounds once, to the correctly underflowed value).
+     */
+    private static FloatVector expFull(FloatVector x) {
+        x = x.max(EXP_UNDERFLOW).min(EXP_OVERFLOW); // NaN stays NaN (Math.max/min semantics)
+        FloatVector n = x.mul(1.44269504088896341f).add(12582912f).sub(12582912f);
+        FloatVector em1 = expm1Reduced(x, n);
+        IntVector ni = (IntVector) n.convert(VectorOperators.F2I, 0);
+        IntVector half = ni.lanewise(VectorOperators.ASHR, 1);
+        FloatVector scale1 = half.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector scale2 = ni.sub(half).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return em1.add(1f).mul(scale1).mul(scale2);
+    }
+
+    /**
+     * e^x - 1 for x in [-20, 20] (callers clamp), accurate also near 0 where e^x - 1 would cancel:
+     * with x = n ln2 + r, {@code e^x - 1 = 2^n (e^r - 1) + (2^n - 1)}, where e^r - 1 = r + r^2 P(r)
+     * keeps full relative precision and 2^n - 1 is exact for |n| <= 24 (and rounded once beyond,
+     * where it dominates). For |x| < ln2/2, n = 0 and the result is e^r - 1 itself. The sign of a
+     * zero is not kept (e^-0 - 1 gives +0).
+     */
+    private static FloatVector expm1(FloatVector x) {
+        FloatVector n = x.mul(1.44269504088896341f).add(12582912f).sub(12582912f);
+        FloatVector em1r = expm1Reduced(x, n);
+        FloatVector pow2n = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127)
+                .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        return em1r.fma(pow2n, pow2n.sub(1f));
+    }
+
+    /**
+     * e^r - 1 = r + r^2 P(r) for r = x - n ln2, given n = round(x / ln2): Cody and Waite's
+     * reduction with ln2 split so n * 0.693359375 is exact, and Cephes' degree-5 P of {@code expf}.
+     */
+    private static FloatVector expm1Reduced(FloatVector x, FloatVector n) {
+        FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), x);
+        r = n.fma(FloatVector.broadcast(S, 2.12194440e-4f), r);
+        FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+        return p.fma(r.mul(r), r);
+    }
+
+    /**
+     * tanh x = sign(x) * t(|x|) with {@code t(a) = (e^2a - 1) / (e^2a - 1 + 2)}: through e^x - 1
+     * the numerator keeps its relative precision for tiny a (where 1 - 2/(e^2a + 1) would cancel),
+     * the denominator lies in [2, 2e18], and the odd symmetry is exact (tanh(-0) = -0).
+     */
+    private static FloatVector tanh(FloatVector x) {
+        FloatVector a = x.abs().min(TANH_SATURATION);
+        FloatVector e = expm1(a.add(a));
+        FloatVector t = e.div(e.add(2f));
+        IntVector sign = x.reinterpretAsInts().and(0x80000000);
+        return t.reinterpretAsInts().or(sign).reinterpretAsFloats();
+    }
+
+    /**
+     * 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) for x < 0, both from e = e^-|x| <= 1, so
+     * nothing overflows and tiny results keep their relative precision (as the reference's two
+     * branches).
+     */
+    private static FloatVector sigmoid(FloatVector x) {
+        FloatVector e = expFull(x.abs().neg());
+        FloatVector numerator = FloatVector.broadcast(S, 1f).blend(e, x.compare(VectorOperators.LT, 0f));
+        return numerator.div(e.add(1f));
+    }
+
+    /** scale * (x > 0 ? x : alpha * (e^x - 1)), with e^-0 - 1 = -0 as in Math.expm1. */
+    private static FloatVector elu(FloatVector x, float alpha, float scale) {
+        FloatVector em1 = expm1(x.min(0f).max(EXPM1_SATURATION));
+        em1 = em1.blend(x, x.compare(VectorOperators.EQ, 0f));
+        return em1.mul(alpha).blend(x, x.compare(VectorOperators.GT, 0f)).mul(scale);
+    }
+
+    @Override
+    void expForward(float[] out, float[] in, int from, int to) {
+        int i = from;
+        for (; i + V <= to; i += V) expFull(FloatVector.fromArray(S, in, i)).intoArray(out, i);
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            expFull(FloatVector.fromArray(S, in, i, m)).intoArray(out, i, m);
+        }
+    }
+
+    @Override
+    void tanhForward(float[] out, float[] in, int from, int to) {
+        int i = from;
+        for (; i + V <= to; i += V) tanh(FloatVector.fromArray(S, in, i)).intoArray(out, i);
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            tanh(FloatVector.fromArray(S, in, i, m)).intoArray(out, i, m);
+        }
+    }
+
+    @Override
+    void sigmoidForward(float[] out, float[] in, int from, int to) {
+        int i = from;
+        for (; i + V <= to; i += V) sigmoid(FloatVector.fromArray(S, in, i)).intoArray(out, i);
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            sigmoid(FloatVector.fromArray(S, in, i, m)).intoArray(out, i, m);
+        }
+    }
+
+    @Override
+    void reluForward(float[] out, float[] in, int from, int to) {
+        int i = from;
+        for (; i + V <= to; i += V) {
+            FloatVector x = FloatVector.fromArray(S, in, i);
+            x.blend(0f, x.compare(VectorOperators.LE, 0f)).intoArray(out, i);
+        }
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector x = FloatVector.fromArray(S, in, i, m);
+            x.blend(0f, x.compare(VectorOperators.LE, 0f)).intoArray(out, i, m);
+        }
+    }
+
+    @Override
+    void leakyReluForward(float slope, float[] out, float[] in, int from, int to) {
+        int i = from;
+        for (; i + V <= to; i += V) {
+            FloatVector x = FloatVector.fromArray(S, in, i);
+            x.mul(slope).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, i);
+        }
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector x = FloatVector.fromArray(S, in, i, m);
+            x.mul(slope).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, i, m);
+        }
+    }
+
+    @Override
+    void eluForward(float alpha, float scale, float[] out, float[] in, int from, int to) {
+        int i = from;
+        for (; i + V <= to; i += V) elu(FloatVector.fromArray(S, in, i), alpha, scale).intoArray(out, i);
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            elu(FloatVector.fromArray(S, in, i, m), alpha, scale).intoArray(out, i, m);
+        }
+    }
+
+    @Override
+    void expBackward(float[] dIn, float[] dOut, float[] out, int from, int to) {
+        int i = from;
+        for (; i + V <= to; i += V) {
+            FloatVector g = FloatVector.fromArray(S, dOut, i), y = FloatVector.fromArray(S, out, i);
+            FloatVector.fromArray(S, dIn, i).add(g.mul(y)).intoArray(dIn, i);
+        }
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector g = FloatVector.fromArray(S, dOut, i, m), y = FloatVector.fromArray(S, out, i, m);
+            FloatVector.fromArray(S, dIn, i, m).add(g.mul(y)).intoArray(dIn, i, m);
+        }
+    }
+
+    @Override
+    void tanhBackward(float[] dIn, float[] dOut, float[] out, int from, int to) {
+        int i = from;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i + V <= to; i += V) {
+            FloatVector g = FloatVector.fromArray(S, dOut, i), y = FloatVector.fromArray(S, out, i);
+            FloatVector.fromArray(S, dIn, i).add(g.mul(one.sub(y.mul(y)))).intoArray(dIn, i);
+        }
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector g = FloatVector.fromArray(S, dOut, i, m), y = FloatVector.fromArray(S, out, i, m);
+            FloatVector.fromArray(S, dIn, i, m).add(g.mul(one.sub(y.mul(y)))).intoArray(dIn, i, m);
+        }
+    }
+
+    @Override
+    void sigmoidBackward(float[] dIn, float[] dOut, float[] out, int from, int to) {
+        int i = from;
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (; i + V <= to; i += V) {
+            FloatVector g = FloatVector.fromArray(S, dOut, i), y = FloatVector.fromArray(S, out, i);
+            FloatVector.fromArray(S, dIn, i).add(g.mul(y).mul(one.sub(y))).intoArray(dIn, i);
+        }
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector g = FloatVector.fromArray(S, dOut, i, m), y = FloatVector.fromArray(S, out, i, m);
+            FloatVector.fromArray(S, dIn, i, m).add(g.mul(y).mul(one.sub(y))).intoArray(dIn, i, m);
+        }
+    }
+
+    @Override
+    void reluBackward(float[] dIn, float[] dOut, float[] in, int from, int to) {
+        int i = from;
+        for (; i + V <= to; i += V) {
+            FloatVector g = FloatVector.fromArray(S, dOut, i), x = FloatVector.fromArray(S, in, i);
+            // a masked add leaves the other lanes as they were (adding +0 would turn -0 into +0)
+            FloatVector.fromArray(S, dIn, i).add(g, x.compare(VectorOperators.GT, 0f)).intoArray(dIn, i);
+        }
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector g = FloatVector.fromArray(S, dOut, i, m), x = FloatVector.fromArray(S, in, i, m);
+            FloatVector.fromArray(S, dIn, i, m).add(g, x.compare(VectorOperators.GT, 0f)).intoArray(dIn, i, m);
+        }
+    }
+
+    @Override
+    void leakyReluBackward(float slope, float[] dIn, float[] dOut, float[] in, int from, int to) {
+        int i = from;
+        for (; i + V <= to; i += V) {
+            FloatVector g = FloatVector.fromArray(S, dOut, i), x = FloatVector.fromArray(S, in, i);
+            FloatVector d = g.mul(slope).blend(g, x.compare(VectorOperators.GT, 0f));
+            FloatVector.fromArray(S, dIn, i).add(d).intoArray(dIn, i);
+        }
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector g = FloatVector.fromArray(S, dOut, i, m), x = FloatVector.fromArray(S, in, i, m);
+            FloatVector d = g.mul(slope).blend(g, x.compare(VectorOperators.GT, 0f));
+            FloatVector.fromArray(S, dIn, i, m).add(d).intoArray(dIn, i, m);
+        }
+    }
+
+    @Override
+    void eluBackward(float scale, float shift, float[] dIn, float[] dOut, float[] in, float[] out, int from, int to) {
+        int i = from;
+        for (; i + V <= to; i += V) {
+            FloatVector g = FloatVector.fromArray(S, dOut, i), x = FloatVector.fromArray(S, in, i);
+            FloatVector y = FloatVector.fromArray(S, out, i);
+            FloatVector d = g.mul(y.add(shift)).blend(g.mul(scale), x.compare(VectorOperators.GT, 0f));
+            FloatVector.fromArray(S, dIn, i).add(d).intoArray(dIn, i);
+        }
+        if (i < to) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector g = FloatVector.fromArray(S, dOut, i, m), x = FloatVector.fromArray(S, in, i, m);
+            FloatVector y = FloatVector.fromArray(S, out, i, m);
+            FloatVector d = g.mul(y.add(shift)).blend(g.mul(scale), x.compare(VectorOperators.GT, 0f));
+            FloatVector.fromArray(S, dIn, i, m).add(d).intoArray(dIn, i, m);
+        }
+    }
+
+    // ---------------------------------------------------------------- optimizer updates
+    //
+    // Whole vectors, then a scalar tail: every operation is an IEEE add, multiply, divide, square
+    // root or maximum, done in the reference's order without fused multiply-adds, so vector lanes
+    // and the scalar tail give the same bits.
+
+    @Override
+    void adamUpdate(float[] w, float[] g, float[] m, float[] v, float[] vMax, int from, int to,
+                    float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2,
+                    float negStepSize, float bc2Sqrt, float eps) {
+        int j = from;
+        for (int bound = from + S.loopBound(to - from); j < bound; j += V) {
+            FloatVector gj = FloatVector.fromArray(S, g, j);
+            FloatVector mj = FloatVector.fromArray(S, m, j).mul(beta1).add(gj.mul(oneMinusBeta1));
+            FloatVector vj = FloatVector.fromArray(S, v, j).mul(beta2).add(gj.mul(oneMinusBeta2).mul(gj));
+            mj.intoArray(m, j);
+            vj.intoArray(v, j);
+            if (vMax != null) {
+                vj = FloatVector.fromArray(S, vMax, j).max(vj);
+                vj.intoArray(vMax, j);
+            }
+            FloatVector denom = vj.sqrt().div(bc2Sqrt).add(eps);
+            FloatVector.fromArray(S, w, j).add(mj.mul(negStepSize).div(denom)).intoArray(w, j);
+        }
+        for (; j < to; j++) {
+            m[j] = m[j] * beta1 + oneMinusBeta1 * g[j];
+            v[j] = v[j] * beta2 + oneMinusBeta2 * g[j] * g[j];
+            float second = v[j];
+            if (vMax != null) second = vMax[j] = Math.max(vMax[j], v[j]);
+            float denom = (float) Math.sqrt(second) / bc2Sqrt + eps;
+            w[j] = w[j] + negStepSize * m[j] / denom;
+        }
+    }
+
+    @Override
+    void sgdMomentumUpdate(float[] w, float[] g, float[] b, int from, int to, float negLr, float mu, float keep,
+                           boolean firstStep, boolean nesterov) {
+        int j = from;
+        for (int bound = from + S.loopBound(to - from); j < bound; j += V) {
+            FloatVector gj = FloatVector.fromArray(S, g, j);
+            FloatVector bj = firstStep ? gj : FloatVector.fromArray(S, b, j).mul(mu).add(gj.mul(keep));
+            bj.intoArray(b, j);
+            FloatVector d = nesterov ? gj.add(bj.mul(mu)) : bj;
+            FloatVector.fromArray(S, w, j).add(d.mul(negLr)).intoArray(w, j);
+        }
+        for (; j < to; j++) {
+            b[j] = firstStep ? g[j] : b[j] * mu + keep * g[j];
+            float d = nesterov ? g[j] + mu * b[j] : b[j];
+            w[j] = w[j] + negLr * d;
+        }
+    }
 }

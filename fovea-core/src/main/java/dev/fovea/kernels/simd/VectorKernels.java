@@ -1,5 +1,6 @@
 package dev.fovea.kernels.simd;
 
+import dev.fovea.kernels.Activation;
 import dev.fovea.kernels.ConvGeometry;
 import dev.fovea.kernels.Kernels;
 import dev.fovea.kernels.Parallel;
@@ -15,7 +16,7 @@ import jdk.incubator.vector.VectorSpecies;
  * over im2col matrices ({@link Im2col}): the forward pass packs the column matrix straight from the
  * image into GEMM panels without storing it, 1x1 stride-1 unpadded convolutions use the image as
  * the matrix it already is, and the weights are packed once per call for all images. Dot, axpy,
- * log-softmax, batch-norm forward and channel statistics are SIMD loops ({@link Simd}). Everything
+ * log-softmax, batch-norm forward, channel statistics and the activations are SIMD loops ({@link Simd}). Everything
  * else delegates to the scalar reference; every method is tested against it element-wise at 128,
  * 256 and 512 bits.
  *
@@ -306,6 +307,72 @@ public final class VectorKernels implements Kernels {
     public void lrnBackward(float[] dIn, float[] dOut, float[] in, float[] out, float[] scale, int n, int c, int spatial,
                             int size, float alpha, float beta, float k) {
         reference.lrnBackward(dIn, dOut, in, out, scale, n, c, spatial, size, alpha, beta, k);
+    }
+
+    // ------------------------------------------------------------------ activations
+
+    /** Elements per parallel chunk of an activation (as the tensor layer's other element-wise maps). */
+    private static final int ACTIVATION_GRAIN = 1 << 14;
+
+    /**
+     * SIMD maps ({@link Simd}'s activation section): exp, tanh, sigmoid and the ELUs through
+     * polynomial approximations within 2 ulps of the reference, ReLUs exact. Chunks of
+     * {@link #ACTIVATION_GRAIN} elements run in parallel; each element is computed alone, so the
+     * result does not depend on the thread count, the vector width or the element's position.
+     */
+    @Override
+    public void activationForward(Activation f, float[] out, float[] in, int len, float param) {
+        Parallel.forRange(len, ACTIVATION_GRAIN, (from, to) -> {
+            switch (f) {
+                case EXP -> simd.expForward(out, in, from, to);
+                case TANH -> simd.tanhForward(out, in, from, to);
+                case SIGMOID -> simd.sigmoidForward(out, in, from, to);
+                case RELU -> simd.reluForward(out, in, from, to);
+                case LEAKY_RELU -> simd.leakyReluForward(param, out, in, from, to);
+                case ELU -> simd.eluForward(param, 1f, out, in, from, to);
+                case SELU -> simd.eluForward(Activation.SELU_ALPHA, Activation.SELU_SCALE, out, in, from, to);
+            }
+        });
+    }
+
+    /** The reference's formulas, operation for operation: bit-identical to {@link ScalarKernels}. */
+    @Override
+    public void activationBackward(Activation f, float[] dIn, float[] dOut, float[] in, float[] out, int len,
+                                   float param) {
+        Parallel.forRange(len, ACTIVATION_GRAIN, (from, to) -> {
+            switch (f) {
+                case EXP -> simd.expBackward(dIn, dOut, out, from, to);
+                case TANH -> simd.tanhBackward(dIn, dOut, out, from, to);
+                case SIGMOID -> simd.sigmoidBackward(dIn, dOut, out, from, to);
+                case RELU -> simd.reluBackward(dIn, dOut, in, from, to);
+                case LEAKY_RELU -> simd.leakyReluBackward(param, dIn, dOut, in, from, to);
+                case ELU -> simd.eluBackward(1f, param, dIn, dOut, in, out, from, to);
+                case SELU -> simd.eluBackward(Activation.SELU_SCALE, Activation.SELU_SCALE * Activation.SELU_ALPHA,
+                        dIn, dOut, in, out, from, to);
+            }
+        });
+    }
+
+    // ------------------------------------------------------------------ optimizer updates
+
+    /** Elements per parallel chunk of an optimizer update. */
+    private static final int UPDATE_GRAIN = 1 << 14;
+
+    /** SIMD, parallel over chunks; bit-identical to {@link ScalarKernels} (same operations, same order). */
+    @Override
+    public void adamUpdate(float[] w, float[] g, float[] m, float[] v, float[] vMax, int len,
+                           float beta1, float oneMinusBeta1, float beta2, float oneMinusBeta2,
+                           float negStepSize, float bc2Sqrt, float eps) {
+        Parallel.forRange(len, UPDATE_GRAIN, (from, to) -> simd.adamUpdate(w, g, m, v, vMax, from, to,
+                beta1, oneMinusBeta1, beta2, oneMinusBeta2, negStepSize, bc2Sqrt, eps));
+    }
+
+    /** SIMD, parallel over chunks; bit-identical to {@link ScalarKernels} (same operations, same order). */
+    @Override
+    public void sgdMomentumUpdate(float[] w, float[] g, float[] b, int len, float negLr, float mu, float keep,
+                                  boolean firstStep, boolean nesterov) {
+        Parallel.forRange(len, UPDATE_GRAIN,
+                (from, to) -> simd.sgdMomentumUpdate(w, g, b, from, to, negLr, mu, keep, firstStep, nesterov));
     }
 
     // ------------------------------------------------------------------ rows
