@@ -61,7 +61,15 @@ final class Scratch {
     /** Offsets of the column-matrix rows in the padded image ({@link Stride1Conv}); size 0 returns the current one. */
     int[] offsets(int size) { return offsets.length >= size ? offsets : (offsets = new int[size]); }
 
+    /**
+     * Floats every buffer has beyond the size asked for: a masked vector store whose whole vector
+     * would cross the end of the array takes a slow lane-by-lane bounds check in the JDK
+     * ({@code AbstractMask.checkIndexByLane}; 4% of a LeNet-5 step when packed panels ended there).
+     */
+    private static final int SLACK = 64;
+
     private static float[] grow(float[] buffer, int size) {
-        return buffer.length >= size ? buffer : new float[Math.max(size, buffer.length + (buffer.length >> 1))];
+        return buffer.length >= size + SLACK ? buffer
+                : new float[Math.max(size + SLACK, buffer.length + (buffer.length >> 1))];
     }
 }

@@ -116,9 +116,9 @@ public final class VectorKernels implements Kernels {
     @Override
     public void conv2dBackwardInput(float[] dIn, float[] dOut, float[] weight, ConvGeometry g) {
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kk = Im2col.rows(g), hw = g.h() * g.w(), ohw = g.oh() * g.ow();
-        // the full convolution's GEMM has c/groups rows: fewer than a micro-tile's wastes most of it
-        // (LeNet's one-channel C1: 2.6 ms against 1.0 ms through col2im)
-        boolean byFullConv = Stride1Conv.applies(g) && !pointwise(g) && cpg >= simd.mr();
+        // the full convolution's GEMM has c/groups rows: far fewer than a micro-tile's wastes most
+        // of it (LeNet's one-channel C1: 2.6 ms against 1.0 ms through col2im)
+        boolean byFullConv = Stride1Conv.applies(g) && !pointwise(g) && cpg >= simd.mr() / 2;
         Stride1Conv.Shape full = byFullConv ? Stride1Conv.inputGradient(g) : null;
         if (full != null) { // dIn += the "full" convolution of dOut with the flipped, transposed kernel
             float[] flipped = Stride1Conv.flippedWeight(weight, g);
