@@ -7,7 +7,7 @@
 #        bench/compare.sh --profile WORKLOAD [--threads N] [--seconds S] [--out DIR]
 #   --threads  thread counts to run (default "1 2")
 #   --budget   seconds per workload and side (default 3; 40% warm-up, then best-of-N)
-#   --runs     repeat the whole comparison N times (default 1, about 3 minutes each on 2 cores);
+#   --runs     repeat the whole comparison N times (default 1, about 6 minutes each on 2 cores);
 #              the table shows the best of the runs and how much Fovea's time varied
 #   --only     regex over workload names, e.g. 'sgemm|lenet' (default: all)
 #   --out      directory for the raw results (default: a new directory under ${TMPDIR:-/tmp})
@@ -15,13 +15,19 @@
 #              (default 20) under Java Flight Recorder and print the hottest methods, with their
 #              callers (bench/jfr_top.py)
 # Needs: a JDK 25 (found as ./run-tests finds it), Maven when the jar must be built,
-# /usr/bin/python3 with torch (Debian: python3-torch) and OpenBLAS (Debian: libopenblas0-pthread).
+# /usr/bin/python3 with torch (Debian: python3-torch) and OpenBLAS (Debian: libopenblas0-pthread);
+# for the ResNet-18 rows torchvision (Debian: python3-torchvision). ONNX Runtime comes in the jar;
+# its model, torchvision's ResNet-18, is exported once by bench/export_resnet18_onnx.py into
+# fovea-bench/target/onnx/resnet18.onnx (or $FOVEA_ONNX_MODEL), about 45 MB, never committed.
 # Installs nothing. Extra JVM options: FOVEA_JAVA_OPTS="-Xmx8g" bench/compare.sh
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
 JAR="$ROOT/fovea-bench/target/benchmarks.jar"
 PYTHON=/usr/bin/python3
+ONNX_MODEL="${FOVEA_ONNX_MODEL:-$ROOT/fovea-bench/target/onnx/resnet18.onnx}"
+# The ONNX Runtime rows of dev.fovea.bench.Workload (names ending in OrtResNet.SUFFIX)
+ORT_WORKLOADS=(resnet18_infer_b1_ort resnet18_infer_b16_ort)
 
 die() {
   printf 'compare: %s\n' "$*" >&2
@@ -44,7 +50,7 @@ while (($#)); do
     --out) OUT="${2:?--out expects a directory}"; shift 2 ;;
     --profile) PROFILE="${2:?--profile expects a workload name}"; shift 2 ;;
     --seconds) SECONDS_PROFILE="${2:?--seconds expects a number}"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option '$1'; expected --threads, --budget, --runs, --only, --out, --profile, --seconds (see --help)" ;;
   esac
 done
@@ -69,6 +75,18 @@ if [[ -z "$PROFILE" ]]; then
   fi
 fi
 
+selects() { # REGEX NAME...: true when the regex (Python's re.search, as torch_bench.py and Compare use it) finds a name
+  "$PYTHON" -c 'import re, sys; sys.exit(0 if any(re.search(sys.argv[1], n) for n in sys.argv[2:]) else 1)' "$@"
+}
+ort_selected() {
+  if [[ -n "$PROFILE" ]]; then [[ "$PROFILE" == *_ort ]]; return; fi
+  [[ -z "$ONLY" ]] || selects "$ONLY" "${ORT_WORKLOADS[@]}"
+}
+if [[ -z "$PROFILE" ]] && { [[ -z "$ONLY" ]] || selects "$ONLY" resnet18_infer_b1 resnet18_infer_b16 resnet18_train_b16; }; then
+  "$PYTHON" -c 'import torchvision' 2>/dev/null \
+    || die "torchvision is not importable by $PYTHON; the ResNet-18 rows need it: sudo apt-get install python3-torchvision (or leave them out: --only 'sgemm|conv|lenet')"
+fi
+
 # ---------------------------------------------------------------- the benchmarks jar
 needs_build() {
   [[ -f "$JAR" ]] || return 0
@@ -90,8 +108,20 @@ fi
 if [[ -z "$OUT" ]]; then OUT="$(mktemp -d "${TMPDIR:-/tmp}/fovea-compare.XXXXXX")"; fi
 mkdir -p "$OUT"
 
+# ---------------------------------------------------------------- the ONNX model of the ONNX Runtime rows
+# Exported once and kept (fovea-bench/target is a build directory, never committed); without it the
+# ONNX Runtime rows are skipped, with the reason, and everything else runs.
+if ort_selected && [[ ! -s "$ONNX_MODEL" ]]; then
+  printf 'compare: exporting torchvision ResNet-18 to %s ...\n' "$ONNX_MODEL" >&2
+  "$PYTHON" "$ROOT/bench/export_resnet18_onnx.py" "$ONNX_MODEL" \
+    || printf 'compare: the ONNX export failed (see above); the ONNX Runtime rows will be skipped\n' >&2
+fi
+
+# --enable-native-access: ONNX Runtime loads its JNI library (System.load), which JDK 25 reports
+# as a restricted method on every start otherwise.
 # shellcheck disable=SC2206 # word splitting of the user's extra options is intended
-JAVA_OPTS=(--add-modules jdk.incubator.vector -XX:+UseParallelGC -Xmx4g ${FOVEA_JAVA_OPTS:-})
+JAVA_OPTS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx4g
+           -Dfovea.bench.onnx="$ONNX_MODEL" ${FOVEA_JAVA_OPTS:-})
 fovea_java() { # THREADS ARGS...: the Compare main, without the JVM's incubator-module notice
   local threads="$1"; shift
   "$JAVA" "${JAVA_OPTS[@]}" -Dfovea.threads="$threads" -cp "$JAR" dev.fovea.bench.Compare "$@" \

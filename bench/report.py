@@ -6,15 +6,18 @@ T, and optionally machine.txt, whose lines are printed first). With several dire
 runs of compare.sh) every cell is the best over the runs, and the "spread" column shows how much
 Fovea's time varied: the slowest run's best time over the fastest run's. Prints a Markdown table:
 
-  workload | threads | Fovea ms | PyTorch ms NCHW | PyTorch ms channels_last | ratio | scaling |
-  Fovea GFLOP/s | % of FMA peak
+  workload | threads | Fovea ms | PyTorch ms NCHW | PyTorch ms channels_last | [ONNX Runtime ms |]
+  ratio | scaling | Fovea GFLOP/s | % of FMA peak
 
   ratio    = best PyTorch ms (the faster layout) / Fovea ms: the throughput of Fovea over that of
              PyTorch, > 1 means Fovea is faster
   scaling  = Fovea ms at 1 thread / Fovea ms at T threads (rows with T > 1)
   % peak   = Fovea GFLOP/s / the FMA peak measured by the same JVM with T threads at once
+  ONNX Runtime ms: the row NAME_ort of the Fovea results (ResNet-18 inference in ONNX Runtime,
+             run by the same JVM), shown in the row NAME; the column appears when such rows exist
 
-then the issue's targets, each PASS or MISS with the shortfall. Times are best-of-N wall times.
+then the issue's targets, each PASS or MISS with the shortfall (plus Fovea against ONNX Runtime,
+which has no target). Times are best-of-N wall times.
 """
 import glob
 import os
@@ -63,31 +66,45 @@ def fmt(x, digits=2):
     return "-" if x is None else f"{x:.{digits}f}"
 
 
+ORT = "_ort"  # suffix of the ONNX Runtime rows (dev.fovea.bench.OrtResNet.SUFFIX)
+
+
+def ort_ms(fovea, name, threads):
+    """ONNX Runtime's ms for the Fovea row NAME at THREADS, or None."""
+    row = fovea.get((name + ORT, threads))
+    return row[0] if row else None
+
+
 def table(fovea, torch, peak, spread, runs):
     order = []
-    for key in fovea:
-        if key[0] not in order:
-            order.append(key[0])
+    for name, _ in fovea:
+        base = name[:-len(ORT)] if name.endswith(ORT) else name  # ONNX Runtime rows join their Fovea row
+        if base not in order:
+            order.append(base)
     threads = sorted({t for _, t in fovea})
+    with_ort = any(name.endswith(ORT) for name, _ in fovea)
+    ort_head, ort_rule = (" ONNX Runtime ms |", "---:|") if with_ort else ("", "")
     spread_head, spread_rule = (" Fovea spread |", "---:|") if runs > 1 else ("", "")
-    lines = ["| workload | threads | Fovea ms | PyTorch ms NCHW | PyTorch ms channels_last | ratio | scaling "
-             "| Fovea GFLOP/s | % of FMA peak |" + spread_head,
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|" + spread_rule]
+    lines = ["| workload | threads | Fovea ms | PyTorch ms NCHW | PyTorch ms channels_last |" + ort_head
+             + " ratio | scaling | Fovea GFLOP/s | % of FMA peak |" + spread_head,
+             "|---|---:|---:|---:|---:|" + ort_rule + "---:|---:|---:|---:|" + spread_rule]
     for name in order:
         for t in threads:
-            if (name, t) not in fovea:
+            ort = ort_ms(fovea, name, t)
+            if (name, t) not in fovea and ort is None:
                 continue
-            ms, flops = fovea[(name, t)]
+            ms, flops = fovea.get((name, t), (None, None))
             nchw = torch.get((name, t, "nchw"), torch.get((name, t, "-")))
             cl = torch.get((name, t, "channels_last"))
             best = best_torch(torch, name, t)
-            ratio = best / ms if best else None
+            ratio = best / ms if best and ms else None
             one = fovea.get((name, 1))
-            scaling = one[0] / ms if one and t > 1 else None
-            gflops = flops / ms / 1e6
-            pct = 100 * gflops / peak[t] if t in peak else None
+            scaling = one[0] / ms if one and ms and t > 1 else None
+            gflops = flops / ms / 1e6 if ms else None
+            pct = 100 * gflops / peak[t] if gflops and t in peak else None
+            ort_cell = f" {fmt(ort, 3)} |" if with_ort else ""
             extra = f" {fmt(spread.get((name, t)))} |" if runs > 1 else ""
-            lines.append(f"| {name} | {t} | {fmt(ms, 3)} | {fmt(nchw, 3)} | {fmt(cl, 3)} | {fmt(ratio)} "
+            lines.append(f"| {name} | {t} | {fmt(ms, 3)} | {fmt(nchw, 3)} | {fmt(cl, 3)} |{ort_cell} {fmt(ratio)} "
                          f"| {fmt(scaling)} | {fmt(gflops, 1)} | {fmt(pct, 1)} |" + extra)
     return lines
 
@@ -118,7 +135,19 @@ def targets(fovea, torch, peak):
             check(f"{name} {t}T vs PyTorch (>= 1.0x)", ratio, 1.0)
         elif name == "lenet5_step":
             check(f"{name} {t}T images/s vs PyTorch (>= 2.0x)", ratio, 2.0)
-        if name.startswith("conv_") and t == 2 and (name, 1) in fovea:
+        elif name == "resnet18_infer_b1":
+            # latency against channels_last specifically, whichever layout PyTorch is faster in
+            cl = torch.get((name, t, "channels_last"))
+            check(f"{name} {t}T latency vs PyTorch channels_last (>= 1.0x)", cl / ms if cl else None, 1.0)
+        elif name == "resnet18_train_b16":
+            check(f"{name} {t}T vs PyTorch (>= 1.25x, i.e. time <= 0.8x PyTorch's)", ratio, 1.25)
+        if name.startswith("resnet18_infer_") and not name.endswith(ORT):
+            ort = ort_ms(fovea, name, t)
+            if ort is not None:
+                out.append(f"- {name} {t}T vs ONNX Runtime: {ort / ms:.2f}x (ONNX Runtime ms / Fovea ms; "
+                           f"reported, no target)")
+        if (name.startswith("conv_") or (name.startswith("resnet18_") and not name.endswith(ORT))) \
+                and t == 2 and (name, 1) in fovea:
             check(f"{name} 2 threads vs 1 thread (>= 1.8x)", fovea[(name, 1)][0] / ms, 1.8)
     return out
 

@@ -9,9 +9,14 @@ Same names, shapes and definitions as the Java side (fovea-bench/src/main/java/d
                    (input, weight and bias gradients, like ConvCase.forwardBackward)
   lenet5_step      LeNet-5 (tanh, avg-pool; Conv2d and Linear with PyTorch's default init), batch 64:
                    forward, F.cross_entropy, zero_grad(set_to_none=False), backward, Adam(lr=1e-3).step()
+  resnet18_infer_bN  torchvision.models.resnet18(weights=None) (1000 classes, nothing downloaded),
+                   eval mode, under torch.no_grad(), on N(0, 1) images (N, 3, 224, 224), N in 1, 16
+  resnet18_train_b16 the same in train mode, batch 16, labels[i] = i: forward, F.cross_entropy,
+                   zero_grad(set_to_none=False), backward, SGD(lr=1e-3, momentum=0.9).step()
+                   (a small rate so the fixed batch is not memorised while it is timed; see ResNetCase.java)
 
-Convolutions and the LeNet-5 step run in NCHW and in channels_last (NHWC) memory format; SGEMM has
-no layout ("-"). Timing is best-of-N wall time with the policy of Compare.time: 40% of the budget
+Convolutions, the LeNet-5 step and ResNet-18 run in NCHW and in channels_last (NHWC) memory format
+(model and input converted); SGEMM has no layout ("-"). Timing is best-of-N wall time with the policy of Compare.time: 40% of the budget
 warm-up (at least 2 runs), then measured runs until the budget is spent (at least 3, at most 50).
 
 Thread count: torch.set_num_threads(N) (OpenMP: ATen and oneDNN) and, because OpenBLAS (the BLAS of
@@ -65,6 +70,10 @@ CONV_LAYERS = [
     ("conv_e", 8, 192, 28, 64, 1, 1, 0),
 ]
 GEMM_SIZES = [256, 512, 1024, 2048]
+# ResNet-18: Workload.RESNET_INFERENCE_BATCHES, RESNET_TRAIN_BATCH; ResNetCase.LEARNING_RATE, MOMENTUM
+RESNET_INFERENCE_BATCHES = [1, 16]
+RESNET_TRAIN_BATCH = 16
+RESNET_LR, RESNET_MOMENTUM = 1e-3, 0.9
 LAYOUTS = {"nchw": torch.contiguous_format, "channels_last": torch.channels_last}
 
 
@@ -144,6 +153,37 @@ def lenet5_step(fmt):
     return body
 
 
+def resnet18(fmt, batch, train):
+    """ResNet-18 as dev.fovea.bench.ResNetCase: the model, a fixed batch of images and labels[i] = i."""
+    import torchvision  # only these rows need it
+    torch.manual_seed(7)
+    model = torchvision.models.resnet18(weights=None).to(memory_format=fmt).train(train)
+    images = torch.randn(batch, 3, 224, 224).to(memory_format=fmt)
+    labels = torch.arange(batch) % 1000
+    return model, images, labels
+
+
+def resnet18_infer(fmt, batch):
+    model, images, _ = resnet18(fmt, batch, train=False)
+
+    def body():
+        with torch.no_grad():
+            model(images)
+    return body
+
+
+def resnet18_train(fmt, batch):
+    model, images, labels = resnet18(fmt, batch, train=True)
+    opt = torch.optim.SGD(model.parameters(), lr=RESNET_LR, momentum=RESNET_MOMENTUM)
+
+    def body():
+        loss = F.cross_entropy(model(images), labels)
+        opt.zero_grad(set_to_none=False)
+        loss.backward()
+        opt.step()
+    return body
+
+
 def workloads():
     """(name, layout, factory) in the table order of Workload.all()."""
     for n in GEMM_SIZES:
@@ -155,6 +195,11 @@ def workloads():
             yield f"{spec[0]}_fwdbwd", layout, (lambda s=spec, f=fmt: conv_forward_backward(s, f))
     for layout, fmt in LAYOUTS.items():
         yield "lenet5_step", layout, (lambda f=fmt: lenet5_step(f))
+    for b in RESNET_INFERENCE_BATCHES:
+        for layout, fmt in LAYOUTS.items():
+            yield f"resnet18_infer_b{b}", layout, (lambda f=fmt, b=b: resnet18_infer(f, b))
+    for layout, fmt in LAYOUTS.items():
+        yield f"resnet18_train_b{RESNET_TRAIN_BATCH}", layout, (lambda f=fmt: resnet18_train(f, RESNET_TRAIN_BATCH))
 
 
 def cpu_capability():
@@ -188,7 +233,7 @@ def main():
             continue
         ms = time_best(factory(), ARGS.budget)
         print(f"result\t{name}\t{ARGS.threads}\t{layout}\t{ms[0]:.4f}\t{ms[len(ms) // 2]:.4f}\t{len(ms)}", flush=True)
-        print(f"torch: {name:<16} {layout:<13} {ARGS.threads} thread(s) {ms[0]:10.3f} ms  ({len(ms)} runs)",
+        print(f"torch: {name:<18} {layout:<13} {ARGS.threads} thread(s) {ms[0]:10.3f} ms  ({len(ms)} runs)",
               file=sys.stderr, flush=True)
 
 

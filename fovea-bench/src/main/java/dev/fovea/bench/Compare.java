@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
 /**
  * The Fovea side of {@code bench/compare.sh}: times every {@link Workload} as best-of-N wall time
  * and measures the {@link FmaPeak FMA peak}, at the thread count of {@code -Dfovea.threads}.
- * Simpler and much faster than JMH, which is what a table of 16 rows at two thread counts needs;
+ * Simpler and much faster than JMH, which is what a table of some twenty rows at two thread counts needs;
  * the JMH benchmarks in this package are the tool for careful single measurements.
  *
  * <p>Run: {@code java --add-modules jdk.incubator.vector -XX:+UseParallelGC -Dfovea.threads=2
@@ -40,6 +40,10 @@ import java.util.regex.Pattern;
  * Standard output is tab-separated, one record a line, read by {@code bench/report.py}:
  * {@code # key=value ...} header lines, {@code peak THREADS GFLOPS} (total of the threads),
  * and {@code result NAME THREADS BEST_MS MEDIAN_MS REPS FLOPS}. Progress goes to standard error.
+ *
+ * <p>The {@code *_ort} workloads run ResNet-18 in ONNX Runtime ({@link OrtResNet}) and need
+ * {@code -Dfovea.bench.onnx=FILE}; without it, or when ONNX Runtime cannot load, they are skipped
+ * with a {@code # onnxruntime skipped=NAME reason} header line and the rest runs as usual.
  */
 public final class Compare {
 
@@ -90,13 +94,27 @@ public final class Compare {
             if (only == null || only.matcher(w.name()).find()) selected.add(w);
         }
         warmUp(selected, warmup);
+        boolean ortAnnounced = false;
         for (Workload w : selected) {
+            if (w.name().endsWith(OrtResNet.SUFFIX)) {
+                String why = OrtResNet.unavailableReason();
+                if (why != null) {
+                    // The other rows still count; the report shows "-" for the missing ones.
+                    System.out.printf(Locale.ROOT, "# onnxruntime\tskipped=%s\t%s%n", w.name(), why);
+                    System.err.printf(Locale.ROOT, "fovea: %s skipped: %s%n", w.name(), why);
+                    continue;
+                }
+                if (!ortAnnounced) {
+                    System.out.printf(Locale.ROOT, "# onnxruntime\t%s%n", OrtResNet.describe());
+                    ortAnnounced = true;
+                }
+            }
             double[] ms = time(w.setup().get(), budget);
             double best = ms[0], median = ms[ms.length / 2];
             System.out.printf(Locale.ROOT, "result\t%s\t%d\t%.4f\t%.4f\t%d\t%.6g%n",
                     w.name(), threads, best, median, ms.length, w.flops());
             System.out.flush();
-            System.err.printf(Locale.ROOT, "fovea: %-16s %d thread(s) %10.3f ms  %7.1f GFLOP/s  (%d runs)%n",
+            System.err.printf(Locale.ROOT, "fovea: %-22s %d thread(s) %10.3f ms  %7.1f GFLOP/s  (%d runs)%n",
                     w.name(), threads, best, w.flops() / best / 1e6, ms.length);
         }
     }
@@ -104,7 +122,8 @@ public final class Compare {
     /**
      * Runs {@code body} for about {@code budget} seconds: warm-up for 40% of it (at least 2 runs, so
      * the JIT has compiled the hot loops), then measured runs until the budget is spent (at least 3,
-     * at most 50). Returns the measured times in milliseconds, sorted.
+     * at most 50). Returns the measured times in milliseconds, sorted. A workload slower than the
+     * budget (a ResNet-18 training step takes seconds) thereby runs exactly 2 + 3 times.
      */
     static double[] time(Runnable body, double budget) {
         System.gc(); // garbage of the previous workload is not collected on this one's clock
@@ -124,16 +143,22 @@ public final class Compare {
 
     /**
      * Runs the cheapest workload of each kind (SGEMM, convolution forward, convolution
-     * forward+backward, training step) among
+     * forward+backward, LeNet-5 training step, ResNet-18 inference) among
      * {@code selected} in turn for {@code seconds}, before anything is timed. Vector API code is
      * about a hundred times slower until C2 has compiled it (a 256^3 SGEMM: 77 ms per call in the
      * first two seconds, 0.5 ms after), and the shared kernels (GEMM, packing, im2col) are compiled
      * once for all workloads; without this the first workload's own warm-up would have to absorb it.
+     *
+     * <p>For ResNet-18 only the b1 inference (about 0.1 s a run) takes part: the training step
+     * (seconds a run) would stretch the warm-up, and its backward kernels are the ones the conv and
+     * LeNet-5 rows compile anyway; {@link #time}'s own two warm-up runs absorb the rest. The ONNX
+     * Runtime rows run native code, which needs no JIT warm-up.
      */
     static void warmUp(List<Workload> selected, double seconds) {
         if (!(seconds > 0) || selected.isEmpty()) return;
         List<Runnable> bodies = new ArrayList<>();
-        for (String kind : new String[] {"^sgemm_", "^conv_.*_fwd$", "^conv_.*_fwdbwd$", "^lenet5_"}) {
+        for (String kind : new String[] {"^sgemm_", "^conv_.*_fwd$", "^conv_.*_fwdbwd$", "^lenet5_",
+                "^resnet18_infer_b\\d+$"}) {
             Pattern p = Pattern.compile(kind);
             selected.stream().filter(w -> p.matcher(w.name()).find()).min(Comparator.comparingDouble(Workload::flops))
                     .ifPresent(w -> bodies.add(w.setup().get()));
@@ -151,6 +176,10 @@ public final class Compare {
      * (slow fallbacks that vanish once C2 has compiled the kernels) out of the samples.
      */
     private static void loop(Workload w, double seconds, int threads, String jfrFile) {
+        if (w.name().endsWith(OrtResNet.SUFFIX)) {
+            String why = OrtResNet.unavailableReason();
+            if (why != null) throw new IllegalStateException(w.name() + " cannot run: " + why);
+        }
         Runnable body = w.setup().get();
         long warmEnd = System.nanoTime() + 5_000_000_000L;
         while (System.nanoTime() < warmEnd) body.run();

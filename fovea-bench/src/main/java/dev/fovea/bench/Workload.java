@@ -6,6 +6,7 @@ import dev.fovea.kernels.KernelsProvider;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -14,18 +15,37 @@ import java.util.function.Supplier;
  *
  * @param name        identifier shared with the PyTorch script: {@code sgemm_1024}, {@code conv_c_fwdbwd}, ...
  * @param description what it computes, for the table
- * @param flops       floating-point operations of one run (2 per multiply-add), for GFLOP/s
+ * @param flopCount   floating-point operations of one run (2 per multiply-add), for GFLOP/s; a supplier
+ *                    because the ResNet-18 count comes from a forward pass, which only runs that time
+ *                    a ResNet row should pay for (see {@link #flops()})
  * @param setup       allocates the inputs and returns the code to time (called once per measurement)
  */
-public record Workload(String name, String description, double flops, Supplier<Runnable> setup) {
+public record Workload(String name, String description, DoubleSupplier flopCount, Supplier<Runnable> setup) {
+
+    /** A workload whose FLOPs are known up front. */
+    public Workload(String name, String description, double flops, Supplier<Runnable> setup) {
+        this(name, description, () -> flops, setup);
+    }
+
+    /** Floating-point operations of one run (2 per multiply-add). */
+    public double flops() {
+        return flopCount.getAsDouble();
+    }
 
     /** Matrix sizes of the SGEMM rows. */
     public static final int[] GEMM_SIZES = {256, 512, 1024, 2048};
 
+    /** Batch sizes of the ResNet-18 inference rows. */
+    public static final int[] RESNET_INFERENCE_BATCHES = {1, 16};
+    /** Batch size of the ResNet-18 training-step row. */
+    public static final int RESNET_TRAIN_BATCH = 16;
+
     /**
      * Every workload in table order: SGEMM {@code C = A B} for the {@link #GEMM_SIZES square sizes}
      * through {@link KernelsProvider#get()}, each {@link ConvLayer} forward and forward+backward,
-     * and the {@link LeNetStep LeNet-5 training step}.
+     * the {@link LeNetStep LeNet-5 training step}, {@link ResNetCase ResNet-18} inference and
+     * training step, and last ResNet-18 inference in {@link OrtResNet ONNX Runtime} (last, so that
+     * ONNX Runtime's threads, which spin for a while after each run, never overlap a Fovea row).
      */
     public static List<Workload> all() {
         List<Workload> list = new ArrayList<>();
@@ -47,6 +67,25 @@ public record Workload(String name, String description, double flops, Supplier<R
                     LeNetStep s = new LeNetStep();
                     return s::step;
                 }));
+        for (int b : RESNET_INFERENCE_BATCHES) {
+            list.add(new Workload("resnet18_infer_b" + b, "ResNet-18 inference b" + b + " 224x224 (eval, NoGrad)",
+                    () -> b * ResNetCase.forwardFlopsPerImage(), () -> {
+                        ResNetCase c = ResNetCase.inference(b);
+                        return c::infer;
+                    }));
+        }
+        int tb = RESNET_TRAIN_BATCH;
+        list.add(new Workload("resnet18_train_b" + tb, "ResNet-18 train step b" + tb
+                + " 224x224 (fwd, CE, zeroGrad, bwd, SGD momentum 0.9)",
+                () -> tb * ResNetCase.trainFlopsPerImage(), () -> {
+                    ResNetCase c = ResNetCase.training(tb);
+                    return c::step;
+                }));
+        for (int b : RESNET_INFERENCE_BATCHES) {
+            list.add(new Workload("resnet18_infer_b" + b + OrtResNet.SUFFIX, "ResNet-18 inference b" + b
+                    + " 224x224 in ONNX Runtime", () -> b * ResNetCase.forwardFlopsPerImage(),
+                    () -> OrtResNet.inference(b)));
+        }
         return list;
     }
 
