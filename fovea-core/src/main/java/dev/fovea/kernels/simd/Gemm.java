@@ -87,7 +87,7 @@ final class Gemm {
         } else if (!transA && transB && m <= DOT_ROWS) {
             dotBlocked(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         } else {
-            packed(m, n, k, alpha, panelsOfA(transA, a, aOff, lda), null, 0, panelsOfB(transB, b, bOff, ldb),
+            packed(m, n, k, alpha, panelsOfA(transA, a, aOff, lda), null, 0, 0, panelsOfB(transB, b, bOff, ldb),
                     beta, c, cOff, ldc);
         }
     }
@@ -165,7 +165,24 @@ final class Gemm {
     void gemm(int m, int n, int k, float alpha, PanelSource a, float[] prepacked, int prepackedOff, PanelSource b,
               float beta, float[] c, int cOff, int ldc) {
         assert m > 0 && n > 0 && k > 0 : "empty product " + m + "x" + n + "x" + k;
-        packed(m, n, k, alpha, a, prepacked, prepackedOff, b, beta, c, cOff, ldc);
+        packed(m, n, k, alpha, a, prepacked, prepackedOff, 0, b, beta, c, cOff, ldc);
+    }
+
+    /**
+     * {@code c = alpha * A * B + beta * c} with A (m x k) read in place, row-major at {@code a[aOff]}
+     * with rows {@code lda} apart, by a micro-kernel that broadcasts from mr rows at once
+     * ({@link Simd#kernelRows}); B (k x n) delivered by {@code b}. For a convolution's weight:
+     * packing it cost a full read and write of the weight per call, which for ResNet-18's last
+     * layers at batch 1 (9.4 MB of weights for 0.3 GFLOP) took as long as the arithmetic.
+     */
+    void gemmRowMajorA(int m, int n, int k, float alpha, float[] a, int aOff, int lda, PanelSource b,
+                       float beta, float[] c, int cOff, int ldc) {
+        assert m > 0 && n > 0 && k > 0 : "empty product " + m + "x" + n + "x" + k;
+        if (simd.hasRowsKernel()) {
+            packed(m, n, k, alpha, null, a, aOff, lda, b, beta, c, cOff, ldc);
+        } else {
+            packed(m, n, k, alpha, panelsOfA(false, a, aOff, lda), null, 0, 0, b, beta, c, cOff, ldc);
+        }
     }
 
     // ------------------------------------------------------------------ row-wise path
@@ -209,7 +226,12 @@ final class Gemm {
 
     // ------------------------------------------------------------------ blocked path
 
-    private void packed(int m, int n, int k, float alpha, PanelSource a, float[] prepacked, int prepackedOff,
+    /**
+     * The blocked path. A is, by priority: read in place when {@code lda > 0} (row-major at
+     * {@code prepacked[prepackedOff]}), prepacked by {@link #prepackA} when {@code prepacked} is not
+     * null, or packed here from {@code a}.
+     */
+    private void packed(int m, int n, int k, float alpha, PanelSource a, float[] prepacked, int prepackedOff, int lda,
                         PanelSource b, float beta, float[] c, int cOff, int ldc) {
         int mPad = (m + mr - 1) / mr * mr;
         boolean serial = (long) m * n * k <= PARALLEL_WORK;
@@ -223,21 +245,25 @@ final class Gemm {
         float[] packedA = pa;
         int aOff = paOff;
         int threads = serial ? 1 : Parallel.threads();
-        // a narrow C (a deep product: a convolution's weight gradient has 576 columns for a 3x3,
-        // 64-channel layer) gets narrower column blocks, at least 4 per thread, so the threads
-        // share it evenly; the blocking of k, and so the result, stays the same
-        int ncUsed = Math.min(nc, Math.max(nr, ((n + 4 * threads - 1) / (4 * threads) + nr - 1) / nr * nr));
-        int mBlocks = (m + mc - 1) / mc, nBlocks = (n + ncUsed - 1) / ncUsed;
-        // still few column blocks: split the rows too; such tasks pack the same B block, a price
-        // paid only then
-        int mSplit = Math.min(mBlocks, Math.max(1, (2 * threads + nBlocks - 1) / nBlocks));
-        Parallel.forRange(nBlocks * mSplit, serial ? Integer.MAX_VALUE : 1, (t0, t1) -> {
+        int mBlocks = (m + mc - 1) / mc, ncUsed = nc, mSplit = 1;
+        if (threads > 1 && n >= m) {
+            // tasks split C's columns, at least 2 per thread, so the threads share a narrow C
+            // evenly (a convolution's weight gradient has 576 columns for a 3x3, 64-channel layer);
+            // every column block reads all of A, the smaller operand here
+            ncUsed = Math.min(nc, Math.max(nr, ((n + 2 * threads - 1) / (2 * threads) + nr - 1) / nr * nr));
+        } else if (threads > 1) {
+            // a tall C (big weights, few positions: ResNet's last layers at batch 1): split the rows,
+            // so each task reads only its part of A; tasks of a column block pack the same B block
+            mSplit = Math.min(mBlocks, 2 * threads);
+        }
+        int nBlocks = (n + ncUsed - 1) / ncUsed, blockCols = ncUsed, rowSplit = mSplit;
+        Parallel.forRange(nBlocks * rowSplit, serial ? Integer.MAX_VALUE : 1, (t0, t1) -> {
             Scratch scratch = Scratch.get();
             float[] tile = scratch.tile(mr * nr);
             for (int t = t0; t < t1; t++) {
-                int j0 = (t / mSplit) * ncUsed, nCur = Math.min(ncUsed, n - j0), nPanels = (nCur + nr - 1) / nr;
-                int part = t % mSplit;
-                int mbLo = mBlocks * part / mSplit, mbHi = mBlocks * (part + 1) / mSplit;
+                int j0 = (t / rowSplit) * blockCols, nCur = Math.min(blockCols, n - j0), nPanels = (nCur + nr - 1) / nr;
+                int part = t % rowSplit;
+                int mbLo = mBlocks * part / rowSplit, mbHi = mBlocks * (part + 1) / rowSplit;
                 float[] pb = scratch.packB(nPanels * nr * Math.min(k, KC));
                 for (int p0 = 0; p0 < k; p0 += KC) {
                     int kCur = Math.min(KC, k - p0);
@@ -251,8 +277,9 @@ final class Gemm {
                     float bet = p0 == 0 ? beta : 1f;
                     for (int mb = mbLo; mb < mbHi; mb++) {
                         int i0 = mb * mc;
-                        block(Math.min(mc, m - i0), nCur, kCur, alpha, packedA, aOff + p0 * mPad + i0 * kCur,
-                                pb, 0, bet, c, cOff + i0 * ldc + j0, ldc, tile);
+                        int aAt = lda > 0 ? aOff + i0 * lda + p0 : aOff + p0 * mPad + i0 * kCur;
+                        block(Math.min(mc, m - i0), nCur, kCur, alpha, packedA, aAt, lda, pb, 0, bet,
+                                c, cOff + i0 * ldc + j0, ldc, tile);
                     }
                 }
             }
@@ -306,18 +333,34 @@ final class Gemm {
         return index;
     }
 
-    /** One packed mc x kc block of A times one packed kc x nc block of B into C, tile by tile. */
-    private void block(int mCur, int nCur, int kCur, float alpha, float[] pa, int paOff, float[] pb, int pbOff,
+    /**
+     * One mc x kc block of A times one packed kc x nc block of B into C, tile by tile. A is packed
+     * at {@code pa[paOff]}, or with {@code lda > 0} row-major there (a partial last panel of rows is
+     * then packed on the fly, zero-padded to mr rows).
+     */
+    private void block(int mCur, int nCur, int kCur, float alpha, float[] pa, int paOff, int lda, float[] pb, int pbOff,
                        float beta, float[] c, int cOff, int ldc, float[] tile) {
         for (int ir = 0; ir < mCur; ir += mr) {
             int h = Math.min(mr, mCur - ir);
+            float[] panel = pa;
+            int at, rows = 0; // rows > 0: read mr rows in place, that far apart
+            if (lda == 0) {
+                at = paOff + ir * kCur;
+            } else if (h == mr) {
+                at = paOff + ir * lda;
+                rows = lda;
+            } else {
+                panel = Scratch.get().edgeA(mr * kCur);
+                at = 0;
+                packA(false, pa, paOff + ir * lda, lda, 0, h, 0, kCur, panel, 0, null);
+            }
             for (int jr = 0; jr < nCur; jr += nr) {
                 int w = Math.min(nr, nCur - jr);
                 int ci = cOff + ir * ldc + jr;
                 if (h == mr && w == nr) {
-                    simd.kernel(kCur, pa, paOff + ir * kCur, pb, pbOff + jr * kCur, c, ci, ldc, alpha, beta);
+                    kernel(kCur, panel, at, rows, pb, pbOff + jr * kCur, c, ci, ldc, alpha, beta);
                 } else { // edge of C: compute the whole tile, then update only the part inside C
-                    simd.kernel(kCur, pa, paOff + ir * kCur, pb, pbOff + jr * kCur, tile, 0, nr, 1f, 0f);
+                    kernel(kCur, panel, at, rows, pb, pbOff + jr * kCur, tile, 0, nr, 1f, 0f);
                     for (int r = 0; r < h; r++) {
                         for (int j = 0; j < w; j++) {
                             int x = ci + r * ldc + j;
@@ -327,6 +370,16 @@ final class Gemm {
                     }
                 }
             }
+        }
+    }
+
+    /** The micro-kernel on a packed A panel ({@code rows == 0}) or on mr rows of A {@code rows} apart. */
+    private void kernel(int kCur, float[] a, int aOff, int rows, float[] b, int bOff, float[] c, int cOff, int ldc,
+                        float alpha, float beta) {
+        if (rows == 0) {
+            simd.kernel(kCur, a, aOff, b, bOff, c, cOff, ldc, alpha, beta);
+        } else {
+            simd.kernelRows(kCur, a, aOff, rows, b, bOff, c, cOff, ldc, alpha, beta);
         }
     }
 

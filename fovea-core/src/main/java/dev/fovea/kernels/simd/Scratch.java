@@ -22,6 +22,7 @@ final class Scratch {
     private float[] padded = new float[0];
     private float[] wide = new float[0];
     private int[] offsets = new int[0];
+    private float[] edgeA = new float[0];
 
     private Scratch() {}
 
@@ -51,6 +52,9 @@ final class Scratch {
 
     /** A convolution's weights packed once per call for the GEMMs of all images (read by every thread). */
     float[] weights(int size) { return weights = grow(weights, size); }
+
+    /** A partial panel of A rows packed on the fly by the blocked GEMM. */
+    float[] edgeA(int size) { return edgeA = grow(edgeA, size); }
 
     /** An image with its zero border ({@link Stride1Conv}). */
     float[] padded(int size) { return padded = grow(padded, size); }

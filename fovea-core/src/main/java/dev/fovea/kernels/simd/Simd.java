@@ -73,6 +73,16 @@ abstract class Simd {
     abstract void kernelDot(int kc, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff,
                             int ldc, float alpha, float beta, float[] lanes);
 
+    /** Whether {@link #kernelRows} exists for this species (8-row tiles only). */
+    abstract boolean hasRowsKernel();
+
+    /**
+     * {@link #kernel} with A read in place: row r of the tile is {@code a[aOff + r*lda + p]} for
+     * {@code p < kc}, instead of a packed panel.
+     */
+    abstract void kernelRows(int kc, float[] a, int aOff, int lda, float[] b, int bOff, float[] c, int cOff, int ldc,
+                             float alpha, float beta);
+
     /**
      * A 4 x 4 tile of dot products accumulated lane-wise, without reducing the lanes: for the rows
      * of a at {@code a0..a3} and of b at {@code b0..b3},

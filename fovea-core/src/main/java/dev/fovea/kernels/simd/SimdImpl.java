@@ -127,6 +127,80 @@ final class SimdImpl extends Simd {
         }
     }
 
+    @Override
+    boolean hasRowsKernel() { return MR == 8; }
+
+    @Override
+    void kernelRows(int kc, float[] a, int aOff, int lda, float[] b, int bOff, float[] c, int cOff, int ldc,
+                    float alpha, float beta) {
+        if (MR != 8) throw new UnsupportedOperationException("kernelRows needs 8-row tiles; this species has " + MR);
+        kernel8Rows(kc, a, aOff, lda, b, bOff, c, cOff, ldc, alpha, beta);
+    }
+
+    /**
+     * {@link #kernel8} with the 8 rows of A read where they are: the broadcasts walk 8 rows of
+     * the weight matrix side by side (8 streams that stay in L1 while the B panels pass).
+     */
+    private static void kernel8Rows(int kc, float[] a, int aOff, int lda, float[] b, int bOff, float[] c, int cOff,
+                                    int ldc, float alpha, float beta) {
+        final FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero,
+                c40 = zero, c41 = zero, c50 = zero, c51 = zero, c60 = zero, c61 = zero, c70 = zero, c71 = zero;
+        int a0 = aOff, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda, a4 = a3 + lda, a5 = a4 + lda, a6 = a5 + lda,
+                a7 = a6 + lda;
+        int bi = bOff;
+        for (int p = 0; p < kc; p++, bi += NR) {
+            FloatVector b0 = FloatVector.fromArray(S, b, bi);
+            FloatVector b1 = FloatVector.fromArray(S, b, bi + V);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[a0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, a[a5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, a[a6 + p]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, a[a7 + p]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+        }
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        if (beta == 0f) { // C is write-only: NaN in it must not leak into the result
+            c00.mul(va).intoArray(c, cOff);
+            c01.mul(va).intoArray(c, cOff + V);
+            c10.mul(va).intoArray(c, cOff + ldc);
+            c11.mul(va).intoArray(c, cOff + ldc + V);
+            c20.mul(va).intoArray(c, cOff + 2 * ldc);
+            c21.mul(va).intoArray(c, cOff + 2 * ldc + V);
+            c30.mul(va).intoArray(c, cOff + 3 * ldc);
+            c31.mul(va).intoArray(c, cOff + 3 * ldc + V);
+            c40.mul(va).intoArray(c, cOff + 4 * ldc);
+            c41.mul(va).intoArray(c, cOff + 4 * ldc + V);
+            c50.mul(va).intoArray(c, cOff + 5 * ldc);
+            c51.mul(va).intoArray(c, cOff + 5 * ldc + V);
+            c60.mul(va).intoArray(c, cOff + 6 * ldc);
+            c61.mul(va).intoArray(c, cOff + 6 * ldc + V);
+            c70.mul(va).intoArray(c, cOff + 7 * ldc);
+            c71.mul(va).intoArray(c, cOff + 7 * ldc + V);
+        } else {
+            FloatVector vb = FloatVector.broadcast(S, beta);
+            c00.fma(va, FloatVector.fromArray(S, c, cOff).mul(vb)).intoArray(c, cOff);
+            c01.fma(va, FloatVector.fromArray(S, c, cOff + V).mul(vb)).intoArray(c, cOff + V);
+            c10.fma(va, FloatVector.fromArray(S, c, cOff + ldc).mul(vb)).intoArray(c, cOff + ldc);
+            c11.fma(va, FloatVector.fromArray(S, c, cOff + ldc + V).mul(vb)).intoArray(c, cOff + ldc + V);
+            c20.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc).mul(vb)).intoArray(c, cOff + 2 * ldc);
+            c21.fma(va, FloatVector.fromArray(S, c, cOff + 2 * ldc + V).mul(vb)).intoArray(c, cOff + 2 * ldc + V);
+            c30.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc).mul(vb)).intoArray(c, cOff + 3 * ldc);
+            c31.fma(va, FloatVector.fromArray(S, c, cOff + 3 * ldc + V).mul(vb)).intoArray(c, cOff + 3 * ldc + V);
+            c40.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc).mul(vb)).intoArray(c, cOff + 4 * ldc);
+            c41.fma(va, FloatVector.fromArray(S, c, cOff + 4 * ldc + V).mul(vb)).intoArray(c, cOff + 4 * ldc + V);
+            c50.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc).mul(vb)).intoArray(c, cOff + 5 * ldc);
+            c51.fma(va, FloatVector.fromArray(S, c, cOff + 5 * ldc + V).mul(vb)).intoArray(c, cOff + 5 * ldc + V);
+            c60.fma(va, FloatVector.fromArray(S, c, cOff + 6 * ldc).mul(vb)).intoArray(c, cOff + 6 * ldc);
+            c61.fma(va, FloatVector.fromArray(S, c, cOff + 6 * ldc + V).mul(vb)).intoArray(c, cOff + 6 * ldc + V);
+            c70.fma(va, FloatVector.fromArray(S, c, cOff + 7 * ldc).mul(vb)).intoArray(c, cOff + 7 * ldc);
+            c71.fma(va, FloatVector.fromArray(S, c, cOff + 7 * ldc + V).mul(vb)).intoArray(c, cOff + 7 * ldc + V);
+        }
+    }
+
     /** The 6 x 2V micro-kernel: 12 accumulators, two B loads and 6 broadcasts per step of k. */
     private static void kernel6(int kc, float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int ldc,
                                 float alpha, float beta) {

@@ -117,7 +117,7 @@ final class Stride1Conv {
      * plus {@code bias[biasOff + o]} per output channel when bias is not null, or
      * {@code dst_b += weight * columns(src_b)} when {@code accumulate}. Image b's {@code c x h x w}
      * input is at {@code src[srcOff + b*srcStride]} and its output at {@code dst[dstOff + b*dstStride]};
-     * the weight is prepacked by {@link Gemm#prepackA} at {@code packed[packedOff]}.
+     * the weight is row-major (m, depth) at {@code weight[weightOff]}.
      *
      * <p>One GEMM covers the whole batch: the padded images are stored channel-major
      * ({@code c, n, hp, wp}), so a window of channel ci runs on from one image into the next and
@@ -126,7 +126,7 @@ final class Stride1Conv {
      * layers then make one large product instead of many thin ones: LeNet-5's C1 has 6 output
      * channels and 25 taps, so per image the packing and the tile stores outweigh the arithmetic.
      */
-    static void batch(Gemm gemm, Simd simd, Shape s, int n, int m, float[] packed, int packedOff,
+    static void batch(Gemm gemm, Simd simd, Shape s, int n, int m, float[] weight, int weightOff,
                       float[] src, int srcOff, int srcStride, float[] bias, int biasOff,
                       float[] dst, int dstOff, int dstStride, boolean accumulate) {
         int oh = s.oh(), ow = s.ow(), depth = s.depth(), rs = s.rowStride(), plane = s.plane(), positions = n * plane;
@@ -134,7 +134,7 @@ final class Stride1Conv {
         float[] padded = padBatch(simd, s, n, src, srcOff, srcStride);
         int[] offsets = scratch.offsets(depth);
         float[] out = scratch.wide(m * positions);
-        gemm.gemm(m, positions, depth, 1f, null, packed, packedOff,
+        gemm.gemmRowMajorA(m, positions, depth, 1f, weight, weightOff, depth,
                 (p0, kCur, j0, cols, panel, off) -> simd.packShifted(padded, j0, offsets, p0, kCur, panel, off),
                 0f, out, 0, positions);
         Parallel.forRange(m * n, Math.max(1, 4096 / (oh * ow)), (t0, t1) -> {

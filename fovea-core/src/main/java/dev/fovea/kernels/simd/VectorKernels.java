@@ -79,15 +79,10 @@ public final class VectorKernels implements Kernels {
     @Override
     public void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kk = Im2col.rows(g), hw = g.h() * g.w(), ohw = g.oh() * g.ow();
-        int size = gemm.prepackedSize(ocg, kk);
-        float[] packed = Scratch.get().weights(g.groups() * size);
-        for (int grp = 0; grp < g.groups(); grp++) {
-            gemm.prepackA(gemm.panelsOfA(false, weight, grp * ocg * kk, kk), ocg, kk, packed, grp * size);
-        }
         Stride1Conv.Shape shape = Stride1Conv.applies(g) && !pointwise(g) ? Stride1Conv.forward(g) : null;
         if (shape != null) {
             for (int grp = 0; grp < g.groups(); grp++) {
-                Stride1Conv.batch(gemm, simd, shape, g.n(), ocg, packed, grp * size, in, grp * cpg * hw, g.c() * hw,
+                Stride1Conv.batch(gemm, simd, shape, g.n(), ocg, weight, grp * ocg * kk, in, grp * cpg * hw, g.c() * hw,
                         bias, grp * ocg, out, grp * ocg * ohw, g.oc() * ohw, false);
             }
             return;
@@ -100,7 +95,7 @@ public final class VectorKernels implements Kernels {
                     Gemm.PanelSource col = pointwise(g)
                             ? gemm.panelsOfB(false, in, inOff, ohw)
                             : (p0, kCur, j0, w, dst, off) -> Im2col.packPanel(in, inOff, g, p0, kCur, j0, w, simd, dst, off);
-                    gemm.gemm(ocg, ohw, kk, 1f, null, packed, grp * size, col, 0f, out, outOff, ohw);
+                    gemm.gemmRowMajorA(ocg, ohw, kk, 1f, weight, grp * ocg * kk, kk, col, 0f, out, outOff, ohw);
                     if (bias != null) {
                         for (int o = 0; o < ocg; o++) simd.addScalar(bias[grp * ocg + o], out, outOff + o * ohw, ohw);
                     }
@@ -122,13 +117,9 @@ public final class VectorKernels implements Kernels {
         Stride1Conv.Shape full = byFullConv ? Stride1Conv.inputGradient(g) : null;
         if (full != null) { // dIn += the "full" convolution of dOut with the flipped, transposed kernel
             float[] flipped = Stride1Conv.flippedWeight(weight, g);
-            int depth = full.depth(), size = gemm.prepackedSize(cpg, depth);
-            float[] packed = Scratch.get().weights(g.groups() * size);
+            int depth = full.depth();
             for (int grp = 0; grp < g.groups(); grp++) {
-                gemm.prepackA(gemm.panelsOfA(false, flipped, grp * cpg * depth, depth), cpg, depth, packed, grp * size);
-            }
-            for (int grp = 0; grp < g.groups(); grp++) {
-                Stride1Conv.batch(gemm, simd, full, g.n(), cpg, packed, grp * size, dOut, grp * ocg * ohw, g.oc() * ohw,
+                Stride1Conv.batch(gemm, simd, full, g.n(), cpg, flipped, grp * cpg * depth, dOut, grp * ocg * ohw, g.oc() * ohw,
                         null, 0, dIn, grp * cpg * hw, g.c() * hw, true);
             }
             return;
