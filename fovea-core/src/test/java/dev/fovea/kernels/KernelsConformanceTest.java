@@ -186,6 +186,8 @@ class KernelsConformanceTest {
         list.add(new ConvGeometry(9, 12, 5, 6, 8, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2));              // 1x1 groups, many images
         list.add(ConvGeometry.of(1, 2, 100, 95, 3, 3, 1, 1));                                       // > 8192 output positions
         list.add(new ConvGeometry(2, 32, 9, 9, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2));              // wide groups
+        list.add(ConvGeometry.of(7, 16, 5, 5, 120, 5, 1, 0));                                       // whole-input kernel (LeNet C5)
+        list.add(new ConvGeometry(3, 4, 6, 6, 10, 6, 6, 2, 2, 0, 0, 0, 0, 1, 1, 1));              // whole-input kernel, stride 2
         list.add(new ConvGeometry(1, 40, 6, 20, 24, 3, 2, 1, 1, 2, 0, 1, 1, 2, 1, 1));             // wide, dilated, asymmetric
         return list;
     }

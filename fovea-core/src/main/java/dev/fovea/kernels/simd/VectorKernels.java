@@ -79,6 +79,13 @@ public final class VectorKernels implements Kernels {
     @Override
     public void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kk = Im2col.rows(g), hw = g.h() * g.w(), ohw = g.oh() * g.ow();
+        if (fullyConnected(g)) { // out (n, oc) = in (n, K) * weight^T (K, oc) + bias
+            gemm.gemm(false, true, g.n(), g.oc(), kk, 1f, in, 0, kk, weight, 0, kk, 0f, out, 0, g.oc());
+            if (bias != null) {
+                for (int b = 0; b < g.n(); b++) simd.axpy(1f, bias, 0, out, b * g.oc(), g.oc());
+            }
+            return;
+        }
         Stride1Conv.Shape shape = Stride1Conv.applies(g) && !pointwise(g) ? Stride1Conv.forward(g) : null;
         if (shape != null) {
             for (int grp = 0; grp < g.groups(); grp++) {
@@ -111,6 +118,10 @@ public final class VectorKernels implements Kernels {
     @Override
     public void conv2dBackwardInput(float[] dIn, float[] dOut, float[] weight, ConvGeometry g) {
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kk = Im2col.rows(g), hw = g.h() * g.w(), ohw = g.oh() * g.ow();
+        if (fullyConnected(g)) { // dIn (n, K) += dOut (n, oc) * weight (oc, K)
+            gemm.gemm(false, false, g.n(), kk, g.oc(), 1f, dOut, 0, g.oc(), weight, 0, kk, 1f, dIn, 0, kk);
+            return;
+        }
         // the full convolution's GEMM has c/groups rows: far fewer than a micro-tile's wastes most
         // of it (LeNet's one-channel C1: 2.6 ms against 1.0 ms through col2im)
         boolean byFullConv = Stride1Conv.applies(g) && !pointwise(g) && cpg >= simd.mr() / 2;
@@ -157,6 +168,12 @@ public final class VectorKernels implements Kernels {
     @Override
     public void conv2dBackwardWeight(float[] dWeight, float[] dBias, float[] dOut, float[] in, ConvGeometry g) {
         int n = g.n(), wsize = g.weightSize(), ohw = g.oh() * g.ow();
+        if (fullyConnected(g)) { // dWeight (oc, K) += dOut^T (oc, n) * in (n, K)
+            int kk = Im2col.rows(g);
+            gemm.gemm(true, false, g.oc(), kk, n, 1f, dOut, 0, g.oc(), in, 0, kk, 1f, dWeight, 0, kk);
+            addBiasGradient(dBias, dOut, g);
+            return;
+        }
         Stride1Conv.Shape shape = Stride1Conv.applies(g) && !pointwise(g) ? Stride1Conv.forward(g) : null;
         if (shape != null) {
             if (Stride1Conv.smallWeightGradient(g)) {
@@ -217,6 +234,18 @@ public final class VectorKernels implements Kernels {
                     : gemm.panelsOfImages(dOut, dOutOff, ohw, g.oc() * ohw);
             gemm.gemm(ocg, kk, positions, 1f, dOutG, null, 0, col, beta, dst, dstOff + grp * ocg * kk, kk);
         }
+    }
+
+    /**
+     * A kernel that covers the whole unpadded input once (one output position, one group): a
+     * linear layer over the flattened images, like LeNet-5's C5 (16 x 5 x 5 -> 120) or the
+     * convolutional form of a classifier head. The images are then the rows of the column matrix,
+     * so the batch makes one GEMM; as a convolution it made one GEMM per image with a single
+     * column.
+     */
+    private static boolean fullyConnected(ConvGeometry g) {
+        return g.oh() == 1 && g.ow() == 1 && g.kh() == g.h() && g.kw() == g.w() && g.groups() == 1
+                && g.padTop() == 0 && g.padLeft() == 0 && g.padBottom() == 0 && g.padRight() == 0;
     }
 
     /** A 1x1, stride-1, unpadded convolution: the input of a group already is its column matrix. */
