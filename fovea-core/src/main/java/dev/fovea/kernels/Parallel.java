@@ -3,6 +3,7 @@ package dev.fovea.kernels;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RecursiveAction;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -101,7 +102,12 @@ public final class Parallel {
 
     private static Executor newExecutor(int threads) {
         int t = Math.max(1, threads);
-        return new Executor(t > 1 ? new ForkJoinPool(t, Worker::new, null, false) : null, t);
+        // at most t threads: by default a ForkJoinPool adds a spare worker when one blocks in a
+        // join, and a profile of a 2-thread convolution showed three busy workers sharing two
+        // cores; with the cap (and a saturate predicate that accepts it) a blocked join is helped
+        // or waited for instead
+        return new Executor(t > 1 ? new ForkJoinPool(t, Worker::new, null, false, t, t, 1, pool -> true,
+                60, TimeUnit.SECONDS) : null, t);
     }
 
     private static boolean inWorker() {

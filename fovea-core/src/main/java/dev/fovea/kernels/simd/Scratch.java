@@ -56,13 +56,13 @@ final class Scratch {
     /** A partial panel of A rows packed on the fly by the blocked GEMM. */
     float[] edgeA(int size) { return edgeA = grow(edgeA, size); }
 
-    /** An image with its zero border ({@link Stride1Conv}). */
+    /** An image with its zero border ({@link ImplicitConv}). */
     float[] padded(int size) { return padded = grow(padded, size); }
 
-    /** A convolution output computed at every column of the padded width ({@link Stride1Conv}). */
+    /** A convolution output computed at every column of the padded width ({@link ImplicitConv}). */
     float[] wide(int size) { return wide = grow(wide, size); }
 
-    /** Offsets of the column-matrix rows in the padded image ({@link Stride1Conv}); size 0 returns the current one. */
+    /** Offsets of the column-matrix rows in the padded image ({@link ImplicitConv}); size 0 returns the current one. */
     int[] offsets(int size) { return offsets.length >= size ? offsets : (offsets = new int[size]); }
 
     /**

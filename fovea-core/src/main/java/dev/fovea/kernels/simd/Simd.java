@@ -88,7 +88,7 @@ abstract class Simd {
      * of a at {@code a0..a3} and of b at {@code b0..b3},
      * {@code lanes[(r*4 + j)*V + l] += sum over p = l (mod V), p < len, of a[a_r + p] * b[b_j + p]},
      * with {@code len} a multiple of {@link #lanes()}. Summing across calls before reducing the lanes
-     * keeps the reduction out of the loop ({@link Stride1Conv#weightGradient}).
+     * keeps the reduction out of the loop ({@link ImplicitConv#weightGradient}).
      */
     abstract void dotTile(int len, float[] a, int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int b2, int b3,
                           float[] lanes);
@@ -110,7 +110,7 @@ abstract class Simd {
 
     /**
      * Packs a B panel whose rows are windows of one array: {@code dst[off + p*nr + j] =
-     * src[offsets[p0 + p] + j0 + j]} for {@code p < rows, j < nr} ({@link Stride1Conv}).
+     * src[offsets[p0 + p] + j0 + j]} for {@code p < rows, j < nr} ({@link ImplicitConv}).
      */
     abstract void packShifted(float[] src, int j0, int[] offsets, int p0, int rows, float[] dst, int off);
 

@@ -86,10 +86,10 @@ public final class VectorKernels implements Kernels {
             }
             return;
         }
-        Stride1Conv.Shape shape = Stride1Conv.applies(g) && !pointwise(g) ? Stride1Conv.forward(g) : null;
+        ImplicitConv.Shape shape = pointwise(g) ? null : ImplicitConv.forward(g);
         if (shape != null) {
             for (int grp = 0; grp < g.groups(); grp++) {
-                Stride1Conv.batch(gemm, simd, shape, g.n(), ocg, weight, grp * ocg * kk, in, grp * cpg * hw, g.c() * hw,
+                ImplicitConv.batch(gemm, simd, shape, g.n(), ocg, weight, grp * ocg * kk, in, grp * cpg * hw, g.c() * hw,
                         bias, grp * ocg, out, grp * ocg * ohw, g.oc() * ohw, false);
             }
             return;
@@ -124,13 +124,13 @@ public final class VectorKernels implements Kernels {
         }
         // the full convolution's GEMM has c/groups rows: far fewer than a micro-tile's wastes most
         // of it (LeNet's one-channel C1: 2.6 ms against 1.0 ms through col2im)
-        boolean byFullConv = Stride1Conv.applies(g) && !pointwise(g) && cpg >= simd.mr() / 2;
-        Stride1Conv.Shape full = byFullConv ? Stride1Conv.inputGradient(g) : null;
+        boolean byFullConv = ImplicitConv.applies(g) && !pointwise(g) && cpg >= simd.mr() / 2;
+        ImplicitConv.Shape full = byFullConv ? ImplicitConv.inputGradient(g) : null;
         if (full != null) { // dIn += the "full" convolution of dOut with the flipped, transposed kernel
-            float[] flipped = Stride1Conv.flippedWeight(weight, g);
+            float[] flipped = ImplicitConv.flippedWeight(weight, g);
             int depth = full.depth();
             for (int grp = 0; grp < g.groups(); grp++) {
-                Stride1Conv.batch(gemm, simd, full, g.n(), cpg, flipped, grp * cpg * depth, dOut, grp * ocg * ohw, g.oc() * ohw,
+                ImplicitConv.batch(gemm, simd, full, g.n(), cpg, flipped, grp * cpg * depth, dOut, grp * ocg * ohw, g.oc() * ohw,
                         null, 0, dIn, grp * cpg * hw, g.c() * hw, true);
             }
             return;
@@ -174,12 +174,12 @@ public final class VectorKernels implements Kernels {
             addBiasGradient(dBias, dOut, g);
             return;
         }
-        Stride1Conv.Shape shape = Stride1Conv.applies(g) && !pointwise(g) ? Stride1Conv.forward(g) : null;
+        ImplicitConv.Shape shape = pointwise(g) ? null : ImplicitConv.forward(g);
         if (shape != null) {
-            if (Stride1Conv.smallWeightGradient(g)) {
-                Stride1Conv.weightGradient(simd, g, dWeight, dOut, in);
+            if (ImplicitConv.smallWeightGradient(g)) {
+                ImplicitConv.weightGradient(simd, g, dWeight, dOut, in);
             } else {
-                Stride1Conv.weightGradientBatch(gemm, simd, g, shape, dWeight, dOut, in);
+                ImplicitConv.weightGradientBatch(gemm, simd, g, shape, dWeight, dOut, in);
             }
             addBiasGradient(dBias, dOut, g);
             return;

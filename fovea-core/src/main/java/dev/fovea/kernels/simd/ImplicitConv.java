@@ -5,61 +5,72 @@ import dev.fovea.kernels.Parallel;
 import java.util.Arrays;
 
 /**
- * A stride-1 convolution of one image as a GEMM whose column matrix is never built: with the image
- * copied into a zero-bordered buffer and an output computed at <em>every</em> column of the padded
- * width, row {@code (ci, ky, kx)} of the column matrix is a contiguous window of that buffer,
- * starting at {@code ci*hp*wp + ky*dh*wp + kx*dw}. So a GEMM panel of it is one straight copy per
- * row ({@link Simd#packShifted}), instead of the per-output-row segments, bounds and padding tests of
- * a general im2col (which cost about a third of a 3x3, 64-channel forward pass).
+ * Convolution as an implicit GEMM: the column matrix of im2col is never built, because in the
+ * right layout each of its rows is a contiguous window of the zero-padded input. At stride 1, with
+ * the image copied into a zero-bordered buffer and an output computed at <em>every</em> column of
+ * the padded width, row {@code (ci, ky, kx)} of the column matrix starts at
+ * {@code ci*plane + ky*dh*rowStride + kx*dw}. So a GEMM panel of it is one straight copy per row
+ * ({@link Simd#packShifted}) instead of the per-output-row segments, bounds and padding tests of a
+ * general im2col (which cost about a third of a 3x3, 64-channel forward pass). With stride s the
+ * padded image is first split into its s x s phases (rows {@code y = py mod sh}, columns
+ * {@code x = px mod sw}); tap {@code (ky, kx)} then reads phase {@code (ky*dh mod sh, kx*dw mod sw)}
+ * at shift {@code (ky*dh / sh, kx*dw / sw)}, a stride-1 window again (the polyphase decomposition
+ * of a strided filter).
  *
- * <p>The price is {@code (kw-1)*dw} wasted output columns per row (the windows that wrap around the
- * right border), computed into a wide buffer and dropped when the kept columns are copied out:
- * 3.6% for a 3x3 "same" convolution on 56x56, 29% on 7x7. The same routine computes the input
- * gradient of a stride-1 convolution, which is the "full" convolution of the output gradient with
- * the kernel flipped in space and transposed in channels (the adjoint of cross-correlation; Dumoulin
- * and Visin, "A guide to convolution arithmetic for deep learning", 2016, section 4), so it needs
- * no col2im scatter either.
+ * <p>The price is the positions computed and dropped: windows that wrap around the right border
+ * and below the bottom of each image, 3.6% for a 3x3 "same" convolution on 56x56, 15% on 14x14.
+ * The same routine computes the input gradient of a stride-1 convolution, which is the "full"
+ * convolution of the output gradient with the kernel flipped in space and transposed in channels
+ * (the adjoint of cross-correlation; Dumoulin and Visin, "A guide to convolution arithmetic for
+ * deep learning", 2016, section 4), so it needs no col2im scatter either, and the weight gradient,
+ * whose transposed column panels are gathered from the same layout.
  */
-final class Stride1Conv {
+final class ImplicitConv {
 
-    private Stride1Conv() {}
+    private ImplicitConv() {}
 
     /**
      * One image's convolution: {@code c} channels of {@code h x w}, zero-padded by the four pads,
      * a {@code kh x kw} kernel with dilation {@code (dh, dw)}, stride 1.
      */
     record Shape(int c, int h, int w, int padTop, int padLeft, int padBottom, int padRight,
-                 int kh, int kw, int dh, int dw) {
+                 int kh, int kw, int dh, int dw, int sh, int sw) {
 
         int hp() { return h + padTop + padBottom; }
 
         int wp() { return w + padLeft + padRight; }
 
-        int oh() { return hp() - (kh - 1) * dh; }
+        int oh() { return (hp() - (kh - 1) * dh - 1) / sh + 1; }
 
-        int ow() { return wp() - (kw - 1) * dw; }
+        int ow() { return (wp() - (kw - 1) * dw - 1) / sw + 1; }
 
         /** Rows of the column matrix: the depth of the GEMM. */
         int depth() { return c * kh * kw; }
 
-        /** Output positions computed per channel of one image: every column of the padded width. */
+        /** Output positions computed per channel of one image by {@link #weightGradient}: every column of the padded width. */
         int wide() { return oh() * wp(); }
 
+        private boolean strided() { return sh > 1 || sw > 1; }
+
         /**
-         * Row stride of the batch layout of {@link #batch}: neighbouring rows share their zero
-         * columns, since a window that runs off a row's left end lands in the previous row's right
-         * padding, so {@code max(padLeft, padRight)} zeros per row suffice.
+         * Row stride of the batch layout of {@link #batch}. Stride 1: neighbouring rows share
+         * their zero columns, since a window that runs off a row's left end lands in the previous
+         * row's right padding, so {@code max(padLeft, padRight)} zeros per row suffice. Strided:
+         * the width of a phase plane, {@code ceil(wp / sw)}.
          */
-        int rowStride() { return w + Math.max(padLeft, padRight); }
+        int rowStride() { return strided() ? (wp() + sw - 1) / sw : w + Math.max(padLeft, padRight); }
 
-        /** Rows per image in the batch layout: neighbouring images share their zero rows likewise. */
-        int planeRows() { return h + Math.max(padTop, padBottom); }
+        /** Rows per image in the batch layout (stride 1: neighbouring images share their zero rows likewise). */
+        int planeRows() { return strided() ? (hp() + sh - 1) / sh : h + Math.max(padTop, padBottom); }
 
-        /** Floats per image and channel in the batch layout, and output positions computed per image. */
+        /** Floats per image and plane in the batch layout, and output positions computed per image. */
         int plane() { return planeRows() * rowStride(); }
 
-        /** Zeros before the first image of a channel, so that every window offset is non-negative. */
-        int lead() { return padTop * rowStride() + padLeft; }
+        /** Zeros before the first image of a plane, so that every window offset is non-negative (stride 1). */
+        int lead() { return strided() ? 0 : padTop * rowStride() + padLeft; }
+
+        /** Planes per input channel: one per phase {@code (y mod sh, x mod sw)} of the padded image. */
+        int phases() { return sh * sw; }
     }
 
     /** Stride 1 in both directions: the only case where the column matrix rows are windows. */
@@ -68,15 +79,23 @@ final class Stride1Conv {
     }
 
     /**
-     * The forward pass of one group: input channels {@code c/groups}, padding and dilation as given;
-     * null when a padding is wider than the kernel's reach, since outputs that see only padding do
-     * not fit the shared-padding layout of {@link #batch} (ConvGeometry allows it; nobody uses it).
+     * The forward pass of one group: input channels {@code c/groups}, padding, dilation and stride
+     * as given. Null, for the im2col path, when a padding at stride 1 is wider than the kernel's
+     * reach, since outputs that see only padding do not fit the shared-padding layout of
+     * {@link #batch} (ConvGeometry allows it; nobody uses it), and when a strided kernel has fewer
+     * than 4 taps per phase: splitting the image into phases is a scalar pass over it, which
+     * ResNet's 3x3 and 1x1 stride-2 layers do not earn back (3x3 on 56x56, 64 -> 128: 1.6 -> 2.0 ms;
+     * ResNet's 7x7 stride-2 stem: 4.6 -> 3.2 ms; AlexNet's 11x11 stride 4: 24.0 -> 20.5 ms).
      */
     static Shape forward(ConvGeometry g) {
         int reachH = (g.kh() - 1) * g.dilationH(), reachW = (g.kw() - 1) * g.dilationW();
-        if (Math.min(g.padTop(), g.padBottom()) > reachH || Math.min(g.padLeft(), g.padRight()) > reachW) return null;
+        boolean stride1 = applies(g);
+        if (stride1 && (Math.min(g.padTop(), g.padBottom()) > reachH || Math.min(g.padLeft(), g.padRight()) > reachW)) {
+            return null;
+        }
+        if (!stride1 && g.kh() * g.kw() < 4 * g.strideH() * g.strideW()) return null;
         return new Shape(g.cPerGroup(), g.h(), g.w(), g.padTop(), g.padLeft(), g.padBottom(), g.padRight(),
-                g.kh(), g.kw(), g.dilationH(), g.dilationW());
+                g.kh(), g.kw(), g.dilationH(), g.dilationW(), g.strideH(), g.strideW());
     }
 
     /**
@@ -90,7 +109,7 @@ final class Stride1Conv {
             return null;
         }
         return new Shape(g.ocPerGroup(), g.oh(), g.ow(), reachH - g.padTop(), reachW - g.padLeft(),
-                reachH - g.padBottom(), reachW - g.padRight(), g.kh(), g.kw(), g.dilationH(), g.dilationW());
+                reachH - g.padBottom(), reachW - g.padRight(), g.kh(), g.kw(), g.dilationH(), g.dilationW(), 1, 1);
     }
 
     /**
@@ -162,21 +181,43 @@ final class Stride1Conv {
      */
     private static float[] padBatch(Simd simd, Shape s, int n, float[] src, int srcOff, int srcStride) {
         int c = s.c(), h = s.h(), w = s.w(), rs = s.rowStride(), plane = s.plane(), lead = s.lead();
-        int channel = lead + n * plane, planes = c * channel, depth = s.depth(), nr = simd.nr();
+        int sh = s.sh(), sw = s.sw(), phases = s.phases();
+        int block = lead + n * plane, planes = c * phases * block, depth = s.depth(), nr = simd.nr();
         Scratch scratch = Scratch.get();
         // windows of the dropped positions of the last image, and the last GEMM panel, read past
-        // the last channel: zeros there keep every value read finite
-        float[] padded = scratch.padded(planes + (s.kh() - 1) * s.dh() * rs + (s.kw() - 1) * s.dw() + nr);
+        // the last plane: zeros there keep every value read finite
+        int reach = (s.kh() - 1) * s.dh() / sh * rs + (s.kw() - 1) * s.dw() / sw;
+        float[] padded = scratch.padded(planes + reach + nr);
         Parallel.forRange(c * n, Math.max(1, 4096 / plane), (q0, q1) -> {
             for (int q = q0; q < q1; q++) { // channel q / n of image q % n
                 int ci = q / n, b = q % n, from = srcOff + b * srcStride + ci * h * w;
-                int d = ci * channel + lead + b * plane;
-                if (b == 0) Arrays.fill(padded, ci * channel, d, 0f);
-                for (int y = 0; y < h; y++, d += rs) {
-                    System.arraycopy(src, from + y * w, padded, d, w);
-                    Arrays.fill(padded, d + w, d + rs, 0f);
+                if (phases == 1) {
+                    int d = ci * block + lead + b * plane;
+                    if (b == 0) Arrays.fill(padded, ci * block, d, 0f);
+                    for (int y = 0; y < h; y++, d += rs) {
+                        System.arraycopy(src, from + y * w, padded, d, w);
+                        Arrays.fill(padded, d + w, d + rs, 0f);
+                    }
+                    Arrays.fill(padded, d, ci * block + lead + (b + 1) * plane, 0f);
+                    continue;
                 }
-                Arrays.fill(padded, d, ci * channel + lead + (b + 1) * plane, 0f);
+                // phase (py, px) holds the padded image's rows py, py + sh, ... and columns px, px + sw, ...
+                for (int py = 0; py < sh; py++) {
+                    for (int px = 0; px < sw; px++) {
+                        int d = ((ci * sh + py) * sw + px) * block + b * plane;
+                        for (int row = 0; row < s.planeRows(); row++, d += rs) {
+                            int y = row * sh + py - s.padTop();
+                            if (y < 0 || y >= h) {
+                                Arrays.fill(padded, d, d + rs, 0f);
+                                continue;
+                            }
+                            int rowFrom = from + y * w;
+                            for (int col = 0, x = px - s.padLeft(); col < rs; col++, x += sw) {
+                                padded[d + col] = x >= 0 && x < w ? src[rowFrom + x] : 0f;
+                            }
+                        }
+                    }
+                }
             }
         });
         Arrays.fill(padded, planes, padded.length, 0f);
@@ -184,7 +225,10 @@ final class Stride1Conv {
         int[] offsets = scratch.offsets(rows);
         for (int ci = 0, row = 0; ci < c; ci++) {
             for (int ky = 0; ky < s.kh(); ky++) {
-                for (int kx = 0; kx < s.kw(); kx++) offsets[row++] = ci * channel + ky * s.dh() * rs + kx * s.dw();
+                for (int kx = 0; kx < s.kw(); kx++) {
+                    int ty = ky * s.dh(), tx = kx * s.dw(); // the tap's offset in the padded image
+                    offsets[row++] = ((ci * sh + ty % sh) * sw + tx % sw) * block + ty / sh * rs + tx / sw;
+                }
             }
         }
         Arrays.fill(offsets, depth, rows, 0);
