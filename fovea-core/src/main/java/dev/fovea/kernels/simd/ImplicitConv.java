@@ -27,6 +27,13 @@ import java.util.Arrays;
  */
 final class ImplicitConv {
 
+    /**
+     * Floats copied per parallel chunk when the layout is filled or the output copied out: a copy
+     * runs at several floats per nanosecond, so smaller chunks would cost more to hand to a pool
+     * thread (tens of microseconds to wake one) than they save.
+     */
+    private static final int COPY_GRAIN = 1 << 16;
+
     private ImplicitConv() {}
 
     /**
@@ -156,7 +163,7 @@ final class ImplicitConv {
         gemm.gemmRowMajorA(m, positions, depth, 1f, weight, weightOff, depth,
                 (p0, kCur, j0, cols, panel, off) -> simd.packShifted(padded, j0, offsets, p0, kCur, panel, off),
                 0f, out, 0, positions);
-        Parallel.forRange(m * n, Math.max(1, 4096 / (oh * ow)), (t0, t1) -> {
+        Parallel.forRange(m * n, Math.max(1, COPY_GRAIN / (oh * ow)), (t0, t1) -> {
             for (int t = t0; t < t1; t++) { // keep the first ow of every rs columns, the first oh rows
                 int o = t / n, b = t % n, to = dstOff + b * dstStride + o * oh * ow;
                 for (int oy = 0; oy < oh; oy++) {
@@ -188,7 +195,7 @@ final class ImplicitConv {
         // the last plane: zeros there keep every value read finite
         int reach = (s.kh() - 1) * s.dh() / sh * rs + (s.kw() - 1) * s.dw() / sw;
         float[] padded = scratch.padded(planes + reach + nr);
-        Parallel.forRange(c * n, Math.max(1, 4096 / plane), (q0, q1) -> {
+        Parallel.forRange(c * n, Math.max(1, COPY_GRAIN / plane), (q0, q1) -> {
             for (int q = q0; q < q1; q++) { // channel q / n of image q % n
                 int ci = q / n, b = q % n, from = srcOff + b * srcStride + ci * h * w;
                 if (phases == 1) {
@@ -254,7 +261,7 @@ final class ImplicitConv {
             int[] offsets = Scratch.get().offsets(0);
             float[] spread = Scratch.get().wide(ocg * positions);
             int dOutOff = grp * ocg * ohw;
-            Parallel.forRange(ocg * n, Math.max(1, 4096 / plane), (t0, t1) -> {
+            Parallel.forRange(ocg * n, Math.max(1, COPY_GRAIN / plane), (t0, t1) -> {
                 for (int t = t0; t < t1; t++) {
                     int o = t / n, b = t % n, d = o * positions + b * plane, from = dOutOff + (b * g.oc() + o) * ohw;
                     for (int oy = 0; oy < oh; oy++, d += rs) {
