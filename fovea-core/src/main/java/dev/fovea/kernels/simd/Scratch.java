@@ -19,6 +19,7 @@ final class Scratch {
     private float[] rowC = new float[0];
     private float[] col = new float[0];
     private float[] weights = new float[0];
+    private float[] lrn = new float[0];
 
     private Scratch() {}
 
@@ -48,6 +49,9 @@ final class Scratch {
 
     /** A convolution's weights packed once per call for the GEMMs of all images (read by every thread). */
     float[] weights(int size) { return weights = grow(weights, size); }
+
+    /** LRN backward: dOut * out / scale of every channel over a block of positions. */
+    float[] lrn(int size) { return lrn = grow(lrn, size); }
 
     private static float[] grow(float[] buffer, int size) {
         return buffer.length >= size ? buffer : new float[Math.max(size, buffer.length + (buffer.length >> 1))];

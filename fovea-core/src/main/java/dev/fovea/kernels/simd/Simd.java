@@ -110,4 +110,55 @@ abstract class Simd {
 
     /** out = in - log(sum(exp(in))) over one row, computed with the maximum subtracted first. */
     abstract void logSoftmaxRow(float[] out, float[] in, int off, int len);
+
+    // ---------------------------------------------------------------- pooling rows (see Pooling)
+    //
+    // One output row's run of `count` consecutive output columns whose windows lie horizontally
+    // inside the input. The tap (r, kx) of output lane j is the input element
+    // first + r * rowStep + kx * dilationW + j * strideW, for r < rows (the window rows inside the
+    // input) and kx < kw. Only strideW 1 and 2 are supported (the geometries of the model zoo).
+
+    /**
+     * Max pooling with the reference's rule, taps in window order: the first tap is taken, a later one
+     * replaces it when greater or when it is NaN and the current best is not. {@code argmax} receives
+     * the flat index of the winning tap.
+     */
+    abstract void maxPoolRow(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int strideW,
+                             int count, float[] out, int[] argmax, int outOff);
+
+    /** {@code out = (0 + tap_0 + tap_1 + ...) / divisor}, taps in window order, as the reference sums them. */
+    abstract void avgPoolRow(float[] in, int first, int rows, int rowStep, int kw, int strideW, int count,
+                             float divisor, float[] out, int outOff);
+
+    /**
+     * {@code dIn[tap] += dOut[outOff + j] / divisor} for every tap of every lane j (dilation 1). Each
+     * input element receives its contributions in increasing output column order, as in the reference.
+     */
+    abstract void avgPoolRowBackward(float[] dIn, int first, int rows, int rowStep, int kw, int strideW, int count,
+                                     float divisor, float[] dOut, int outOff);
+
+    // ---------------------------------------------------------------- batch-norm backward and LRN
+
+    /** Sum of dy * (x - mean). */
+    abstract float sumProductCentered(float[] dy, float[] x, int off, int len, float mean);
+
+    /** {@code dIn += a * dOut + b * (x - mean) + c}. */
+    abstract void batchNormBackwardRow(float[] dIn, float[] dOut, float[] x, int off, int len, float mean,
+                                       float a, float b, float c);
+
+    /**
+     * LRN forward at spatial positions [s0, s0 + len) of every channel of one image starting at
+     * {@code image}: {@code scale = k + alphaOverSize * sum of in^2 over the channel window
+     * [ch - size/2, ch + (size-1)/2]}, {@code out = in * scale^-beta}.
+     */
+    abstract void lrnForward(float[] out, float[] scale, float[] in, int image, int c, int spatial, int s0, int len,
+                             int size, float alphaOverSize, float beta, float k);
+
+    /**
+     * LRN backward at spatial positions [s0, s0 + len) of one image: {@code dIn += dOut * scale^-beta
+     * - factor * in * sum of dOut * out / scale over the channels [ch - (size-1)/2, ch + size/2]}.
+     * {@code ratio} is scratch of at least {@code c * len} floats.
+     */
+    abstract void lrnBackward(float[] dIn, float[] dOut, float[] in, float[] out, float[] scale, int image, int c,
+                              int spatial, int s0, int len, int size, float factor, float beta, float[] ratio);
 }

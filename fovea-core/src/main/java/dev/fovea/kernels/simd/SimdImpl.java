@@ -39,6 +39,20 @@ final class SimdImpl extends Simd {
     private static final int MR = V >= 16 ? 8 : 6;
     private static final int NR = 2 * V;
 
+    /** Ints with as many lanes as S: argmax indexes of max pooling. */
+    private static final VectorSpecies<Integer> I = S.withLanes(int.class);
+    /** 0, 2, 4, ...: the lanes of two consecutive vectors that hold every other element (selectFrom indexes). */
+    private static final float[] EVEN_INDEXES = new float[V];
+    /** i / 2 for i < 2V: lanes [0, V) repeat each element of the lower half of a vector twice, [V, 2V) of the upper. */
+    private static final int[] HALF_INDEXES = new int[2 * V];
+    /** Lanes 0, 2, 4, ... set. */
+    private static final long EVEN_LANES = 0x5555_5555_5555_5555L & (V >= 64 ? -1L : (1L << V) - 1);
+
+    static {
+        for (int i = 0; i < V; i++) EVEN_INDEXES[i] = 2 * i;
+        for (int i = 0; i < 2 * V; i++) HALF_INDEXES[i] = i / 2;
+    }
+
     @SuppressWarnings("unchecked")
     private static VectorSpecies<Float> species() {
         try {
@@ -446,5 +460,296 @@ final class SimdImpl extends Simd {
         FloatVector vl = FloatVector.broadcast(S, logSum);
         for (; i < bound; i += V) FloatVector.fromArray(S, in, off + i).sub(vl).intoArray(out, off + i);
         for (; i < len; i++) out[off + i] = in[off + i] - logSum;
+    }
+
+    // ---------------------------------------------------------------- pooling rows
+    //
+    // Vectors run along output columns: lane j is output column j of the run. With stride 1 the lanes
+    // of a tap are consecutive input elements; with stride 2 they are every other element, picked
+    // from two consecutive vectors with a two-table selectFrom (one vpermt2ps on AVX-512), which is
+    // faster than a gather and needs no index array. Every operation is an exact IEEE operation or a
+    // selection, so the results are those of the scalar reference bit for bit.
+
+    /**
+     * The tap vector at {@code off}: elements off, off + stride, ... ({@code stride} 1 or 2). Near the
+     * end of the array ({@code nearEnd}) the loads are masked to the array, so lanes past a short last
+     * run read nothing.
+     */
+    private static FloatVector taps(float[] a, int off, int stride, boolean nearEnd, FloatVector even) {
+        if (nearEnd) {
+            FloatVector lo = FloatVector.fromArray(S, a, off, S.indexInRange(off, a.length));
+            if (stride == 1) return lo;
+            return even.selectFrom(lo, FloatVector.fromArray(S, a, off + V, S.indexInRange(off + V, a.length)));
+        }
+        if (stride == 1) return FloatVector.fromArray(S, a, off);
+        return even.selectFrom(FloatVector.fromArray(S, a, off), FloatVector.fromArray(S, a, off + V));
+    }
+
+    @Override
+    void maxPoolRow(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int strideW, int count,
+                    float[] out, int[] argmax, int outOff) {
+        FloatVector even = FloatVector.fromArray(S, EVEN_INDEXES, 0);
+        IntVector laneOffsets = IntVector.zero(I).addIndex(strideW);
+        int reach = (rows - 1) * rowStep + (kw - 1) * dilationW + V * strideW; // read past a run's first tap
+        for (int j = 0; j < count; j += V) {
+            int base = first + j * strideW;
+            boolean nearEnd = base + reach > in.length;
+            FloatVector best = taps(in, base, strideW, nearEnd, even);
+            IntVector index = laneOffsets.add(base);
+            for (int r = 0; r < rows; r++) {
+                for (int kx = r == 0 ? 1 : 0; kx < kw; kx++) {
+                    int tap = base + r * rowStep + kx * dilationW;
+                    FloatVector v = taps(in, tap, strideW, nearEnd, even);
+                    // !(v <= best) is "v > best, or v is NaN"; a NaN best is never replaced (first NaN wins)
+                    VectorMask<Float> take = v.compare(VectorOperators.LE, best).not()
+                            .and(best.compare(VectorOperators.EQ, best));
+                    best = best.blend(v, take);
+                    index = index.blend(laneOffsets.add(tap), take.cast(I));
+                }
+            }
+            if (j + V <= count) {
+                best.intoArray(out, outOff + j);
+                index.intoArray(argmax, outOff + j);
+            } else {
+                VectorMask<Float> live = S.indexInRange(j, count);
+                best.intoArray(out, outOff + j, live);
+                index.intoArray(argmax, outOff + j, live.cast(I));
+            }
+        }
+    }
+
+    @Override
+    void avgPoolRow(float[] in, int first, int rows, int rowStep, int kw, int strideW, int count,
+                    float divisor, float[] out, int outOff) {
+        FloatVector even = FloatVector.fromArray(S, EVEN_INDEXES, 0);
+        int reach = (rows - 1) * rowStep + (kw - 1) + V * strideW;
+        for (int j = 0; j < count; j += V) {
+            int base = first + j * strideW;
+            boolean nearEnd = base + reach > in.length;
+            FloatVector sum = FloatVector.zero(S); // 0 + first tap, as the reference's sum starts at 0f
+            for (int r = 0; r < rows; r++) {
+                for (int kx = 0; kx < kw; kx++) sum = sum.add(taps(in, base + r * rowStep + kx, strideW, nearEnd, even));
+            }
+            sum = sum.div(divisor);
+            if (j + V <= count) {
+                sum.intoArray(out, outOff + j);
+            } else {
+                sum.intoArray(out, outOff + j, S.indexInRange(j, count));
+            }
+        }
+    }
+
+    /**
+     * Taps are added in decreasing kx: an input element reached by outputs ox &lt; ox' is tap kx of ox
+     * and a smaller kx' of ox', so this order (with runs of lanes in increasing ox) adds the
+     * contributions in increasing ox, as the reference does. With stride 2 the taps kx - 1 and kx of
+     * an output are adjacent columns, so one add of the doubled vector (d0 d0 d1 d1 ...) covers both;
+     * an odd last tap alone goes to the even lanes.
+     */
+    @Override
+    void avgPoolRowBackward(float[] dIn, int first, int rows, int rowStep, int kw, int strideW, int count,
+                            float divisor, float[] dOut, int outOff) {
+        VectorShuffle<Float> lower = VectorShuffle.fromArray(S, HALF_INDEXES, 0);
+        VectorShuffle<Float> upper = VectorShuffle.fromArray(S, HALF_INDEXES, V);
+        VectorMask<Float> evenLanes = VectorMask.fromLong(S, EVEN_LANES);
+        for (int j = 0; j < count; j += V) {
+            int lanes = Math.min(V, count - j);
+            VectorMask<Float> live = S.indexInRange(0, lanes);
+            FloatVector d = FloatVector.fromArray(S, dOut, outOff + j, live).div(divisor);
+            int base = first + j * strideW;
+            if (strideW == 1) {
+                for (int r = 0; r < rows; r++) {
+                    for (int kx = kw - 1; kx >= 0; kx--) addMasked(dIn, base + r * rowStep + kx, d, live);
+                }
+            } else {
+                FloatVector lo = d.rearrange(lower), hi = d.rearrange(upper);
+                VectorMask<Float> loLive = S.indexInRange(0, 2 * lanes), hiLive = S.indexInRange(V, 2 * lanes);
+                VectorMask<Float> loEven = loLive.and(evenLanes), hiEven = hiLive.and(evenLanes);
+                for (int r = 0; r < rows; r++) {
+                    int row = base + r * rowStep;
+                    int kx = kw - 1;
+                    if (kw % 2 == 1) {
+                        addMasked(dIn, row + kx, lo, loEven);
+                        addMasked(dIn, row + kx + V, hi, hiEven);
+                        kx--;
+                    }
+                    for (; kx > 0; kx -= 2) {
+                        addMasked(dIn, row + kx - 1, lo, loLive);
+                        addMasked(dIn, row + kx - 1 + V, hi, hiLive);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {@code a[off + lane] += v[lane]} for the lanes of {@code m}; other elements are not touched. */
+    private static void addMasked(float[] a, int off, FloatVector v, VectorMask<Float> m) {
+        FloatVector.fromArray(S, a, off, m).add(v).intoArray(a, off, m);
+    }
+
+    // ---------------------------------------------------------------- batch-norm backward and LRN
+
+    @Override
+    float sumProductCentered(float[] dy, float[] x, int off, int len, float mean) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        float sum = 0f;
+        if (bound > 0) {
+            FloatVector acc = FloatVector.zero(S);
+            FloatVector vm = FloatVector.broadcast(S, mean);
+            for (; i < bound; i += V) {
+                acc = FloatVector.fromArray(S, x, off + i).sub(vm).fma(FloatVector.fromArray(S, dy, off + i), acc);
+            }
+            sum = sumLanes(acc);
+        }
+        for (; i < len; i++) sum += dy[off + i] * (x[off + i] - mean);
+        return sum;
+    }
+
+    @Override
+    void batchNormBackwardRow(float[] dIn, float[] dOut, float[] x, int off, int len, float mean,
+                              float a, float b, float c) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        FloatVector vm = FloatVector.broadcast(S, mean), va = FloatVector.broadcast(S, a);
+        FloatVector vb = FloatVector.broadcast(S, b), vc = FloatVector.broadcast(S, c);
+        for (; i < bound; i += V) {
+            FloatVector t = FloatVector.fromArray(S, x, off + i).sub(vm).fma(vb, vc);
+            t = FloatVector.fromArray(S, dOut, off + i).fma(va, t);
+            FloatVector.fromArray(S, dIn, off + i).add(t).intoArray(dIn, off + i);
+        }
+        for (; i < len; i++) dIn[off + i] += a * dOut[off + i] + (b * (x[off + i] - mean) + c);
+    }
+
+    /**
+     * Channel after channel, vectors along the positions: the window sum of squares is summed
+     * directly (size FMAs) rather than slid, which would subtract and accumulate rounding errors.
+     * {@code scale^-beta} is {@code exp(-beta * log(scale))} with Cephes' {@link #log} and {@link #exp}
+     * (relative error a few 1e-7); lanes whose scale is not a positive normal float, and the tail,
+     * take the reference's formula in double with {@code StrictMath.pow}.
+     */
+    @Override
+    void lrnForward(float[] out, float[] scale, float[] in, int image, int c, int spatial, int s0, int len,
+                    int size, float alphaOverSize, float beta, float k) {
+        int bound = S.loopBound(len);
+        FloatVector va = FloatVector.broadcast(S, alphaOverSize), vk = FloatVector.broadcast(S, k);
+        for (int ch = 0; ch < c; ch++) {
+            int lo = Math.max(0, ch - size / 2), hi = Math.min(c - 1, ch + (size - 1) / 2);
+            int row = image + ch * spatial + s0;
+            int i = 0;
+            for (; i < bound; i += V) {
+                FloatVector sum = FloatVector.zero(S);
+                for (int j = lo; j <= hi; j++) {
+                    FloatVector a = FloatVector.fromArray(S, in, image + j * spatial + s0 + i);
+                    sum = a.fma(a, sum);
+                }
+                FloatVector sc = sum.fma(va, vk);
+                if (positiveNormal(sc)) {
+                    sc.intoArray(scale, row + i);
+                    FloatVector.fromArray(S, in, row + i).mul(powNeg(sc, beta)).intoArray(out, row + i);
+                } else {
+                    for (int l = 0; l < V; l++) lrnForwardAt(out, scale, in, image, c, spatial, ch, s0 + i + l, size, alphaOverSize, beta, k);
+                }
+            }
+            for (; i < len; i++) lrnForwardAt(out, scale, in, image, c, spatial, ch, s0 + i, size, alphaOverSize, beta, k);
+        }
+    }
+
+    /** One element of {@link #lrnForward} by the reference's formula: sums in double, StrictMath.pow. */
+    private static void lrnForwardAt(float[] out, float[] scale, float[] in, int image, int c, int spatial, int ch, int s,
+                                     int size, float alphaOverSize, float beta, float k) {
+        int lo = Math.max(0, ch - size / 2), hi = Math.min(c - 1, ch + (size - 1) / 2);
+        double sumSq = 0;
+        for (int j = lo; j <= hi; j++) {
+            float a = in[image + j * spatial + s];
+            sumSq += (double) a * a;
+        }
+        int i = image + ch * spatial + s;
+        scale[i] = (float) (k + (double) alphaOverSize * sumSq);
+        out[i] = (float) (in[i] * StrictMath.pow(scale[i], -beta));
+    }
+
+    @Override
+    void lrnBackward(float[] dIn, float[] dOut, float[] in, float[] out, float[] scale, int image, int c,
+                     int spatial, int s0, int len, int size, float factor, float beta, float[] ratio) {
+        int bound = S.loopBound(len);
+        // dOut * out / scale of every channel once: each is summed by `size` channels
+        for (int j = 0; j < c; j++) {
+            int row = image + j * spatial + s0, r = j * len;
+            int i = 0;
+            for (; i < bound; i += V) {
+                FloatVector.fromArray(S, dOut, row + i).mul(FloatVector.fromArray(S, out, row + i))
+                        .div(FloatVector.fromArray(S, scale, row + i)).intoArray(ratio, r + i);
+            }
+            for (; i < len; i++) ratio[r + i] = dOut[row + i] * out[row + i] / scale[row + i];
+        }
+        FloatVector vf = FloatVector.broadcast(S, factor);
+        for (int ch = 0; ch < c; ch++) {
+            int lo = Math.max(0, ch - (size - 1) / 2), hi = Math.min(c - 1, ch + size / 2);
+            int row = image + ch * spatial + s0;
+            int i = 0;
+            for (; i < bound; i += V) {
+                FloatVector sc = FloatVector.fromArray(S, scale, row + i);
+                if (!positiveNormal(sc)) {
+                    for (int l = 0; l < V; l++) lrnBackwardAt(dIn, dOut, in, scale, row + i + l, ratio, lo, hi, len, i + l, factor, beta);
+                    continue;
+                }
+                FloatVector sum = FloatVector.zero(S);
+                for (int j = lo; j <= hi; j++) sum = sum.add(FloatVector.fromArray(S, ratio, j * len + i));
+                FloatVector t = FloatVector.fromArray(S, in, row + i).mul(vf).mul(sum);
+                t = FloatVector.fromArray(S, dOut, row + i).mul(powNeg(sc, beta)).sub(t);
+                FloatVector.fromArray(S, dIn, row + i).add(t).intoArray(dIn, row + i);
+            }
+            for (; i < len; i++) lrnBackwardAt(dIn, dOut, in, scale, row + i, ratio, lo, hi, len, i, factor, beta);
+        }
+    }
+
+    /** One element of {@link #lrnBackward} in double with StrictMath.pow; {@code at} is its index, {@code i} its position in the block. */
+    private static void lrnBackwardAt(float[] dIn, float[] dOut, float[] in, float[] scale, int at, float[] ratio,
+                                      int lo, int hi, int len, int i, float factor, float beta) {
+        double sum = 0;
+        for (int j = lo; j <= hi; j++) sum += ratio[j * len + i];
+        dIn[at] += (float) (dOut[at] * StrictMath.pow(scale[at], -beta) - (double) factor * in[at] * sum);
+    }
+
+    /** Whether every lane is a positive normal finite float, the domain of {@link #log}. */
+    private static boolean positiveNormal(FloatVector x) {
+        return x.compare(VectorOperators.GE, Float.MIN_NORMAL).and(x.compare(VectorOperators.LT, Float.POSITIVE_INFINITY))
+                .allTrue();
+    }
+
+    /** x^-beta = exp(-beta * log(x)) for positive normal finite x. */
+    private static FloatVector powNeg(FloatVector x, float beta) {
+        return exp(log(x).mul(-beta));
+    }
+
+    /**
+     * Natural logarithm lane by lane for positive normal finite x, Cephes' {@code logf}: x = m 2^e
+     * with m in [sqrt(1/2), sqrt(2)), f = m - 1, {@code log(1 + f) = f - f^2/2 + f^3 P(f)} with P of
+     * degree 8, and e ln2 added in two parts (ln2 = 0.693359375 - 2.12194440e-4) so e ln2 is exact.
+     * Relative error about 1e-7.
+     */
+    private static FloatVector log(FloatVector x) {
+        IntVector bits = x.reinterpretAsInts();
+        // x = m * 2^e with m in [0.5, 1): the exponent field minus 126, the mantissa with exponent -1
+        IntVector e = bits.lanewise(VectorOperators.LSHR, 23).sub(126);
+        FloatVector m = bits.and(0x007f_ffff).or(0x3f00_0000).reinterpretAsFloats();
+        // below sqrt(1/2) use 2m and e - 1, so that f = m - 1 lies in [-0.29, 0.41]; 2m - 1 is exact
+        VectorMask<Float> small = m.compare(VectorOperators.LT, 0.707106781186547524f);
+        FloatVector f = m.sub(1f).add(m, small);
+        FloatVector fe = ((FloatVector) e.convert(VectorOperators.I2F, 0)).sub(FloatVector.broadcast(S, 1f), small);
+        FloatVector z = f.mul(f);
+        FloatVector p = f.mul(7.0376836292e-2f).add(-1.1514610310e-1f);
+        p = p.fma(f, FloatVector.broadcast(S, 1.1676998740e-1f));
+        p = p.fma(f, FloatVector.broadcast(S, -1.2420140846e-1f));
+        p = p.fma(f, FloatVector.broadcast(S, 1.4249322787e-1f));
+        p = p.fma(f, FloatVector.broadcast(S, -1.6668057665e-1f));
+        p = p.fma(f, FloatVector.broadcast(S, 2.0000714765e-1f));
+        p = p.fma(f, FloatVector.broadcast(S, -2.4999993993e-1f));
+        p = p.fma(f, FloatVector.broadcast(S, 3.3333331174e-1f));
+        FloatVector y = p.mul(f.mul(z));
+        y = fe.fma(FloatVector.broadcast(S, -2.12194440e-4f), y);
+        y = z.fma(FloatVector.broadcast(S, -0.5f), y);
+        return fe.fma(FloatVector.broadcast(S, 0.693359375f), f.add(y));
     }
 }
