@@ -47,9 +47,9 @@ final class Pooling {
             int rowFirst = inBase + (iy0 + kyLo * g.dilationH()) * w; // first window row inside the input
             if (vector) {
                 for (int ox = 0; ox < oxLo; ox++) maxAt(out, argmax, in, g, rowFirst, kyHi - kyLo, outRow, ox);
-                simd.maxPoolRow(in, rowFirst + oxLo * sW - pW, kyHi - kyLo, g.dilationH() * w, kw, dW, sW,
+                int done = simd.maxPoolRow(in, rowFirst + oxLo * sW - pW, kyHi - kyLo, g.dilationH() * w, kw, dW, sW,
                         oxHi - oxLo, out, argmax, outRow + oxLo);
-                for (int ox = oxHi; ox < ow; ox++) maxAt(out, argmax, in, g, rowFirst, kyHi - kyLo, outRow, ox);
+                for (int ox = oxLo + done; ox < ow; ox++) maxAt(out, argmax, in, g, rowFirst, kyHi - kyLo, outRow, ox);
             } else {
                 for (int ox = 0; ox < ow; ox++) maxAt(out, argmax, in, g, rowFirst, kyHi - kyLo, outRow, ox);
             }
@@ -107,9 +107,9 @@ final class Pooling {
             if (vector && rows > 0) {
                 for (int ox = 0; ox < oxLo; ox++) out[outRow + ox] = avgAt(in, g, inBase, oy, ox);
                 float divisor = (g.countIncludePad() ? paddedRows : rows) * kw;
-                simd.avgPoolRow(in, inBase + rowLo * w + oxLo * sW - pW, rows, w, kw, sW, oxHi - oxLo, divisor,
-                        out, outRow + oxLo);
-                for (int ox = oxHi; ox < ow; ox++) out[outRow + ox] = avgAt(in, g, inBase, oy, ox);
+                int done = simd.avgPoolRow(in, inBase + rowLo * w + oxLo * sW - pW, rows, w, kw, sW, oxHi - oxLo,
+                        divisor, out, outRow + oxLo);
+                for (int ox = oxLo + done; ox < ow; ox++) out[outRow + ox] = avgAt(in, g, inBase, oy, ox);
             } else {
                 for (int ox = 0; ox < ow; ox++) out[outRow + ox] = avgAt(in, g, inBase, oy, ox);
             }

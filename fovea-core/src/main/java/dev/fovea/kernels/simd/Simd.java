@@ -123,11 +123,11 @@ abstract class Simd {
      * replaces it when greater or when it is NaN and the current best is not. {@code argmax} receives
      * the flat index of the winning tap.
      */
-    abstract void maxPoolRow(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int strideW,
+    abstract int maxPoolRow(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int strideW,
                              int count, float[] out, int[] argmax, int outOff);
 
     /** {@code out = (0 + tap_0 + tap_1 + ...) / divisor}, taps in window order, as the reference sums them. */
-    abstract void avgPoolRow(float[] in, int first, int rows, int rowStep, int kw, int strideW, int count,
+    abstract int avgPoolRow(float[] in, int first, int rows, int rowStep, int kw, int strideW, int count,
                              float divisor, float[] out, int outOff);
 
     /**
@@ -157,7 +157,7 @@ abstract class Simd {
     /**
      * LRN backward at spatial positions [s0, s0 + len) of one image: {@code dIn += dOut * scale^-beta
      * - factor * in * sum of dOut * out / scale over the channels [ch - (size-1)/2, ch + size/2]}.
-     * {@code ratio} is scratch of at least {@code c * len} floats.
+     * {@code ratio} is scratch of at least {@code (c + 1) * len} floats.
      */
     abstract void lrnBackward(float[] dIn, float[] dOut, float[] in, float[] out, float[] scale, int image, int c,
                               int spatial, int s0, int len, int size, float factor, float beta, float[] ratio);

@@ -44,7 +44,7 @@ final class SimdImpl extends Simd {
     /** 0, 2, 4, ...: the lanes of two consecutive vectors that hold every other element (selectFrom indexes). */
     private static final float[] EVEN_INDEXES = new float[V];
     /** i / 2 for i < 2V: lanes [0, V) repeat each element of the lower half of a vector twice, [V, 2V) of the upper. */
-    private static final int[] HALF_INDEXES = new int[2 * V];
+    private static final float[] HALF_INDEXES = new float[2 * V];
     /** Lanes 0, 2, 4, ... set. */
     private static final long EVEN_LANES = 0x5555_5555_5555_5555L & (V >= 64 ? -1L : (1L << V) - 1);
 
@@ -469,37 +469,32 @@ final class SimdImpl extends Simd {
     // from two consecutive vectors with a two-table selectFrom (one vpermt2ps on AVX-512), which is
     // faster than a gather and needs no index array. Every operation is an exact IEEE operation or a
     // selection, so the results are those of the scalar reference bit for bit.
-
-    /**
-     * The tap vector at {@code off}: elements off, off + stride, ... ({@code stride} 1 or 2). Near the
-     * end of the array ({@code nearEnd}) the loads are masked to the array, so lanes past a short last
-     * run read nothing.
-     */
-    private static FloatVector taps(float[] a, int off, int stride, boolean nearEnd, FloatVector even) {
-        if (nearEnd) {
-            FloatVector lo = FloatVector.fromArray(S, a, off, S.indexInRange(off, a.length));
-            if (stride == 1) return lo;
-            return even.selectFrom(lo, FloatVector.fromArray(S, a, off + V, S.indexInRange(off + V, a.length)));
-        }
-        if (stride == 1) return FloatVector.fromArray(S, a, off);
-        return even.selectFrom(FloatVector.fromArray(S, a, off), FloatVector.fromArray(S, a, off + V));
-    }
+    //
+    // The loads are written out in each loop rather than in a helper returning a vector: such a helper
+    // (108 bytes) was sometimes not inlined ("callee is too large", "already compiled into a big
+    // method" in -XX:+PrintInlining), and C2 then boxed every vector: 10-20x slower, varying from one
+    // JVM run to the next.
 
     @Override
-    void maxPoolRow(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int strideW, int count,
-                    float[] out, int[] argmax, int outOff) {
-        FloatVector even = FloatVector.fromArray(S, EVEN_INDEXES, 0);
-        IntVector laneOffsets = IntVector.zero(I).addIndex(strideW);
-        int reach = (rows - 1) * rowStep + (kw - 1) * dilationW + V * strideW; // read past a run's first tap
-        for (int j = 0; j < count; j += V) {
-            int base = first + j * strideW;
-            boolean nearEnd = base + reach > in.length;
-            FloatVector best = taps(in, base, strideW, nearEnd, even);
+    int maxPoolRow(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int strideW, int count,
+                   float[] out, int[] argmax, int outOff) {
+        return strideW == 1 ? maxPoolRow1(in, first, rows, rowStep, kw, dilationW, count, out, argmax, outOff)
+                : maxPoolRow2(in, first, rows, rowStep, kw, dilationW, count, out, argmax, outOff);
+    }
+
+    private static int maxPoolRow1(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int count,
+                                   float[] out, int[] argmax, int outOff) {
+        IntVector laneOffsets = IntVector.zero(I).addIndex(1);
+        int reach = (rows - 1) * rowStep + (kw - 1) * dilationW + V; // read from a run's first tap on
+        int j = 0;
+        for (; j < count && first + j + reach <= in.length; j += V) {
+            int base = first + j;
+            FloatVector best = FloatVector.fromArray(S, in, base);
             IntVector index = laneOffsets.add(base);
             for (int r = 0; r < rows; r++) {
                 for (int kx = r == 0 ? 1 : 0; kx < kw; kx++) {
                     int tap = base + r * rowStep + kx * dilationW;
-                    FloatVector v = taps(in, tap, strideW, nearEnd, even);
+                    FloatVector v = FloatVector.fromArray(S, in, tap);
                     // !(v <= best) is "v > best, or v is NaN"; a NaN best is never replaced (first NaN wins)
                     VectorMask<Float> take = v.compare(VectorOperators.LE, best).not()
                             .and(best.compare(VectorOperators.EQ, best));
@@ -516,19 +511,58 @@ final class SimdImpl extends Simd {
                 index.intoArray(argmax, outOff + j, live.cast(I));
             }
         }
+        return Math.min(j, count);
+    }
+
+    /** {@link #maxPoolRow1} with the taps of lanes two elements apart, picked from two vectors. */
+    private static int maxPoolRow2(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int count,
+                                   float[] out, int[] argmax, int outOff) {
+        FloatVector even = FloatVector.fromArray(S, EVEN_INDEXES, 0);
+        IntVector laneOffsets = IntVector.zero(I).addIndex(2);
+        int reach = (rows - 1) * rowStep + (kw - 1) * dilationW + 2 * V;
+        int j = 0;
+        for (; j < count && first + 2 * j + reach <= in.length; j += V) {
+            int base = first + 2 * j;
+            FloatVector best = even.selectFrom(FloatVector.fromArray(S, in, base), FloatVector.fromArray(S, in, base + V));
+            IntVector index = laneOffsets.add(base);
+            for (int r = 0; r < rows; r++) {
+                for (int kx = r == 0 ? 1 : 0; kx < kw; kx++) {
+                    int tap = base + r * rowStep + kx * dilationW;
+                    FloatVector v = even.selectFrom(FloatVector.fromArray(S, in, tap), FloatVector.fromArray(S, in, tap + V));
+                    VectorMask<Float> take = v.compare(VectorOperators.LE, best).not()
+                            .and(best.compare(VectorOperators.EQ, best));
+                    best = best.blend(v, take);
+                    index = index.blend(laneOffsets.add(tap), take.cast(I));
+                }
+            }
+            if (j + V <= count) {
+                best.intoArray(out, outOff + j);
+                index.intoArray(argmax, outOff + j);
+            } else {
+                VectorMask<Float> live = S.indexInRange(j, count);
+                best.intoArray(out, outOff + j, live);
+                index.intoArray(argmax, outOff + j, live.cast(I));
+            }
+        }
+        return Math.min(j, count);
     }
 
     @Override
-    void avgPoolRow(float[] in, int first, int rows, int rowStep, int kw, int strideW, int count,
-                    float divisor, float[] out, int outOff) {
-        FloatVector even = FloatVector.fromArray(S, EVEN_INDEXES, 0);
-        int reach = (rows - 1) * rowStep + (kw - 1) + V * strideW;
-        for (int j = 0; j < count; j += V) {
-            int base = first + j * strideW;
-            boolean nearEnd = base + reach > in.length;
+    int avgPoolRow(float[] in, int first, int rows, int rowStep, int kw, int strideW, int count,
+                   float divisor, float[] out, int outOff) {
+        return strideW == 1 ? avgPoolRow1(in, first, rows, rowStep, kw, count, divisor, out, outOff)
+                : avgPoolRow2(in, first, rows, rowStep, kw, count, divisor, out, outOff);
+    }
+
+    private static int avgPoolRow1(float[] in, int first, int rows, int rowStep, int kw, int count, float divisor,
+                                   float[] out, int outOff) {
+        int reach = (rows - 1) * rowStep + (kw - 1) + V;
+        int j = 0;
+        for (; j < count && first + j + reach <= in.length; j += V) {
+            int base = first + j;
             FloatVector sum = FloatVector.zero(S); // 0 + first tap, as the reference's sum starts at 0f
             for (int r = 0; r < rows; r++) {
-                for (int kx = 0; kx < kw; kx++) sum = sum.add(taps(in, base + r * rowStep + kx, strideW, nearEnd, even));
+                for (int kx = 0; kx < kw; kx++) sum = sum.add(FloatVector.fromArray(S, in, base + r * rowStep + kx));
             }
             sum = sum.div(divisor);
             if (j + V <= count) {
@@ -537,54 +571,95 @@ final class SimdImpl extends Simd {
                 sum.intoArray(out, outOff + j, S.indexInRange(j, count));
             }
         }
+        return Math.min(j, count);
+    }
+
+    private static int avgPoolRow2(float[] in, int first, int rows, int rowStep, int kw, int count, float divisor,
+                                   float[] out, int outOff) {
+        FloatVector even = FloatVector.fromArray(S, EVEN_INDEXES, 0);
+        int reach = (rows - 1) * rowStep + (kw - 1) + 2 * V;
+        int j = 0;
+        for (; j < count && first + 2 * j + reach <= in.length; j += V) {
+            int base = first + 2 * j;
+            FloatVector sum = FloatVector.zero(S);
+            for (int r = 0; r < rows; r++) {
+                for (int kx = 0; kx < kw; kx++) {
+                    int tap = base + r * rowStep + kx;
+                    sum = sum.add(even.selectFrom(FloatVector.fromArray(S, in, tap), FloatVector.fromArray(S, in, tap + V)));
+                }
+            }
+            sum = sum.div(divisor);
+            if (j + V <= count) {
+                sum.intoArray(out, outOff + j);
+            } else {
+                sum.intoArray(out, outOff + j, S.indexInRange(j, count));
+            }
+        }
+        return Math.min(j, count);
     }
 
     /**
      * Taps are added in decreasing kx: an input element reached by outputs ox &lt; ox' is tap kx of ox
      * and a smaller kx' of ox', so this order (with runs of lanes in increasing ox) adds the
-     * contributions in increasing ox, as the reference does. With stride 2 the taps kx - 1 and kx of
-     * an output are adjacent columns, so one add of the doubled vector (d0 d0 d1 d1 ...) covers both;
-     * an odd last tap alone goes to the even lanes.
+     * contributions in increasing ox, as the reference does. Loads and stores are masked to the
+     * live lanes, so nothing outside the run is read or written.
      */
     @Override
     void avgPoolRowBackward(float[] dIn, int first, int rows, int rowStep, int kw, int strideW, int count,
                             float divisor, float[] dOut, int outOff) {
-        VectorShuffle<Float> lower = VectorShuffle.fromArray(S, HALF_INDEXES, 0);
-        VectorShuffle<Float> upper = VectorShuffle.fromArray(S, HALF_INDEXES, V);
-        VectorMask<Float> evenLanes = VectorMask.fromLong(S, EVEN_LANES);
+        if (strideW == 1) {
+            avgPoolRowBackward1(dIn, first, rows, rowStep, kw, count, divisor, dOut, outOff);
+        } else {
+            avgPoolRowBackward2(dIn, first, rows, rowStep, kw, count, divisor, dOut, outOff);
+        }
+    }
+
+    private static void avgPoolRowBackward1(float[] dIn, int first, int rows, int rowStep, int kw, int count,
+                                            float divisor, float[] dOut, int outOff) {
         for (int j = 0; j < count; j += V) {
-            int lanes = Math.min(V, count - j);
-            VectorMask<Float> live = S.indexInRange(0, lanes);
+            VectorMask<Float> live = S.indexInRange(j, count);
             FloatVector d = FloatVector.fromArray(S, dOut, outOff + j, live).div(divisor);
-            int base = first + j * strideW;
-            if (strideW == 1) {
-                for (int r = 0; r < rows; r++) {
-                    for (int kx = kw - 1; kx >= 0; kx--) addMasked(dIn, base + r * rowStep + kx, d, live);
-                }
-            } else {
-                FloatVector lo = d.rearrange(lower), hi = d.rearrange(upper);
-                VectorMask<Float> loLive = S.indexInRange(0, 2 * lanes), hiLive = S.indexInRange(V, 2 * lanes);
-                VectorMask<Float> loEven = loLive.and(evenLanes), hiEven = hiLive.and(evenLanes);
-                for (int r = 0; r < rows; r++) {
-                    int row = base + r * rowStep;
-                    int kx = kw - 1;
-                    if (kw % 2 == 1) {
-                        addMasked(dIn, row + kx, lo, loEven);
-                        addMasked(dIn, row + kx + V, hi, hiEven);
-                        kx--;
-                    }
-                    for (; kx > 0; kx -= 2) {
-                        addMasked(dIn, row + kx - 1, lo, loLive);
-                        addMasked(dIn, row + kx - 1 + V, hi, hiLive);
-                    }
+            for (int r = 0; r < rows; r++) {
+                for (int kx = kw - 1; kx >= 0; kx--) {
+                    int at = first + j + r * rowStep + kx;
+                    FloatVector.fromArray(S, dIn, at, live).add(d).intoArray(dIn, at, live);
                 }
             }
         }
     }
 
-    /** {@code a[off + lane] += v[lane]} for the lanes of {@code m}; other elements are not touched. */
-    private static void addMasked(float[] a, int off, FloatVector v, VectorMask<Float> m) {
-        FloatVector.fromArray(S, a, off, m).add(v).intoArray(a, off, m);
+    /**
+     * Stride 2: the taps kx - 1 and kx of an output are adjacent columns, so one add of the doubled
+     * vector (d0 d0 d1 d1 ...) covers both; an odd last tap alone goes to the even lanes.
+     */
+    private static void avgPoolRowBackward2(float[] dIn, int first, int rows, int rowStep, int kw, int count,
+                                            float divisor, float[] dOut, int outOff) {
+        FloatVector lower = FloatVector.fromArray(S, HALF_INDEXES, 0), upper = FloatVector.fromArray(S, HALF_INDEXES, V);
+        VectorMask<Float> evenLanes = VectorMask.fromLong(S, EVEN_LANES);
+        for (int j = 0; j < count; j += V) {
+            int lanes = Math.min(V, count - j);
+            FloatVector d = FloatVector.fromArray(S, dOut, outOff + j, S.indexInRange(0, lanes)).div(divisor);
+            // a two-table selectFrom from (d, d): cheaper than building VectorShuffles on every call
+            FloatVector lo = lower.selectFrom(d, d), hi = upper.selectFrom(d, d);
+            VectorMask<Float> loLive = S.indexInRange(0, 2 * lanes), hiLive = S.indexInRange(V, 2 * lanes);
+            VectorMask<Float> loEven = loLive.and(evenLanes), hiEven = hiLive.and(evenLanes);
+            int base = first + 2 * j;
+            for (int r = 0; r < rows; r++) {
+                int row = base + r * rowStep;
+                int kx = kw - 1;
+                if (kw % 2 == 1) {
+                    int at = row + kx;
+                    FloatVector.fromArray(S, dIn, at, loEven).add(lo).intoArray(dIn, at, loEven);
+                    FloatVector.fromArray(S, dIn, at + V, hiEven).add(hi).intoArray(dIn, at + V, hiEven);
+                    kx--;
+                }
+                for (; kx > 0; kx -= 2) {
+                    int at = row + kx - 1;
+                    FloatVector.fromArray(S, dIn, at, loLive).add(lo).intoArray(dIn, at, loLive);
+                    FloatVector.fromArray(S, dIn, at + V, hiLive).add(hi).intoArray(dIn, at + V, hiLive);
+                }
+            }
+        }
     }
 
     // ---------------------------------------------------------------- batch-norm backward and LRN
@@ -623,10 +698,8 @@ final class SimdImpl extends Simd {
 
     /**
      * Channel after channel, vectors along the positions: the window sum of squares is summed
-     * directly (size FMAs) rather than slid, which would subtract and accumulate rounding errors.
-     * {@code scale^-beta} is {@code exp(-beta * log(scale))} with Cephes' {@link #log} and {@link #exp}
-     * (relative error a few 1e-7); lanes whose scale is not a positive normal float, and the tail,
-     * take the reference's formula in double with {@code StrictMath.pow}.
+     * directly (size FMAs) rather than slid, which would subtract and accumulate rounding errors;
+     * then {@code out = in * scale^-beta} by {@link #mulPowNeg}.
      */
     @Override
     void lrnForward(float[] out, float[] scale, float[] in, int image, int c, int spatial, int s0, int len,
@@ -643,37 +716,29 @@ final class SimdImpl extends Simd {
                     FloatVector a = FloatVector.fromArray(S, in, image + j * spatial + s0 + i);
                     sum = a.fma(a, sum);
                 }
-                FloatVector sc = sum.fma(va, vk);
-                if (positiveNormal(sc)) {
-                    sc.intoArray(scale, row + i);
-                    FloatVector.fromArray(S, in, row + i).mul(powNeg(sc, beta)).intoArray(out, row + i);
-                } else {
-                    for (int l = 0; l < V; l++) lrnForwardAt(out, scale, in, image, c, spatial, ch, s0 + i + l, size, alphaOverSize, beta, k);
-                }
+                sum.fma(va, vk).intoArray(scale, row + i);
             }
-            for (; i < len; i++) lrnForwardAt(out, scale, in, image, c, spatial, ch, s0 + i, size, alphaOverSize, beta, k);
+            for (; i < len; i++) {
+                float sum = 0f;
+                for (int j = lo; j <= hi; j++) {
+                    float a = in[image + j * spatial + s0 + i];
+                    sum = Math.fma(a, a, sum);
+                }
+                scale[row + i] = Math.fma(sum, alphaOverSize, k);
+            }
+            mulPowNeg(scale, row, in, row, out, row, len, beta);
         }
     }
 
-    /** One element of {@link #lrnForward} by the reference's formula: sums in double, StrictMath.pow. */
-    private static void lrnForwardAt(float[] out, float[] scale, float[] in, int image, int c, int spatial, int ch, int s,
-                                     int size, float alphaOverSize, float beta, float k) {
-        int lo = Math.max(0, ch - size / 2), hi = Math.min(c - 1, ch + (size - 1) / 2);
-        double sumSq = 0;
-        for (int j = lo; j <= hi; j++) {
-            float a = in[image + j * spatial + s];
-            sumSq += (double) a * a;
-        }
-        int i = image + ch * spatial + s;
-        scale[i] = (float) (k + (double) alphaOverSize * sumSq);
-        out[i] = (float) (in[i] * StrictMath.pow(scale[i], -beta));
-    }
-
+    /**
+     * First {@code dOut * out / scale} of every channel into {@code ratio} (each is summed by
+     * {@code size} channels), then per channel {@code t = dOut * scale^-beta} into the last row of
+     * {@code ratio} by {@link #mulPowNeg}, then {@code dIn += t - factor * in * (window sum of ratios)}.
+     */
     @Override
     void lrnBackward(float[] dIn, float[] dOut, float[] in, float[] out, float[] scale, int image, int c,
                      int spatial, int s0, int len, int size, float factor, float beta, float[] ratio) {
         int bound = S.loopBound(len);
-        // dOut * out / scale of every channel once: each is summed by `size` channels
         for (int j = 0; j < c; j++) {
             int row = image + j * spatial + s0, r = j * len;
             int i = 0;
@@ -683,73 +748,86 @@ final class SimdImpl extends Simd {
             }
             for (; i < len; i++) ratio[r + i] = dOut[row + i] * out[row + i] / scale[row + i];
         }
+        int t = c * len;
         FloatVector vf = FloatVector.broadcast(S, factor);
         for (int ch = 0; ch < c; ch++) {
             int lo = Math.max(0, ch - (size - 1) / 2), hi = Math.min(c - 1, ch + size / 2);
             int row = image + ch * spatial + s0;
+            mulPowNeg(scale, row, dOut, row, ratio, t, len, beta);
             int i = 0;
             for (; i < bound; i += V) {
-                FloatVector sc = FloatVector.fromArray(S, scale, row + i);
-                if (!positiveNormal(sc)) {
-                    for (int l = 0; l < V; l++) lrnBackwardAt(dIn, dOut, in, scale, row + i + l, ratio, lo, hi, len, i + l, factor, beta);
-                    continue;
-                }
                 FloatVector sum = FloatVector.zero(S);
                 for (int j = lo; j <= hi; j++) sum = sum.add(FloatVector.fromArray(S, ratio, j * len + i));
-                FloatVector t = FloatVector.fromArray(S, in, row + i).mul(vf).mul(sum);
-                t = FloatVector.fromArray(S, dOut, row + i).mul(powNeg(sc, beta)).sub(t);
-                FloatVector.fromArray(S, dIn, row + i).add(t).intoArray(dIn, row + i);
+                FloatVector d = FloatVector.fromArray(S, ratio, t + i)
+                        .sub(FloatVector.fromArray(S, in, row + i).mul(vf).mul(sum));
+                FloatVector.fromArray(S, dIn, row + i).add(d).intoArray(dIn, row + i);
             }
-            for (; i < len; i++) lrnBackwardAt(dIn, dOut, in, scale, row + i, ratio, lo, hi, len, i, factor, beta);
+            for (; i < len; i++) {
+                float sum = 0f;
+                for (int j = lo; j <= hi; j++) sum += ratio[j * len + i];
+                dIn[row + i] += ratio[t + i] - in[row + i] * factor * sum;
+            }
         }
     }
 
-    /** One element of {@link #lrnBackward} in double with StrictMath.pow; {@code at} is its index, {@code i} its position in the block. */
-    private static void lrnBackwardAt(float[] dIn, float[] dOut, float[] in, float[] scale, int at, float[] ratio,
-                                      int lo, int hi, int len, int i, float factor, float beta) {
-        double sum = 0;
-        for (int j = lo; j <= hi; j++) sum += ratio[j * len + i];
-        dIn[at] += (float) (dOut[at] * StrictMath.pow(scale[at], -beta) - (double) factor * in[at] * sum);
-    }
-
-    /** Whether every lane is a positive normal finite float, the domain of {@link #log}. */
-    private static boolean positiveNormal(FloatVector x) {
-        return x.compare(VectorOperators.GE, Float.MIN_NORMAL).and(x.compare(VectorOperators.LT, Float.POSITIVE_INFINITY))
-                .allTrue();
-    }
-
-    /** x^-beta = exp(-beta * log(x)) for positive normal finite x. */
-    private static FloatVector powNeg(FloatVector x, float beta) {
-        return exp(log(x).mul(-beta));
-    }
-
     /**
-     * Natural logarithm lane by lane for positive normal finite x, Cephes' {@code logf}: x = m 2^e
-     * with m in [sqrt(1/2), sqrt(2)), f = m - 1, {@code log(1 + f) = f - f^2/2 + f^3 P(f)} with P of
-     * degree 8, and e ln2 added in two parts (ln2 = 0.693359375 - 2.12194440e-4) so e ln2 is exact.
-     * Relative error about 1e-7.
+     * {@code dst = y * x^-beta} over {@code len} elements, with {@code x^-beta = exp(-beta * log(x))}
+     * lane by lane in plain IEEE operations: Cephes' {@code logf}, then the same {@code expf} as
+     * {@link #exp} (both written out here, so that no vector crosses a method boundary; see the
+     * pooling section). Relative error of x^-beta about (1 + |beta log x|) * 1e-7. A vector with a
+     * lane outside the positive normal floats (0, subnormal, infinity, NaN), and the tail, take
+     * {@code y * StrictMath.pow(x, -beta)} in double, the reference's formula.
+     *
+     * <p>logf: x = m 2^e with m in [sqrt(1/2), sqrt(2)), f = m - 1, {@code log(1 + f) = f - f^2/2 +
+     * f^3 P(f)} with P of degree 8, and e ln2 added in two parts (ln2 = 0.693359375 - 2.12194440e-4)
+     * so that e ln2 is exact.
      */
-    private static FloatVector log(FloatVector x) {
-        IntVector bits = x.reinterpretAsInts();
-        // x = m * 2^e with m in [0.5, 1): the exponent field minus 126, the mantissa with exponent -1
-        IntVector e = bits.lanewise(VectorOperators.LSHR, 23).sub(126);
-        FloatVector m = bits.and(0x007f_ffff).or(0x3f00_0000).reinterpretAsFloats();
-        // below sqrt(1/2) use 2m and e - 1, so that f = m - 1 lies in [-0.29, 0.41]; 2m - 1 is exact
-        VectorMask<Float> small = m.compare(VectorOperators.LT, 0.707106781186547524f);
-        FloatVector f = m.sub(1f).add(m, small);
-        FloatVector fe = ((FloatVector) e.convert(VectorOperators.I2F, 0)).sub(FloatVector.broadcast(S, 1f), small);
-        FloatVector z = f.mul(f);
-        FloatVector p = f.mul(7.0376836292e-2f).add(-1.1514610310e-1f);
-        p = p.fma(f, FloatVector.broadcast(S, 1.1676998740e-1f));
-        p = p.fma(f, FloatVector.broadcast(S, -1.2420140846e-1f));
-        p = p.fma(f, FloatVector.broadcast(S, 1.4249322787e-1f));
-        p = p.fma(f, FloatVector.broadcast(S, -1.6668057665e-1f));
-        p = p.fma(f, FloatVector.broadcast(S, 2.0000714765e-1f));
-        p = p.fma(f, FloatVector.broadcast(S, -2.4999993993e-1f));
-        p = p.fma(f, FloatVector.broadcast(S, 3.3333331174e-1f));
-        FloatVector y = p.mul(f.mul(z));
-        y = fe.fma(FloatVector.broadcast(S, -2.12194440e-4f), y);
-        y = z.fma(FloatVector.broadcast(S, -0.5f), y);
-        return fe.fma(FloatVector.broadcast(S, 0.693359375f), f.add(y));
+    private static void mulPowNeg(float[] x, int xOff, float[] y, int yOff, float[] dst, int dOff, int len, float beta) {
+        int bound = S.loopBound(len);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = 0;
+        for (; i < bound; i += V) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            if (!v.compare(VectorOperators.GE, Float.MIN_NORMAL).and(v.compare(VectorOperators.LT, Float.POSITIVE_INFINITY))
+                    .allTrue()) {
+                for (int l = i; l < i + V; l++) dst[dOff + l] = (float) (y[yOff + l] * StrictMath.pow(x[xOff + l], -beta));
+                continue;
+            }
+            // log: x = m * 2^e with m in [0.5, 1): the exponent field minus 126, the mantissa with exponent -1
+            IntVector bits = v.reinterpretAsInts();
+            IntVector e = bits.lanewise(VectorOperators.LSHR, 23).sub(126);
+            FloatVector m = bits.and(0x007f_ffff).or(0x3f00_0000).reinterpretAsFloats();
+            // below sqrt(1/2) take 2m and e - 1, so f = m - 1 lies in [-0.29, 0.41]; 2m - 1 = (m - 1) + m is exact
+            VectorMask<Float> small = m.compare(VectorOperators.LT, 0.707106781186547524f);
+            FloatVector f = m.sub(1f).add(m, small);
+            FloatVector fe = ((FloatVector) e.convert(VectorOperators.I2F, 0)).sub(one, small);
+            FloatVector z = f.mul(f);
+            FloatVector p = f.mul(7.0376836292e-2f).add(-1.1514610310e-1f);
+            p = p.fma(f, FloatVector.broadcast(S, 1.1676998740e-1f));
+            p = p.fma(f, FloatVector.broadcast(S, -1.2420140846e-1f));
+            p = p.fma(f, FloatVector.broadcast(S, 1.4249322787e-1f));
+            p = p.fma(f, FloatVector.broadcast(S, -1.6668057665e-1f));
+            p = p.fma(f, FloatVector.broadcast(S, 2.0000714765e-1f));
+            p = p.fma(f, FloatVector.broadcast(S, -2.4999993993e-1f));
+            p = p.fma(f, FloatVector.broadcast(S, 3.3333331174e-1f));
+            FloatVector lg = p.mul(f.mul(z));
+            lg = fe.fma(FloatVector.broadcast(S, -2.12194440e-4f), lg);
+            lg = z.fma(FloatVector.broadcast(S, -0.5f), lg);
+            lg = fe.fma(FloatVector.broadcast(S, 0.693359375f), f.add(lg));
+            // exp(-beta * log x), as exp() above
+            FloatVector a = lg.mul(-beta).max(-87.33654f).min(88.37626f);
+            FloatVector n = a.mul(1.44269504088896341f).add(12582912f).sub(12582912f);
+            FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), a).sub(n.mul(-2.12194440e-4f));
+            FloatVector q = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+            q = q.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+            q = q.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+            q = q.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+            q = q.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+            FloatVector ex = q.mul(r.mul(r)).add(r).add(1f);
+            FloatVector pow2n = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector.fromArray(S, y, yOff + i).mul(ex.mul(pow2n)).intoArray(dst, dOff + i);
+        }
+        for (; i < len; i++) dst[dOff + i] = (float) (y[yOff + i] * StrictMath.pow(x[xOff + i], -beta));
     }
 }

@@ -344,7 +344,7 @@ public final class VectorKernels implements Kernels {
         int blocks = (spatial + LRN_BLOCK - 1) / LRN_BLOCK;
         float factor = (float) (2.0 * alpha * beta / size);
         Parallel.forRange(n * blocks, Math.max(1, (1 << 14) / (c * Math.min(spatial, LRN_BLOCK))), (u0, u1) -> {
-            float[] ratio = Scratch.get().lrn(c * LRN_BLOCK);
+            float[] ratio = Scratch.get().lrn((c + 1) * LRN_BLOCK);
             for (int u = u0; u < u1; u++) {
                 int b = u / blocks, s0 = (u % blocks) * LRN_BLOCK;
                 simd.lrnBackward(dIn, dOut, in, out, scale, b * c * spatial, c, spatial, s0,
