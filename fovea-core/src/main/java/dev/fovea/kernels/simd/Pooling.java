@@ -19,7 +19,11 @@ import dev.fovea.kernels.PoolGeometry;
  */
 final class Pooling {
 
-    /** Shortest interior run worth a vector pass (measured: a run of 2 at 16 lanes already beats the scalar loop). */
+    /**
+     * Shortest interior run given to the vector pass. Measured at 512 bits on 4-12 wide planes: from
+     * a run of 2 outputs on, the vector pass is as fast as the scalar loop (average backward) or
+     * faster (average forward 1.2x, max 3x3/1 forward 1.2x; 3-4x from runs of 6-10).
+     */
     private static final int MIN_RUN = 2;
 
     private Pooling() {}

@@ -280,7 +280,8 @@ public final class VectorKernels implements Kernels {
                                   float[] mean, float[] invStd, float[] gamma, int n, int c, int spatial,
                                   boolean batchStats) {
         double m = (double) n * spatial;
-        // each channel reads dOut and x twice and updates dIn: 16k elements is about 10 us
+        // each element of a channel is read about five times (two reductions, then dIn += ...):
+        // 16k elements per chunk is several microseconds
         Parallel.forRange(c, Math.max(1, (1 << 14) / Math.max(1, n * spatial)), (c0, c1) -> {
             for (int ch = c0; ch < c1; ch++) {
                 double sumDy = 0, sumDyCentered = 0;
@@ -313,8 +314,8 @@ public final class VectorKernels implements Kernels {
     }
 
     /**
-     * Spatial positions per LRN work unit: the backward pass keeps {@code c} rows of this many
-     * ratios in scratch (96 channels: 96 KiB, within L2), and a block is a whole number of vectors
+     * Spatial positions per LRN work unit: the backward pass keeps {@code c + 1} rows of this many
+     * floats in scratch (96 channels: 97 KiB, within L2), and a block is a whole number of vectors
      * for every species.
      */
     private static final int LRN_BLOCK = 256;
@@ -322,7 +323,8 @@ public final class VectorKernels implements Kernels {
     /**
      * Parallel over (image, block of {@link #LRN_BLOCK} positions), SIMD along the positions, all
      * channels of a block in one unit ({@link Simd#lrnForward}: {@code scale^-beta} as
-     * exp(-beta log scale) in plain IEEE operations, relative error a few 1e-7).
+     * exp(-beta log scale) in plain IEEE operations; measured relative error at most
+     * (1 + |beta ln scale|) * 1.2e-7, e.g. 9e-7 for beta 0.75 and scale up to 1e6).
      */
     @Override
     public void lrnForward(float[] out, float[] scale, float[] in, int n, int c, int spatial,
