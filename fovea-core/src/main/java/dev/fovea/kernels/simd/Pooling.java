@@ -156,9 +156,9 @@ final class Pooling {
             if (vector && rows > 0) {
                 for (int ox = 0; ox < oxLo; ox++) avgBackwardAt(dIn, dOut, g, inBase, outRow, oy, ox);
                 float divisor = (g.countIncludePad() ? paddedRows : rows) * kw;
-                simd.avgPoolRowBackward(dIn, inBase + rowLo * w + oxLo * sW - pW, rows, w, kw, sW, oxHi - oxLo,
-                        divisor, dOut, outRow + oxLo);
-                for (int ox = oxHi; ox < ow; ox++) avgBackwardAt(dIn, dOut, g, inBase, outRow, oy, ox);
+                int done = simd.avgPoolRowBackward(dIn, inBase + rowLo * w + oxLo * sW - pW, rows, w, kw, sW,
+                        oxHi - oxLo, divisor, dOut, outRow + oxLo);
+                for (int ox = oxLo + done; ox < ow; ox++) avgBackwardAt(dIn, dOut, g, inBase, outRow, oy, ox);
             } else {
                 for (int ox = 0; ox < ow; ox++) avgBackwardAt(dIn, dOut, g, inBase, outRow, oy, ox);
             }

@@ -117,6 +117,8 @@ abstract class Simd {
     // inside the input. The tap (r, kx) of output lane j is the input element
     // first + r * rowStep + kx * dilationW + j * strideW, for r < rows (the window rows inside the
     // input) and kx < kw. Only strideW 1 and 2 are supported (the geometries of the model zoo).
+    // They return how many of the outputs (from the first) they did: all, except near the end of an
+    // array, where a vector would reach past it; the caller does the rest.
 
     /**
      * Max pooling with the reference's rule, taps in window order: the first tap is taken, a later one
@@ -134,7 +136,7 @@ abstract class Simd {
      * {@code dIn[tap] += dOut[outOff + j] / divisor} for every tap of every lane j (dilation 1). Each
      * input element receives its contributions in increasing output column order, as in the reference.
      */
-    abstract void avgPoolRowBackward(float[] dIn, int first, int rows, int rowStep, int kw, int strideW, int count,
+    abstract int avgPoolRowBackward(float[] dIn, int first, int rows, int rowStep, int kw, int strideW, int count,
                                      float divisor, float[] dOut, int outOff);
 
     // ---------------------------------------------------------------- batch-norm backward and LRN

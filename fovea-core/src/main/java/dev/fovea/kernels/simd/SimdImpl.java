@@ -470,63 +470,94 @@ final class SimdImpl extends Simd {
     // faster than a gather and needs no index array. Every operation is an exact IEEE operation or a
     // selection, so the results are those of the scalar reference bit for bit.
     //
-    // The loads are written out in each loop rather than in a helper returning a vector: such a helper
-    // (108 bytes) was sometimes not inlined ("callee is too large", "already compiled into a big
-    // method" in -XX:+PrintInlining), and C2 then boxed every vector: 10-20x slower, varying from one
-    // JVM run to the next.
+    // The shape of this code is about the JIT more than the arithmetic. C2 keeps vectors in
+    // registers only in compiled code whose profile covered every branch it takes; a branch its
+    // profile never saw becomes an uncommon trap, and a trapped method goes back to the interpreter
+    // and C1, where every vector is a boxed object and the Vector API runs its Java fallbacks
+    // (100x slower or more), until C2 has compiled it again: on a busy 2-core machine that took
+    // seconds, and LeNet-5 steps of 15 ms took 500-800 ms for the whole of a benchmark. Hence:
+    //  - the vector methods do either whole chunks of V outputs (no masks) or one partial chunk
+    //    (masks), each in its own small method with no data-dependent branch but its loops; the
+    //    dispatchers (overridden methods, scalar code only, cheap in any tier) decide how many chunks
+    //    are safe and whether the partial one fits;
+    //  - masks come from VectorMask.fromLong (branch-free) and are never all-true, and no masked
+    //    access reaches past the end of an array: both would take branches inside the Vector API
+    //    (a masked store's all-true shortcut, the range check's slow path) that trapped in practice;
+    //  - no helper takes or returns a vector: one that was not inlined ("callee is too large",
+    //    "already compiled into a big method" in -XX:+PrintInlining) had every vector boxed;
+    //  - methods stay small: a 440-byte one failed C1's tier-3 compile ("out of virtual registers in
+    //    linear scan") and was left in tier-2 code.
+    // What is left to trap is the shape of loops (a kernel width seen for the first time), once.
+
+    /** Whole chunks of V outputs from {@code first} that read inside {@code length} (reach: elements read from a chunk's first tap). */
+    private static int safeChunks(int count, int first, int strideW, int reach, int length) {
+        int room = length - reach - first; // chunk c reads from first + c * V * strideW
+        return room < 0 ? 0 : Math.min(count / V, room / (V * strideW) + 1);
+    }
+
+    /** Lanes [0, lanes) set, as the mask bits of VectorMask.fromLong (no lane when lanes <= 0). */
+    private static long laneBits(int lanes) {
+        return (1L << Math.max(0, lanes)) - 1;
+    }
 
     @Override
     int maxPoolRow(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int strideW, int count,
                    float[] out, int[] argmax, int outOff) {
-        return strideW == 1 ? maxPoolRow1(in, first, rows, rowStep, kw, dilationW, count, out, argmax, outOff)
-                : maxPoolRow2(in, first, rows, rowStep, kw, dilationW, count, out, argmax, outOff);
+        int reach = (rows - 1) * rowStep + (kw - 1) * dilationW + V * strideW;
+        int chunks = safeChunks(count, first, strideW, reach, in.length);
+        if (strideW == 1) {
+            maxPoolChunks1(in, first, rows, rowStep, kw, dilationW, chunks, out, argmax, outOff);
+        } else {
+            maxPoolChunks2(in, first, rows, rowStep, kw, dilationW, chunks, out, argmax, outOff);
+        }
+        int j = chunks * V, lanes = count - j, at = first + j * strideW;
+        if (j < count && lanes < V && at + reach <= in.length && outOff + j + V <= Math.min(out.length, argmax.length)) {
+            maxPoolTail(in, at, rows, rowStep, kw, dilationW, strideW, lanes, out, argmax, outOff + j);
+            return count;
+        }
+        return j;
     }
 
-    private static int maxPoolRow1(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int count,
-                                   float[] out, int[] argmax, int outOff) {
+    /**
+     * Chunks of V max-pooling outputs, stride 1. Starting from -inf with the first tap's index, the
+     * rule "take v when !(v <= best) and best is not NaN" applied to every tap in window order gives
+     * the reference's result: the first tap wins the first comparison unless it is -inf, which
+     * leaves the same value and index; later, !(v <= best) is "v > best, or v is NaN", and a NaN
+     * best is never replaced (the first NaN wins).
+     */
+    private static void maxPoolChunks1(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int chunks,
+                                       float[] out, int[] argmax, int outOff) {
         IntVector laneOffsets = IntVector.zero(I).addIndex(1);
-        int reach = (rows - 1) * rowStep + (kw - 1) * dilationW + V; // read from a run's first tap on
-        int j = 0;
-        for (; j < count && first + j + reach <= in.length; j += V) {
-            int base = first + j;
-            FloatVector best = FloatVector.fromArray(S, in, base);
+        for (int c = 0; c < chunks; c++) {
+            int base = first + c * V;
+            FloatVector best = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
             IntVector index = laneOffsets.add(base);
             for (int r = 0; r < rows; r++) {
-                for (int kx = r == 0 ? 1 : 0; kx < kw; kx++) {
+                for (int kx = 0; kx < kw; kx++) {
                     int tap = base + r * rowStep + kx * dilationW;
                     FloatVector v = FloatVector.fromArray(S, in, tap);
-                    // !(v <= best) is "v > best, or v is NaN"; a NaN best is never replaced (first NaN wins)
                     VectorMask<Float> take = v.compare(VectorOperators.LE, best).not()
                             .and(best.compare(VectorOperators.EQ, best));
                     best = best.blend(v, take);
                     index = index.blend(laneOffsets.add(tap), take.cast(I));
                 }
             }
-            if (j + V <= count) {
-                best.intoArray(out, outOff + j);
-                index.intoArray(argmax, outOff + j);
-            } else {
-                VectorMask<Float> live = S.indexInRange(j, count);
-                best.intoArray(out, outOff + j, live);
-                index.intoArray(argmax, outOff + j, live.cast(I));
-            }
+            best.intoArray(out, outOff + c * V);
+            index.intoArray(argmax, outOff + c * V);
         }
-        return Math.min(j, count);
     }
 
-    /** {@link #maxPoolRow1} with the taps of lanes two elements apart, picked from two vectors. */
-    private static int maxPoolRow2(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int count,
-                                   float[] out, int[] argmax, int outOff) {
+    /** {@link #maxPoolChunks1} with the taps of lanes two elements apart, picked from two vectors. */
+    private static void maxPoolChunks2(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int chunks,
+                                       float[] out, int[] argmax, int outOff) {
         FloatVector even = FloatVector.fromArray(S, EVEN_INDEXES, 0);
         IntVector laneOffsets = IntVector.zero(I).addIndex(2);
-        int reach = (rows - 1) * rowStep + (kw - 1) * dilationW + 2 * V;
-        int j = 0;
-        for (; j < count && first + 2 * j + reach <= in.length; j += V) {
-            int base = first + 2 * j;
-            FloatVector best = even.selectFrom(FloatVector.fromArray(S, in, base), FloatVector.fromArray(S, in, base + V));
+        for (int c = 0; c < chunks; c++) {
+            int base = first + 2 * c * V;
+            FloatVector best = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
             IntVector index = laneOffsets.add(base);
             for (int r = 0; r < rows; r++) {
-                for (int kx = r == 0 ? 1 : 0; kx < kw; kx++) {
+                for (int kx = 0; kx < kw; kx++) {
                     int tap = base + r * rowStep + kx * dilationW;
                     FloatVector v = even.selectFrom(FloatVector.fromArray(S, in, tap), FloatVector.fromArray(S, in, tap + V));
                     VectorMask<Float> take = v.compare(VectorOperators.LE, best).not()
@@ -535,52 +566,75 @@ final class SimdImpl extends Simd {
                     index = index.blend(laneOffsets.add(tap), take.cast(I));
                 }
             }
-            if (j + V <= count) {
-                best.intoArray(out, outOff + j);
-                index.intoArray(argmax, outOff + j);
-            } else {
-                VectorMask<Float> live = S.indexInRange(j, count);
-                best.intoArray(out, outOff + j, live);
-                index.intoArray(argmax, outOff + j, live.cast(I));
+            best.intoArray(out, outOff + c * V);
+            index.intoArray(argmax, outOff + c * V);
+        }
+    }
+
+    /**
+     * The last {@code lanes < V} outputs of a run: taps loaded whole (the caller checked that they
+     * lie inside {@code in}, lanes past the run read real but unused data), stores masked.
+     */
+    private static void maxPoolTail(float[] in, int base, int rows, int rowStep, int kw, int dilationW, int strideW,
+                                    int lanes, float[] out, int[] argmax, int outOff) {
+        FloatVector even = FloatVector.fromArray(S, EVEN_INDEXES, 0);
+        FloatVector stride = FloatVector.broadcast(S, (float) (strideW - 1)); // 0: lane i reads tap + i
+        FloatVector lanesIndex = FloatVector.zero(S).addIndex(1);
+        FloatVector pick = lanesIndex.add(lanesIndex.mul(stride)); // lane i -> element i * strideW of (v0, v1)
+        IntVector laneOffsets = IntVector.zero(I).addIndex(strideW);
+        FloatVector best = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        IntVector index = laneOffsets.add(base);
+        for (int r = 0; r < rows; r++) {
+            for (int kx = 0; kx < kw; kx++) {
+                int tap = base + r * rowStep + kx * dilationW;
+                FloatVector v = pick.selectFrom(FloatVector.fromArray(S, in, tap), FloatVector.fromArray(S, in, tap + V * (strideW - 1)));
+                VectorMask<Float> take = v.compare(VectorOperators.LE, best).not()
+                        .and(best.compare(VectorOperators.EQ, best));
+                best = best.blend(v, take);
+                index = index.blend(laneOffsets.add(tap), take.cast(I));
             }
         }
-        return Math.min(j, count);
+        long bits = laneBits(lanes);
+        best.intoArray(out, outOff, VectorMask.fromLong(S, bits));
+        index.intoArray(argmax, outOff, VectorMask.fromLong(I, bits));
     }
 
     @Override
     int avgPoolRow(float[] in, int first, int rows, int rowStep, int kw, int strideW, int count,
                    float divisor, float[] out, int outOff) {
-        return strideW == 1 ? avgPoolRow1(in, first, rows, rowStep, kw, count, divisor, out, outOff)
-                : avgPoolRow2(in, first, rows, rowStep, kw, count, divisor, out, outOff);
+        int reach = (rows - 1) * rowStep + (kw - 1) + V * strideW;
+        int chunks = safeChunks(count, first, strideW, reach, in.length);
+        if (strideW == 1) {
+            avgPoolChunks1(in, first, rows, rowStep, kw, chunks, divisor, out, outOff);
+        } else {
+            avgPoolChunks2(in, first, rows, rowStep, kw, chunks, divisor, out, outOff);
+        }
+        int j = chunks * V, lanes = count - j, at = first + j * strideW;
+        if (j < count && lanes < V && at + reach <= in.length && outOff + j + V <= out.length) {
+            avgPoolTail(in, at, rows, rowStep, kw, strideW, lanes, divisor, out, outOff + j);
+            return count;
+        }
+        return j;
     }
 
-    private static int avgPoolRow1(float[] in, int first, int rows, int rowStep, int kw, int count, float divisor,
-                                   float[] out, int outOff) {
-        int reach = (rows - 1) * rowStep + (kw - 1) + V;
-        int j = 0;
-        for (; j < count && first + j + reach <= in.length; j += V) {
-            int base = first + j;
-            FloatVector sum = FloatVector.zero(S); // 0 + first tap, as the reference's sum starts at 0f
+    /** Chunks of V averages, stride 1: {@code (0 + tap_0 + tap_1 + ...) / divisor}, as the reference sums from 0f. */
+    private static void avgPoolChunks1(float[] in, int first, int rows, int rowStep, int kw, int chunks, float divisor,
+                                       float[] out, int outOff) {
+        for (int c = 0; c < chunks; c++) {
+            int base = first + c * V;
+            FloatVector sum = FloatVector.zero(S);
             for (int r = 0; r < rows; r++) {
                 for (int kx = 0; kx < kw; kx++) sum = sum.add(FloatVector.fromArray(S, in, base + r * rowStep + kx));
             }
-            sum = sum.div(divisor);
-            if (j + V <= count) {
-                sum.intoArray(out, outOff + j);
-            } else {
-                sum.intoArray(out, outOff + j, S.indexInRange(j, count));
-            }
+            sum.div(divisor).intoArray(out, outOff + c * V);
         }
-        return Math.min(j, count);
     }
 
-    private static int avgPoolRow2(float[] in, int first, int rows, int rowStep, int kw, int count, float divisor,
-                                   float[] out, int outOff) {
+    private static void avgPoolChunks2(float[] in, int first, int rows, int rowStep, int kw, int chunks, float divisor,
+                                       float[] out, int outOff) {
         FloatVector even = FloatVector.fromArray(S, EVEN_INDEXES, 0);
-        int reach = (rows - 1) * rowStep + (kw - 1) + 2 * V;
-        int j = 0;
-        for (; j < count && first + 2 * j + reach <= in.length; j += V) {
-            int base = first + 2 * j;
+        for (int c = 0; c < chunks; c++) {
+            int base = first + 2 * c * V;
             FloatVector sum = FloatVector.zero(S);
             for (int r = 0; r < rows; r++) {
                 for (int kx = 0; kx < kw; kx++) {
@@ -588,76 +642,157 @@ final class SimdImpl extends Simd {
                     sum = sum.add(even.selectFrom(FloatVector.fromArray(S, in, tap), FloatVector.fromArray(S, in, tap + V)));
                 }
             }
-            sum = sum.div(divisor);
-            if (j + V <= count) {
-                sum.intoArray(out, outOff + j);
-            } else {
-                sum.intoArray(out, outOff + j, S.indexInRange(j, count));
+            sum.div(divisor).intoArray(out, outOff + c * V);
+        }
+    }
+
+    /** The last {@code lanes < V} averages of a run (see {@link #maxPoolTail}). */
+    private static void avgPoolTail(float[] in, int base, int rows, int rowStep, int kw, int strideW, int lanes,
+                                    float divisor, float[] out, int outOff) {
+        FloatVector lanesIndex = FloatVector.zero(S).addIndex(1);
+        FloatVector pick = lanesIndex.add(lanesIndex.mul((float) (strideW - 1)));
+        FloatVector sum = FloatVector.zero(S);
+        for (int r = 0; r < rows; r++) {
+            for (int kx = 0; kx < kw; kx++) {
+                int tap = base + r * rowStep + kx;
+                sum = sum.add(pick.selectFrom(FloatVector.fromArray(S, in, tap), FloatVector.fromArray(S, in, tap + V * (strideW - 1))));
             }
         }
-        return Math.min(j, count);
+        sum.div(divisor).intoArray(out, outOff, VectorMask.fromLong(S, laneBits(lanes)));
     }
 
     /**
      * Taps are added in decreasing kx: an input element reached by outputs ox &lt; ox' is tap kx of ox
-     * and a smaller kx' of ox', so this order (with runs of lanes in increasing ox) adds the
-     * contributions in increasing ox, as the reference does. Loads and stores are masked to the
-     * live lanes, so nothing outside the run is read or written.
+     * and a smaller kx' of ox', so this order (with chunks in increasing ox) adds the contributions
+     * in increasing ox, as the reference does.
      */
     @Override
-    void avgPoolRowBackward(float[] dIn, int first, int rows, int rowStep, int kw, int strideW, int count,
-                            float divisor, float[] dOut, int outOff) {
+    int avgPoolRowBackward(float[] dIn, int first, int rows, int rowStep, int kw, int strideW, int count,
+                           float divisor, float[] dOut, int outOff) {
+        // stride 2 with an odd kw touches one element past a chunk's last tap (a masked-off lane)
+        int reach = (rows - 1) * rowStep + (kw - 1) + V * strideW;
+        int chunks = safeChunks(count, first, strideW, reach, dIn.length);
+        int j = chunks * V, lanes = count - j;
+        boolean tail = j < count && lanes < V && first + j * strideW + reach <= dIn.length && outOff + j + V <= dOut.length;
         if (strideW == 1) {
-            avgPoolRowBackward1(dIn, first, rows, rowStep, kw, count, divisor, dOut, outOff);
+            avgPoolBackward1(dIn, first, rows, rowStep, kw, chunks, divisor, dOut, outOff);
+            if (tail) avgPoolBackwardTail1(dIn, first + j, rows, rowStep, kw, laneBits(lanes), divisor, dOut, outOff + j);
+        } else if (kw % 2 == 1) { // odd kernels (no model of the zoo): whole chunks only, the caller does the tail
+            avgPoolBackward2Odd(dIn, first, rows, rowStep, kw, chunks, divisor, dOut, outOff);
+            tail = false;
         } else {
-            avgPoolRowBackward2(dIn, first, rows, rowStep, kw, count, divisor, dOut, outOff);
+            avgPoolBackward2Even(dIn, first, rows, rowStep, kw, chunks, divisor, dOut, outOff);
+            // the doubled tail (d0 d0 d1 d1 ...) covers 2 * lanes columns: with lanes >= V/2 the whole
+            // lower vector and part of the upper one, otherwise part of the lower one only
+            if (tail && 2 * lanes >= V) {
+                avgPoolBackwardTail2Wide(dIn, first + 2 * j, rows, rowStep, kw, laneBits(lanes), laneBits(2 * lanes - V),
+                        divisor, dOut, outOff + j);
+            } else if (tail) {
+                avgPoolBackwardTail2Narrow(dIn, first + 2 * j, rows, rowStep, kw, laneBits(lanes), laneBits(2 * lanes),
+                        divisor, dOut, outOff + j);
+            }
         }
+        return tail ? count : j;
     }
 
-    private static void avgPoolRowBackward1(float[] dIn, int first, int rows, int rowStep, int kw, int count,
-                                            float divisor, float[] dOut, int outOff) {
-        for (int j = 0; j < count; j += V) {
-            VectorMask<Float> live = S.indexInRange(j, count);
-            FloatVector d = FloatVector.fromArray(S, dOut, outOff + j, live).div(divisor);
+    private static void avgPoolBackward1(float[] dIn, int first, int rows, int rowStep, int kw, int chunks,
+                                         float divisor, float[] dOut, int outOff) {
+        for (int c = 0; c < chunks; c++) {
+            FloatVector d = FloatVector.fromArray(S, dOut, outOff + c * V).div(divisor);
             for (int r = 0; r < rows; r++) {
                 for (int kx = kw - 1; kx >= 0; kx--) {
-                    int at = first + j + r * rowStep + kx;
-                    FloatVector.fromArray(S, dIn, at, live).add(d).intoArray(dIn, at, live);
+                    int at = first + c * V + r * rowStep + kx;
+                    FloatVector.fromArray(S, dIn, at).add(d).intoArray(dIn, at);
                 }
             }
         }
     }
 
+    /** The last outputs of a stride-1 run, lanes {@code live} (mask bits). */
+    private static void avgPoolBackwardTail1(float[] dIn, int base, int rows, int rowStep, int kw, long live,
+                                             float divisor, float[] dOut, int outOff) {
+        VectorMask<Float> m = VectorMask.fromLong(S, live);
+        FloatVector d = FloatVector.fromArray(S, dOut, outOff, m).div(divisor);
+        for (int r = 0; r < rows; r++) {
+            for (int kx = kw - 1; kx >= 0; kx--) {
+                int at = base + r * rowStep + kx;
+                FloatVector.fromArray(S, dIn, at, m).add(d).intoArray(dIn, at, m);
+            }
+        }
+    }
+
     /**
-     * Stride 2: the taps kx - 1 and kx of an output are adjacent columns, so one add of the doubled
-     * vector (d0 d0 d1 d1 ...) covers both; an odd last tap alone goes to the even lanes.
+     * Stride 2, even kw: taps kx - 1 and kx of an output are adjacent columns, so one add of the
+     * doubled vector (d0 d0 d1 d1 ...) at tap kx - 1 covers both, pairs in decreasing kx (two
+     * contributions to one element come from taps of equal parity, hence from different pairs).
      */
-    private static void avgPoolRowBackward2(float[] dIn, int first, int rows, int rowStep, int kw, int count,
+    private static void avgPoolBackward2Even(float[] dIn, int first, int rows, int rowStep, int kw, int chunks,
+                                             float divisor, float[] dOut, int outOff) {
+        FloatVector lower = FloatVector.fromArray(S, HALF_INDEXES, 0), upper = FloatVector.fromArray(S, HALF_INDEXES, V);
+        for (int c = 0; c < chunks; c++) {
+            FloatVector d = FloatVector.fromArray(S, dOut, outOff + c * V).div(divisor);
+            FloatVector lo = lower.selectFrom(d, d), hi = upper.selectFrom(d, d);
+            for (int r = 0; r < rows; r++) {
+                int row = first + 2 * c * V + r * rowStep;
+                for (int kx = kw - 1; kx > 0; kx -= 2) {
+                    FloatVector.fromArray(S, dIn, row + kx - 1).add(lo).intoArray(dIn, row + kx - 1);
+                    FloatVector.fromArray(S, dIn, row + kx - 1 + V).add(hi).intoArray(dIn, row + kx - 1 + V);
+                }
+            }
+        }
+    }
+
+    /** Stride 2, odd kw: the pairs from the top down, then tap 0 alone into the even lanes. */
+    private static void avgPoolBackward2Odd(float[] dIn, int first, int rows, int rowStep, int kw, int chunks,
                                             float divisor, float[] dOut, int outOff) {
         FloatVector lower = FloatVector.fromArray(S, HALF_INDEXES, 0), upper = FloatVector.fromArray(S, HALF_INDEXES, V);
-        VectorMask<Float> evenLanes = VectorMask.fromLong(S, EVEN_LANES);
-        for (int j = 0; j < count; j += V) {
-            int lanes = Math.min(V, count - j);
-            FloatVector d = FloatVector.fromArray(S, dOut, outOff + j, S.indexInRange(0, lanes)).div(divisor);
-            // a two-table selectFrom from (d, d): cheaper than building VectorShuffles on every call
+        VectorMask<Float> even = VectorMask.fromLong(S, EVEN_LANES);
+        for (int c = 0; c < chunks; c++) {
+            FloatVector d = FloatVector.fromArray(S, dOut, outOff + c * V).div(divisor);
             FloatVector lo = lower.selectFrom(d, d), hi = upper.selectFrom(d, d);
-            VectorMask<Float> loLive = S.indexInRange(0, 2 * lanes), hiLive = S.indexInRange(V, 2 * lanes);
-            VectorMask<Float> loEven = loLive.and(evenLanes), hiEven = hiLive.and(evenLanes);
-            int base = first + 2 * j;
             for (int r = 0; r < rows; r++) {
-                int row = base + r * rowStep;
-                int kx = kw - 1;
-                if (kw % 2 == 1) {
-                    int at = row + kx;
-                    FloatVector.fromArray(S, dIn, at, loEven).add(lo).intoArray(dIn, at, loEven);
-                    FloatVector.fromArray(S, dIn, at + V, hiEven).add(hi).intoArray(dIn, at + V, hiEven);
-                    kx--;
+                int row = first + 2 * c * V + r * rowStep;
+                for (int kx = kw - 1; kx > 0; kx -= 2) {
+                    FloatVector.fromArray(S, dIn, row + kx - 1).add(lo).intoArray(dIn, row + kx - 1);
+                    FloatVector.fromArray(S, dIn, row + kx - 1 + V).add(hi).intoArray(dIn, row + kx - 1 + V);
                 }
-                for (; kx > 0; kx -= 2) {
-                    int at = row + kx - 1;
-                    FloatVector.fromArray(S, dIn, at, loLive).add(lo).intoArray(dIn, at, loLive);
-                    FloatVector.fromArray(S, dIn, at + V, hiLive).add(hi).intoArray(dIn, at + V, hiLive);
-                }
+                FloatVector.fromArray(S, dIn, row, even).add(lo).intoArray(dIn, row, even);
+                FloatVector.fromArray(S, dIn, row + V, even).add(hi).intoArray(dIn, row + V, even);
+            }
+        }
+    }
+
+    /**
+     * The last {@code lanes} (mask bits {@code live}) outputs of a stride-2 run with even kw and
+     * lanes >= V/2: the doubled vector's lower half is all live (plain load and store), its upper
+     * half has the lanes of {@code hi}.
+     */
+    private static void avgPoolBackwardTail2Wide(float[] dIn, int base, int rows, int rowStep, int kw, long live,
+                                                 long hi, float divisor, float[] dOut, int outOff) {
+        FloatVector lower = FloatVector.fromArray(S, HALF_INDEXES, 0), upper = FloatVector.fromArray(S, HALF_INDEXES, V);
+        VectorMask<Float> hiLive = VectorMask.fromLong(S, hi);
+        FloatVector d = FloatVector.fromArray(S, dOut, outOff, VectorMask.fromLong(S, live)).div(divisor);
+        FloatVector dLo = lower.selectFrom(d, d), dHi = upper.selectFrom(d, d);
+        for (int r = 0; r < rows; r++) {
+            int row = base + r * rowStep;
+            for (int kx = kw - 1; kx > 0; kx -= 2) {
+                FloatVector.fromArray(S, dIn, row + kx - 1).add(dLo).intoArray(dIn, row + kx - 1);
+                FloatVector.fromArray(S, dIn, row + kx - 1 + V, hiLive).add(dHi).intoArray(dIn, row + kx - 1 + V, hiLive);
+            }
+        }
+    }
+
+    /** As {@link #avgPoolBackwardTail2Wide} with lanes &lt; V/2: only the lanes {@code lo} of the lower half are live. */
+    private static void avgPoolBackwardTail2Narrow(float[] dIn, int base, int rows, int rowStep, int kw, long live,
+                                                   long lo, float divisor, float[] dOut, int outOff) {
+        FloatVector lower = FloatVector.fromArray(S, HALF_INDEXES, 0);
+        VectorMask<Float> loLive = VectorMask.fromLong(S, lo);
+        FloatVector d = FloatVector.fromArray(S, dOut, outOff, VectorMask.fromLong(S, live)).div(divisor);
+        FloatVector dLo = lower.selectFrom(d, d);
+        for (int r = 0; r < rows; r++) {
+            int row = base + r * rowStep;
+            for (int kx = kw - 1; kx > 0; kx -= 2) {
+                FloatVector.fromArray(S, dIn, row + kx - 1, loLive).add(dLo).intoArray(dIn, row + kx - 1, loLive);
             }
         }
     }
