@@ -274,70 +274,184 @@ class KernelsConformanceTest {
         }
     }
 
-    // Methods VectorKernels delegates to the reference: checked once the reference exists (skipped before).
-
+    /**
+     * Every combination of null gradient buffers and gamma, both statistics modes, spatial sizes
+     * around the vector widths; dIn, dGamma and dBeta start non-zero because backward accumulates.
+     */
     @ParameterizedTest(name = "{0} bits")
     @ValueSource(ints = {128, 256, 512})
     void batchNormBackwardMatchesReference(int bits) {
         Kernels v = vector(bits);
         Random rnd = new Random(10);
-        int n = 2, c = 5, spatial = 33;
-        float[] in = random(rnd, n * c * spatial), dOut = random(rnd, n * c * spatial);
-        float[] mean = random(rnd, c), invStd = new float[c], gamma = random(rnd, c);
-        for (int ch = 0; ch < c; ch++) invStd[ch] = 0.5f + ch;
-        for (boolean batchStats : new boolean[] {false, true}) {
-            float[] e1 = random(rnd, in.length), e2 = random(rnd, c), e3 = random(rnd, c);
-            float[] a1 = e1.clone(), a2 = e2.clone(), a3 = e3.clone();
-            REF.batchNormBackward(e1, e2, e3, dOut, in, mean, invStd, gamma, n, c, spatial, batchStats);
-            v.batchNormBackward(a1, a2, a3, dOut, in, mean, invStd, gamma, n, c, spatial, batchStats);
-            assertClose(e1, a1, n * spatial, "batchNormBackward dIn");
-            assertClose(e2, a2, n * spatial, "batchNormBackward dGamma");
-            assertClose(e3, a3, n * spatial, "batchNormBackward dBeta");
+        for (int spatial : new int[] {1, 7, 16, 33, 257}) {
+            for (int[] nc : new int[][] {{1, 1}, {2, 5}, {3, 2}}) {
+                int n = nc[0], c = nc[1], size = n * c * spatial;
+                float[] in = random(rnd, size), dOut = random(rnd, size);
+                for (int i = 0; i < size; i++) in[i] = in[i] * 2f + 0.5f;
+                float[] mean = new float[c], var = new float[c], invStd = new float[c], gamma = random(rnd, c);
+                REF.channelMeanVar(mean, var, in, n, c, spatial);
+                for (int ch = 0; ch < c; ch++) invStd[ch] = (float) (1 / Math.sqrt(var[ch] + 1e-5));
+                for (int variant = 0; variant < 8; variant++) {
+                    boolean batchStats = (variant & 1) == 1, withDIn = (variant & 2) == 0, withParams = (variant & 4) == 0;
+                    float[] e1 = withDIn ? random(rnd, size) : null, e2 = withParams ? random(rnd, c) : null;
+                    float[] e3 = withParams ? random(rnd, c) : null;
+                    float[] a1 = e1 == null ? null : e1.clone(), a2 = e2 == null ? null : e2.clone();
+                    float[] a3 = e3 == null ? null : e3.clone();
+                    float[] gm = variant % 3 == 0 ? null : gamma;
+                    REF.batchNormBackward(e1, e2, e3, dOut, in, mean, invStd, gm, n, c, spatial, batchStats);
+                    v.batchNormBackward(a1, a2, a3, dOut, in, mean, invStd, gm, n, c, spatial, batchStats);
+                    String what = String.format("batchNormBackward n=%d c=%d spatial=%d batchStats=%b gamma=%b",
+                            n, c, spatial, batchStats, gm != null);
+                    if (withDIn) assertClose(e1, a1, n * spatial, what + " dIn");
+                    if (withParams) {
+                        assertClose(e2, a2, n * spatial, what + " dGamma");
+                        assertClose(e3, a3, n * spatial, what + " dBeta");
+                    }
+                }
+            }
         }
     }
 
-    @ParameterizedTest(name = "{0} bits")
-    @ValueSource(ints = {128, 256, 512})
-    void poolingMatchesReference(int bits) {
-        Kernels v = vector(bits);
-        Random rnd = new Random(12);
-        int n = 2, c = 5;
-        PoolGeometry pg = new PoolGeometry(n, c, 7, 9, 3, 2, 2, 2, 1, 1, 1, 1, true, false);
-        float[] pin = random(rnd, pg.n() * pg.c() * pg.h() * pg.w());
-        int outSize = pg.n() * pg.c() * pg.oh() * pg.ow();
-        float[] eOut = new float[outSize], aOut = new float[outSize];
-        int[] eArg = new int[outSize], aArg = new int[outSize];
-        REF.maxPool2dForward(eOut, eArg, pin, pg);
-        v.maxPool2dForward(aOut, aArg, pin, pg);
-        assertArrayEquals(eOut, aOut);
-        assertArrayEquals(eArg, aArg);
-        float[] pd = random(rnd, outSize), eIn = random(rnd, pin.length), aIn = eIn.clone();
-        REF.maxPool2dBackward(eIn, pd, eArg, pg);
-        v.maxPool2dBackward(aIn, pd, aArg, pg);
-        assertClose(eIn, aIn, 1, "maxPool2dBackward");
-        REF.avgPool2dForward(eOut, pin, pg);
-        v.avgPool2dForward(aOut, pin, pg);
-        assertClose(eOut, aOut, 6, "avgPool2dForward");
-        REF.avgPool2dBackward(eIn, pd, pg);
-        v.avgPool2dBackward(aIn, pd, pg);
-        assertClose(eIn, aIn, 6, "avgPool2dBackward");
+    /**
+     * The zoo's geometries (2x2/2, 3x3/2 with and without padding and ceil mode, 3x3/1 pad 1, 1x1/2)
+     * and awkward ones: odd sizes, stride different from the kernel, 1x1 planes, windows that are
+     * only padding (dilation), count_include_pad off, rows wider than several vectors, 1-D pooling.
+     */
+    private static List<PoolGeometry> poolGeometries() {
+        List<PoolGeometry> list = new ArrayList<>();
+        list.add(PoolGeometry.of(2, 3, 28, 28, 2, 2, 0));                                      // LeNet S2
+        list.add(PoolGeometry.of(2, 3, 10, 10, 2, 2, 0));                                      // LeNet S4
+        list.add(PoolGeometry.of(2, 3, 7, 9, 2, 2, 0));                                        // odd sizes
+        list.add(PoolGeometry.of(1, 4, 23, 37, 3, 2, 1));                                      // ResNet stem pool
+        list.add(new PoolGeometry(1, 3, 13, 15, 3, 3, 2, 2, 0, 0, 1, 1, true, true));          // AlexNet/GoogLeNet, ceil
+        list.add(new PoolGeometry(1, 3, 14, 16, 3, 3, 2, 2, 1, 1, 1, 1, true, false));         // ceil, pad, exclude pad
+        list.add(new PoolGeometry(2, 2, 9, 11, 3, 3, 1, 1, 1, 1, 1, 1, true, true));           // GoogLeNet 3x3/1 pad 1
+        list.add(new PoolGeometry(1, 3, 12, 70, 3, 3, 1, 1, 1, 1, 1, 1, false, false));        // wide rows, exclude pad
+        list.add(new PoolGeometry(1, 2, 9, 75, 2, 2, 2, 2, 0, 0, 1, 1, true, true));           // wide, odd width, ceil
+        list.add(new PoolGeometry(1, 2, 7, 81, 5, 5, 2, 2, 2, 2, 1, 1, false, false));         // 5x5/2 pad 2
+        list.add(PoolGeometry.of(2, 3, 8, 8, 1, 2, 0));                                        // 1x1 stride 2 (ResNet-CIFAR)
+        list.add(new PoolGeometry(1, 3, 11, 19, 2, 3, 1, 2, 1, 1, 1, 1, false, true));         // 2x3, strides 1x2
+        list.add(new PoolGeometry(1, 3, 17, 40, 3, 2, 2, 1, 0, 1, 1, 1, true, false));         // 3x2, strides 2x1
+        list.add(new PoolGeometry(1, 2, 16, 50, 3, 3, 3, 3, 1, 1, 1, 1, true, true));          // stride 3: scalar
+        list.add(new PoolGeometry(2, 3, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, false, true));           // 1x1 planes
+        list.add(new PoolGeometry(2, 3, 1, 1, 2, 2, 1, 1, 1, 1, 1, 1, true, false));           // 1x1 plane, padded window
+        list.add(new PoolGeometry(1, 2, 1, 45, 1, 3, 1, 2, 0, 1, 1, 1, false, true));          // 1-D
+        return list;
     }
 
+    /** Dilated geometries, max pooling only (PyTorch has no dilated average pooling). */
+    private static List<PoolGeometry> dilatedPoolGeometries() {
+        return List.of(
+                new PoolGeometry(1, 3, 12, 40, 3, 3, 1, 1, 1, 1, 2, 2, false, true),           // dilation 2, stride 1
+                new PoolGeometry(1, 3, 15, 41, 3, 2, 2, 2, 1, 1, 2, 3, true, true),            // dilation 2x3, ceil
+                new PoolGeometry(2, 2, 1, 5, 2, 2, 1, 2, 1, 1, 2, 2, false, true));            // windows of padding only
+    }
+
+    /**
+     * Inputs with ties (few distinct values), signed zeros, infinities and NaN, so that the argmax
+     * rule (first maximum in window order, first NaN wins) is exercised.
+     */
+    private static float[] poolInput(Random rnd, int size, boolean special) {
+        float[] x = new float[size];
+        float[] specials = {Float.NaN, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, -0f, 0f};
+        for (int i = 0; i < size; i++) {
+            x[i] = rnd.nextInt(5) - 2;                                                          // ties
+            if (rnd.nextInt(3) == 0) x[i] = rnd.nextFloat() * 4f - 2f;
+            if (special && rnd.nextInt(20) == 0) x[i] = specials[rnd.nextInt(specials.length)];
+        }
+        return x;
+    }
+
+    /** Max pooling: values, argmax and the gradient equal the reference bit for bit. */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void maxPoolingIsBitIdenticalToReference(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(12);
+        List<PoolGeometry> geometries = new ArrayList<>(poolGeometries());
+        geometries.addAll(dilatedPoolGeometries());
+        for (PoolGeometry g : geometries) {
+            for (boolean special : new boolean[] {false, true}) {
+                float[] in = poolInput(rnd, g.inputSize(), special);
+                float[] eOut = new float[g.outputSize()], aOut = new float[g.outputSize()];
+                int[] eArg = new int[g.outputSize()], aArg = new int[g.outputSize()];
+                Arrays.fill(aOut, 42f); // forward overwrites
+                Arrays.fill(aArg, 42);
+                REF.maxPool2dForward(eOut, eArg, in, g);
+                v.maxPool2dForward(aOut, aArg, in, g);
+                assertArrayEquals(eOut, aOut, "maxPool2dForward special=" + special + " " + g);
+                assertArrayEquals(eArg, aArg, "maxPool2dForward argmax special=" + special + " " + g);
+                float[] dOut = random(rnd, g.outputSize()), eIn = random(rnd, g.inputSize()), aIn = eIn.clone();
+                REF.maxPool2dBackward(eIn, dOut, eArg, g);
+                v.maxPool2dBackward(aIn, dOut, aArg, g);
+                assertArrayEquals(eIn, aIn, "maxPool2dBackward " + g);
+            }
+        }
+    }
+
+    /** Average pooling sums the same values in the same order and divides the same way: bit-identical too. */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void avgPoolingIsBitIdenticalToReference(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(14);
+        for (PoolGeometry g : poolGeometries()) {
+            for (boolean includePad : new boolean[] {true, false}) {
+                PoolGeometry pg = new PoolGeometry(g.n(), g.c(), g.h(), g.w(), g.kh(), g.kw(), g.strideH(), g.strideW(),
+                        g.padH(), g.padW(), 1, 1, g.ceilMode(), includePad);
+                float[] in = random(rnd, pg.inputSize());
+                float[] eOut = new float[pg.outputSize()], aOut = new float[pg.outputSize()];
+                Arrays.fill(aOut, Float.NaN); // forward overwrites
+                REF.avgPool2dForward(eOut, in, pg);
+                v.avgPool2dForward(aOut, in, pg);
+                assertArrayEquals(eOut, aOut, "avgPool2dForward " + pg);
+                float[] dOut = random(rnd, pg.outputSize()), eIn = random(rnd, pg.inputSize()), aIn = eIn.clone();
+                REF.avgPool2dBackward(eIn, dOut, pg);
+                v.avgPool2dBackward(aIn, dOut, pg);
+                assertArrayEquals(eIn, aIn, "avgPool2dBackward " + pg);
+            }
+        }
+    }
+
+    /**
+     * Window sizes odd and even (their forward and backward windows differ), more and fewer channels
+     * than the window, positions around the vector widths and past one 256-position block, several
+     * exponents; and k = 0 with zero inputs, where scale is 0 and the result NaN as in the reference.
+     */
     @ParameterizedTest(name = "{0} bits")
     @ValueSource(ints = {128, 256, 512})
     void lrnMatchesReference(int bits) {
         Kernels v = vector(bits);
         Random rnd = new Random(13);
-        int n = 2, c = 5, spatial = 33;
+        float[][] params = {{1e-2f, 0.75f, 2f}, {1e-4f, 0.75f, 1f}, {0.5f, 0.5f, 1f}, {2f, 1.3f, 0.5f}, {1e-3f, -0.25f, 3f}};
+        int[][] shapes = {{2, 5, 33}, {1, 1, 17}, {2, 3, 1}, {1, 7, 300}, {3, 8, 64}, {1, 12, 529}};
+        int count = 0;
+        for (int[] shape : shapes) {
+            for (int size : new int[] {1, 2, 3, 5, 6}) {
+                float[] p = params[count++ % params.length];
+                checkLrn(v, rnd, shape[0], shape[1], shape[2], size, p[0], p[1], p[2], false);
+            }
+        }
+        checkLrn(v, rnd, 2, 4, 40, 3, 1e-2f, 0.75f, 0f, true);
+    }
+
+    private static void checkLrn(Kernels v, Random rnd, int n, int c, int spatial, int size, float alpha, float beta,
+                                 float k, boolean zeros) {
         float[] in = random(rnd, n * c * spatial), dOut = random(rnd, n * c * spatial);
-        float[] lOut = new float[in.length], lScale = new float[in.length], vOut = new float[in.length], vScale = new float[in.length];
-        REF.lrnForward(lOut, lScale, in, n, c, spatial, 3, 1e-2f, 0.75f, 2f);
-        v.lrnForward(vOut, vScale, in, n, c, spatial, 3, 1e-2f, 0.75f, 2f);
-        assertClose(lOut, vOut, 3, "lrnForward");
+        if (zeros) Arrays.fill(in, 0, spatial + 3, 0f);
+        for (int i = 0; i < in.length; i += 7) in[i] *= 10f;
+        float[] eOut = new float[in.length], eScale = new float[in.length];
+        float[] aOut = new float[in.length], aScale = new float[in.length];
+        REF.lrnForward(eOut, eScale, in, n, c, spatial, size, alpha, beta, k);
+        v.lrnForward(aOut, aScale, in, n, c, spatial, size, alpha, beta, k);
+        String what = String.format("lrn n=%d c=%d spatial=%d size=%d alpha=%s beta=%s k=%s", n, c, spatial, size,
+                alpha, beta, k);
+        assertClose(eScale, aScale, size, what + " scale");
+        assertClose(eOut, aOut, size, what + " out");
         float[] eD = random(rnd, in.length), aD = eD.clone();
-        REF.lrnBackward(eD, dOut, in, lOut, lScale, n, c, spatial, 3, 1e-2f, 0.75f, 2f);
-        v.lrnBackward(aD, dOut, in, vOut, vScale, n, c, spatial, 3, 1e-2f, 0.75f, 2f);
-        assertClose(eD, aD, 3, "lrnBackward");
+        REF.lrnBackward(eD, dOut, in, eOut, eScale, n, c, spatial, size, alpha, beta, k);
+        v.lrnBackward(aD, dOut, in, eOut, eScale, n, c, spatial, size, alpha, beta, k);
+        assertClose(eD, aD, size, what + " backward");
     }
 
     // ------------------------------------------------------------------ activations
@@ -579,6 +693,41 @@ class KernelsConformanceTest {
                         v.conv2dBackwardWeight(dW, dB, d, in, g);
                         out.addAll(List.of(y, dIn, dW, dB));
                     }
+                },
+                out -> {
+                    for (PoolGeometry g : List.of(PoolGeometry.of(64, 6, 28, 28, 2, 2, 0), PoolGeometry.of(2, 64, 23, 41, 3, 2, 1),
+                            new PoolGeometry(3, 40, 13, 15, 3, 3, 2, 2, 0, 0, 1, 1, true, false),
+                            new PoolGeometry(2, 30, 12, 40, 3, 3, 1, 1, 1, 1, 2, 2, false, true))) {
+                        float[] in = poolInput(new Random(g.hashCode()), g.inputSize(), true);
+                        float[] d = random(new Random(g.hashCode() + 1), g.outputSize());
+                        float[] y = new float[g.outputSize()], dIn = new float[g.inputSize()];
+                        int[] arg = new int[g.outputSize()];
+                        v.maxPool2dForward(y, arg, in, g);
+                        v.maxPool2dBackward(dIn, d, arg, g);
+                        float[] argAsFloat = new float[arg.length];
+                        for (int i = 0; i < arg.length; i++) argAsFloat[i] = arg[i];
+                        out.addAll(List.of(y, argAsFloat, dIn));
+                        if (g.dilationH() == 1) {
+                            float[] ya = new float[g.outputSize()], dInA = new float[g.inputSize()];
+                            v.avgPool2dForward(ya, in, g);
+                            v.avgPool2dBackward(dInA, d, g);
+                            out.addAll(List.of(ya, dInA));
+                        }
+                    }
+                },
+                out -> {
+                    float[] mean = new float[16], var = new float[16], invStd = new float[16];
+                    v.channelMeanVar(mean, var, in5, 5, 16, 400);
+                    for (int ch = 0; ch < 16; ch++) invStd[ch] = (float) (1 / Math.sqrt(var[ch] + 1e-5));
+                    for (boolean batchStats : new boolean[] {false, true}) {
+                        float[] dIn = new float[in5.length], dGamma = new float[16], dBeta = new float[16];
+                        v.batchNormBackward(dIn, dGamma, dBeta, d5, in5, mean, invStd, var, 5, 16, 400, batchStats);
+                        out.addAll(List.of(dIn, dGamma, dBeta));
+                    }
+                    float[] lrnOut = new float[in5.length], scale = new float[in5.length], dIn = new float[in5.length];
+                    v.lrnForward(lrnOut, scale, in5, 5, 16, 400, 5, 1e-2f, 0.75f, 2f);
+                    v.lrnBackward(dIn, in5, in5, lrnOut, scale, 5, 16, 400, 5, 1e-2f, 0.75f, 2f);
+                    out.addAll(List.of(lrnOut, scale, dIn));
                 },
                 out -> {
                     float[] y = new float[in5.length];

@@ -9,9 +9,10 @@ import java.util.Arrays;
  *
  * <p>Large products use the blocked algorithm of Goto and van de Geijn, "Anatomy of
  * High-Performance Matrix Multiplication" (ACM TOMS 2008), as BLIS structures it (Van Zee and
- * van de Geijn 2015). For each {@code KC}-deep slice of k, every {@code mr}-row panel of op(A) and
- * every {@code nr}-column panel of op(B) is packed once, in parallel, into shared buffers of
- * {@code (m + n) * KC} floats; then threads take {@code mc x nc} blocks of C, and the
+ * van de Geijn 2015). op(A) is packed once, in parallel, into {@code mr}-row panels for every
+ * {@code KC}-deep slice of k (or read in place, for a convolution's weight). Tasks then take
+ * column blocks of C (and row blocks, for a tall C); a task packs its {@code KC x nc} block of
+ * op(B) into {@code nr}-column panels right before using it, so the block is still in L2, and the
  * {@link Simd#kernel micro-kernel} multiplies one A panel (kept in L1) by one B panel (streamed
  * from L2) into an {@code mr x nr} tile of C held in registers. Tiles are visited along the rows of
  * C, so stores run sequentially through memory (prefetch-friendly: 72 -> 120 GFLOP/s for the

@@ -23,6 +23,7 @@ final class Scratch {
     private float[] wide = new float[0];
     private int[] offsets = new int[0];
     private float[] edgeA = new float[0];
+    private float[] lrn = new float[0];
 
     private Scratch() {}
 
@@ -71,6 +72,9 @@ final class Scratch {
      * ({@code AbstractMask.checkIndexByLane}; 4% of a LeNet-5 step when packed panels ended there).
      */
     private static final int SLACK = 64;
+
+    /** LRN backward: dOut * out / scale of every channel over a block of positions. */
+    float[] lrn(int size) { return lrn = grow(lrn, size); }
 
     private static float[] grow(float[] buffer, int size) {
         return buffer.length >= size + SLACK ? buffer

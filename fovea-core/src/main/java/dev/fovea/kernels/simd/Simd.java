@@ -198,4 +198,56 @@ abstract class Simd {
 
     abstract void sgdMomentumUpdate(float[] w, float[] g, float[] b, int from, int to, float negLr, float mu,
                                     float keep, boolean firstStep, boolean nesterov);
+    // ---------------------------------------------------------------- pooling rows (see Pooling)
+    //
+    // One output row's run of `count` consecutive output columns whose windows lie horizontally
+    // inside the input. The tap (r, kx) of output lane j is the input element
+    // first + r * rowStep + kx * dilationW + j * strideW, for r < rows (the window rows inside the
+    // input) and kx < kw. Only strideW 1 and 2 are supported (the geometries of the model zoo).
+    // They return how many of the outputs (from the first) they did: all, except near the end of an
+    // array, where a vector would reach past it; the caller does the rest.
+
+    /**
+     * Max pooling with the reference's rule, taps in window order: the first tap is taken, a later one
+     * replaces it when greater or when it is NaN and the current best is not. {@code argmax} receives
+     * the flat index of the winning tap.
+     */
+    abstract int maxPoolRow(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int strideW,
+                             int count, float[] out, int[] argmax, int outOff);
+
+    /** {@code out = (0 + tap_0 + tap_1 + ...) / divisor}, taps in window order, as the reference sums them. */
+    abstract int avgPoolRow(float[] in, int first, int rows, int rowStep, int kw, int strideW, int count,
+                             float divisor, float[] out, int outOff);
+
+    /**
+     * {@code dIn[tap] += dOut[outOff + j] / divisor} for every tap of every lane j (dilation 1). Each
+     * input element receives its contributions in increasing output column order, as in the reference.
+     */
+    abstract int avgPoolRowBackward(float[] dIn, int first, int rows, int rowStep, int kw, int strideW, int count,
+                                     float divisor, float[] dOut, int outOff);
+
+    // ---------------------------------------------------------------- batch-norm backward and LRN
+
+    /** Sum of dy * (x - mean). */
+    abstract float sumProductCentered(float[] dy, float[] x, int off, int len, float mean);
+
+    /** {@code dIn += a * dOut + b * (x - mean) + c}. */
+    abstract void batchNormBackwardRow(float[] dIn, float[] dOut, float[] x, int off, int len, float mean,
+                                       float a, float b, float c);
+
+    /**
+     * LRN forward at spatial positions [s0, s0 + len) of every channel of one image starting at
+     * {@code image}: {@code scale = k + alphaOverSize * sum of in^2 over the channel window
+     * [ch - size/2, ch + (size-1)/2]}, {@code out = in * scale^-beta}.
+     */
+    abstract void lrnForward(float[] out, float[] scale, float[] in, int image, int c, int spatial, int s0, int len,
+                             int size, float alphaOverSize, float beta, float k);
+
+    /**
+     * LRN backward at spatial positions [s0, s0 + len) of one image: {@code dIn += dOut * scale^-beta
+     * - factor * in * sum of dOut * out / scale over the channels [ch - (size-1)/2, ch + size/2]}.
+     * {@code ratio} is scratch of at least {@code (c + 1) * len} floats.
+     */
+    abstract void lrnBackward(float[] dIn, float[] dOut, float[] in, float[] out, float[] scale, int image, int c,
+                              int spatial, int s0, int len, int size, float factor, float beta, float[] ratio);
 }

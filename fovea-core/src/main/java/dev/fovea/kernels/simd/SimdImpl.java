@@ -38,6 +38,20 @@ final class SimdImpl extends Simd {
     private static final int MR = V >= 16 ? 8 : 6;
     private static final int NR = 2 * V;
 
+    /** Ints with as many lanes as S: argmax indexes of max pooling. */
+    private static final VectorSpecies<Integer> I = S.withLanes(int.class);
+    /** 0, 2, 4, ...: the lanes of two consecutive vectors that hold every other element (selectFrom indexes). */
+    private static final float[] EVEN_INDEXES = new float[V];
+    /** i / 2 for i < 2V: lanes [0, V) repeat each element of the lower half of a vector twice, [V, 2V) of the upper. */
+    private static final float[] HALF_INDEXES = new float[2 * V];
+    /** Lanes 0, 2, 4, ... set. */
+    private static final long EVEN_LANES = 0x5555_5555_5555_5555L & (V >= 64 ? -1L : (1L << V) - 1);
+
+    static {
+        for (int i = 0; i < V; i++) EVEN_INDEXES[i] = 2 * i;
+        for (int i = 0; i < 2 * V; i++) HALF_INDEXES[i] = i / 2;
+    }
+
     @SuppressWarnings("unchecked")
     private static VectorSpecies<Float> species() {
         try {
@@ -896,5 +910,508 @@ final class SimdImpl extends Simd {
             float d = nesterov ? g[j] + mu * b[j] : b[j];
             w[j] = w[j] + negLr * d;
         }
+    }
+    // ---------------------------------------------------------------- pooling rows
+    //
+    // Vectors run along output columns: lane j is output column j of the run. With stride 1 the lanes
+    // of a tap are consecutive input elements; with stride 2 they are every other element, picked
+    // from two consecutive vectors with a two-table selectFrom (one vpermt2ps on AVX-512), which is
+    // faster than a gather and needs no index array. Every operation is an exact IEEE operation or a
+    // selection, so the results are those of the scalar reference bit for bit.
+    //
+    // The shape of this code is about the JIT more than the arithmetic. C2 keeps vectors in
+    // registers only in compiled code whose profile covered every branch it takes; a branch its
+    // profile never saw becomes an uncommon trap, and a trapped method goes back to the interpreter
+    // and C1, where every vector is a boxed object and the Vector API runs its Java fallbacks
+    // (100x slower or more), until C2 has compiled it again: on a busy 2-core machine that took
+    // seconds, and LeNet-5 steps of 15 ms took 500-800 ms for the whole of a benchmark. Hence:
+    //  - the vector methods do either whole chunks of V outputs (no masks) or one partial chunk
+    //    (masks), each in its own small method with no data-dependent branch but its loops; the
+    //    dispatchers (overridden methods, scalar code only, cheap in any tier) decide how many chunks
+    //    are safe and whether the partial one fits;
+    //  - masks come from VectorMask.fromLong (branch-free) and are never all-true, and no masked
+    //    access reaches past the end of an array: both would take branches inside the Vector API
+    //    (a masked store's all-true shortcut, the range check's slow path) that trapped in practice;
+    //  - no helper takes or returns a vector: one that was not inlined ("callee is too large",
+    //    "already compiled into a big method" in -XX:+PrintInlining) had every vector boxed;
+    //  - methods stay small: a 440-byte one failed C1's tier-3 compile ("out of virtual registers in
+    //    linear scan") and was left in tier-2 code.
+    // What is left to trap is the shape of loops (a kernel width seen for the first time), once.
+
+    /** Whole chunks of V outputs from {@code first} that read inside {@code length} (reach: elements read from a chunk's first tap). */
+    private static int safeChunks(int count, int first, int strideW, int reach, int length) {
+        int room = length - reach - first; // chunk c reads from first + c * V * strideW
+        return room < 0 ? 0 : Math.min(count / V, room / (V * strideW) + 1);
+    }
+
+    /** Lanes [0, lanes) set, as the mask bits of VectorMask.fromLong (no lane when lanes <= 0). */
+    private static long laneBits(int lanes) {
+        return (1L << Math.max(0, lanes)) - 1;
+    }
+
+    @Override
+    int maxPoolRow(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int strideW, int count,
+                   float[] out, int[] argmax, int outOff) {
+        int reach = (rows - 1) * rowStep + (kw - 1) * dilationW + V * strideW;
+        int chunks = safeChunks(count, first, strideW, reach, in.length);
+        if (strideW == 1) {
+            maxPoolChunks1(in, first, rows, rowStep, kw, dilationW, chunks, out, argmax, outOff);
+        } else {
+            maxPoolChunks2(in, first, rows, rowStep, kw, dilationW, chunks, out, argmax, outOff);
+        }
+        int j = chunks * V, lanes = count - j, at = first + j * strideW;
+        if (j < count && lanes < V && at + reach <= in.length && outOff + j + V <= Math.min(out.length, argmax.length)) {
+            maxPoolTail(in, at, rows, rowStep, kw, dilationW, strideW, lanes, out, argmax, outOff + j);
+            return count;
+        }
+        return j;
+    }
+
+    /**
+     * Chunks of V max-pooling outputs, stride 1. Starting from -inf with the first tap's index, the
+     * rule "take v when !(v <= best) and best is not NaN" applied to every tap in window order gives
+     * the reference's result: the first tap wins the first comparison unless it is -inf, which
+     * leaves the same value and index; later, !(v <= best) is "v > best, or v is NaN", and a NaN
+     * best is never replaced (the first NaN wins).
+     */
+    private static void maxPoolChunks1(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int chunks,
+                                       float[] out, int[] argmax, int outOff) {
+        IntVector laneOffsets = IntVector.zero(I).addIndex(1);
+        for (int c = 0; c < chunks; c++) {
+            int base = first + c * V;
+            FloatVector best = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            IntVector index = laneOffsets.add(base);
+            for (int r = 0; r < rows; r++) {
+                for (int kx = 0; kx < kw; kx++) {
+                    int tap = base + r * rowStep + kx * dilationW;
+                    FloatVector v = FloatVector.fromArray(S, in, tap);
+                    VectorMask<Float> take = v.compare(VectorOperators.LE, best).not()
+                            .and(best.compare(VectorOperators.EQ, best));
+                    best = best.blend(v, take);
+                    index = index.blend(laneOffsets.add(tap), take.cast(I));
+                }
+            }
+            best.intoArray(out, outOff + c * V);
+            index.intoArray(argmax, outOff + c * V);
+        }
+    }
+
+    /** {@link #maxPoolChunks1} with the taps of lanes two elements apart, picked from two vectors. */
+    private static void maxPoolChunks2(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int chunks,
+                                       float[] out, int[] argmax, int outOff) {
+        FloatVector even = FloatVector.fromArray(S, EVEN_INDEXES, 0);
+        IntVector laneOffsets = IntVector.zero(I).addIndex(2);
+        for (int c = 0; c < chunks; c++) {
+            int base = first + 2 * c * V;
+            FloatVector best = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+            IntVector index = laneOffsets.add(base);
+            for (int r = 0; r < rows; r++) {
+                for (int kx = 0; kx < kw; kx++) {
+                    int tap = base + r * rowStep + kx * dilationW;
+                    FloatVector v = even.selectFrom(FloatVector.fromArray(S, in, tap), FloatVector.fromArray(S, in, tap + V));
+                    VectorMask<Float> take = v.compare(VectorOperators.LE, best).not()
+                            .and(best.compare(VectorOperators.EQ, best));
+                    best = best.blend(v, take);
+                    index = index.blend(laneOffsets.add(tap), take.cast(I));
+                }
+            }
+            best.intoArray(out, outOff + c * V);
+            index.intoArray(argmax, outOff + c * V);
+        }
+    }
+
+    /**
+     * The last {@code lanes < V} outputs of a run: taps loaded whole (the caller checked that they
+     * lie inside {@code in}, lanes past the run read real but unused data), stores masked.
+     */
+    private static void maxPoolTail(float[] in, int base, int rows, int rowStep, int kw, int dilationW, int strideW,
+                                    int lanes, float[] out, int[] argmax, int outOff) {
+        FloatVector even = FloatVector.fromArray(S, EVEN_INDEXES, 0);
+        FloatVector stride = FloatVector.broadcast(S, (float) (strideW - 1)); // 0: lane i reads tap + i
+        FloatVector lanesIndex = FloatVector.zero(S).addIndex(1);
+        FloatVector pick = lanesIndex.add(lanesIndex.mul(stride)); // lane i -> element i * strideW of (v0, v1)
+        IntVector laneOffsets = IntVector.zero(I).addIndex(strideW);
+        FloatVector best = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        IntVector index = laneOffsets.add(base);
+        for (int r = 0; r < rows; r++) {
+            for (int kx = 0; kx < kw; kx++) {
+                int tap = base + r * rowStep + kx * dilationW;
+                FloatVector v = pick.selectFrom(FloatVector.fromArray(S, in, tap), FloatVector.fromArray(S, in, tap + V * (strideW - 1)));
+                VectorMask<Float> take = v.compare(VectorOperators.LE, best).not()
+                        .and(best.compare(VectorOperators.EQ, best));
+                best = best.blend(v, take);
+                index = index.blend(laneOffsets.add(tap), take.cast(I));
+            }
+        }
+        long bits = laneBits(lanes);
+        best.intoArray(out, outOff, VectorMask.fromLong(S, bits));
+        index.intoArray(argmax, outOff, VectorMask.fromLong(I, bits));
+    }
+
+    @Override
+    int avgPoolRow(float[] in, int first, int rows, int rowStep, int kw, int strideW, int count,
+                   float divisor, float[] out, int outOff) {
+        int reach = (rows - 1) * rowStep + (kw - 1) + V * strideW;
+        int chunks = safeChunks(count, first, strideW, reach, in.length);
+        if (strideW == 1) {
+            avgPoolChunks1(in, first, rows, rowStep, kw, chunks, divisor, out, outOff);
+        } else {
+            avgPoolChunks2(in, first, rows, rowStep, kw, chunks, divisor, out, outOff);
+        }
+        int j = chunks * V, lanes = count - j, at = first + j * strideW;
+        if (j < count && lanes < V && at + reach <= in.length && outOff + j + V <= out.length) {
+            avgPoolTail(in, at, rows, rowStep, kw, strideW, lanes, divisor, out, outOff + j);
+            return count;
+        }
+        return j;
+    }
+
+    /** Chunks of V averages, stride 1: {@code (0 + tap_0 + tap_1 + ...) / divisor}, as the reference sums from 0f. */
+    private static void avgPoolChunks1(float[] in, int first, int rows, int rowStep, int kw, int chunks, float divisor,
+                                       float[] out, int outOff) {
+        for (int c = 0; c < chunks; c++) {
+            int base = first + c * V;
+            FloatVector sum = FloatVector.zero(S);
+            for (int r = 0; r < rows; r++) {
+                for (int kx = 0; kx < kw; kx++) sum = sum.add(FloatVector.fromArray(S, in, base + r * rowStep + kx));
+            }
+            sum.div(divisor).intoArray(out, outOff + c * V);
+        }
+    }
+
+    private static void avgPoolChunks2(float[] in, int first, int rows, int rowStep, int kw, int chunks, float divisor,
+                                       float[] out, int outOff) {
+        FloatVector even = FloatVector.fromArray(S, EVEN_INDEXES, 0);
+        for (int c = 0; c < chunks; c++) {
+            int base = first + 2 * c * V;
+            FloatVector sum = FloatVector.zero(S);
+            for (int r = 0; r < rows; r++) {
+                for (int kx = 0; kx < kw; kx++) {
+                    int tap = base + r * rowStep + kx;
+                    sum = sum.add(even.selectFrom(FloatVector.fromArray(S, in, tap), FloatVector.fromArray(S, in, tap + V)));
+                }
+            }
+            sum.div(divisor).intoArray(out, outOff + c * V);
+        }
+    }
+
+    /** The last {@code lanes < V} averages of a run (see {@link #maxPoolTail}). */
+    private static void avgPoolTail(float[] in, int base, int rows, int rowStep, int kw, int strideW, int lanes,
+                                    float divisor, float[] out, int outOff) {
+        FloatVector lanesIndex = FloatVector.zero(S).addIndex(1);
+        FloatVector pick = lanesIndex.add(lanesIndex.mul((float) (strideW - 1)));
+        FloatVector sum = FloatVector.zero(S);
+        for (int r = 0; r < rows; r++) {
+            for (int kx = 0; kx < kw; kx++) {
+                int tap = base + r * rowStep + kx;
+                sum = sum.add(pick.selectFrom(FloatVector.fromArray(S, in, tap), FloatVector.fromArray(S, in, tap + V * (strideW - 1))));
+            }
+        }
+        sum.div(divisor).intoArray(out, outOff, VectorMask.fromLong(S, laneBits(lanes)));
+    }
+
+    /**
+     * Taps are added in decreasing kx: an input element reached by outputs ox &lt; ox' is tap kx of ox
+     * and a smaller kx' of ox', so this order (with chunks in increasing ox) adds the contributions
+     * in increasing ox, as the reference does.
+     */
+    @Override
+    int avgPoolRowBackward(float[] dIn, int first, int rows, int rowStep, int kw, int strideW, int count,
+                           float divisor, float[] dOut, int outOff) {
+        // stride 2 with an odd kw touches one element past a chunk's last tap (a masked-off lane)
+        int reach = (rows - 1) * rowStep + (kw - 1) + V * strideW;
+        int chunks = safeChunks(count, first, strideW, reach, dIn.length);
+        int j = chunks * V, lanes = count - j;
+        boolean tail = j < count && lanes < V && first + j * strideW + reach <= dIn.length && outOff + j + V <= dOut.length;
+        if (strideW == 1) {
+            avgPoolBackward1(dIn, first, rows, rowStep, kw, chunks, divisor, dOut, outOff);
+            if (tail) avgPoolBackwardTail1(dIn, first + j, rows, rowStep, kw, laneBits(lanes), divisor, dOut, outOff + j);
+        } else if (kw % 2 == 1) { // odd kernels (no model of the zoo): whole chunks only, the caller does the tail
+            avgPoolBackward2Odd(dIn, first, rows, rowStep, kw, chunks, divisor, dOut, outOff);
+            tail = false;
+        } else {
+            avgPoolBackward2Even(dIn, first, rows, rowStep, kw, chunks, divisor, dOut, outOff);
+            // the doubled tail (d0 d0 d1 d1 ...) covers 2 * lanes columns: with lanes >= V/2 the whole
+            // lower vector and part of the upper one, otherwise part of the lower one only
+            if (tail && 2 * lanes >= V) {
+                avgPoolBackwardTail2Wide(dIn, first + 2 * j, rows, rowStep, kw, laneBits(lanes), laneBits(2 * lanes - V),
+                        divisor, dOut, outOff + j);
+            } else if (tail) {
+                avgPoolBackwardTail2Narrow(dIn, first + 2 * j, rows, rowStep, kw, laneBits(lanes), laneBits(2 * lanes),
+                        divisor, dOut, outOff + j);
+            }
+        }
+        return tail ? count : j;
+    }
+
+    private static void avgPoolBackward1(float[] dIn, int first, int rows, int rowStep, int kw, int chunks,
+                                         float divisor, float[] dOut, int outOff) {
+        for (int c = 0; c < chunks; c++) {
+            FloatVector d = FloatVector.fromArray(S, dOut, outOff + c * V).div(divisor);
+            for (int r = 0; r < rows; r++) {
+                for (int kx = kw - 1; kx >= 0; kx--) {
+                    int at = first + c * V + r * rowStep + kx;
+                    FloatVector.fromArray(S, dIn, at).add(d).intoArray(dIn, at);
+                }
+            }
+        }
+    }
+
+    /** The last outputs of a stride-1 run, lanes {@code live} (mask bits). */
+    private static void avgPoolBackwardTail1(float[] dIn, int base, int rows, int rowStep, int kw, long live,
+                                             float divisor, float[] dOut, int outOff) {
+        VectorMask<Float> m = VectorMask.fromLong(S, live);
+        FloatVector d = FloatVector.fromArray(S, dOut, outOff, m).div(divisor);
+        for (int r = 0; r < rows; r++) {
+            for (int kx = kw - 1; kx >= 0; kx--) {
+                int at = base + r * rowStep + kx;
+                FloatVector.fromArray(S, dIn, at, m).add(d).intoArray(dIn, at, m);
+            }
+        }
+    }
+
+    /**
+     * Stride 2, even kw: taps kx - 1 and kx of an output are adjacent columns, so one add of the
+     * doubled vector (d0 d0 d1 d1 ...) at tap kx - 1 covers both, pairs in decreasing kx (two
+     * contributions to one element come from taps of equal parity, hence from different pairs).
+     */
+    private static void avgPoolBackward2Even(float[] dIn, int first, int rows, int rowStep, int kw, int chunks,
+                                             float divisor, float[] dOut, int outOff) {
+        FloatVector lower = FloatVector.fromArray(S, HALF_INDEXES, 0), upper = FloatVector.fromArray(S, HALF_INDEXES, V);
+        for (int c = 0; c < chunks; c++) {
+            FloatVector d = FloatVector.fromArray(S, dOut, outOff + c * V).div(divisor);
+            FloatVector lo = lower.selectFrom(d, d), hi = upper.selectFrom(d, d);
+            for (int r = 0; r < rows; r++) {
+                int row = first + 2 * c * V + r * rowStep;
+                for (int kx = kw - 1; kx > 0; kx -= 2) {
+                    FloatVector.fromArray(S, dIn, row + kx - 1).add(lo).intoArray(dIn, row + kx - 1);
+                    FloatVector.fromArray(S, dIn, row + kx - 1 + V).add(hi).intoArray(dIn, row + kx - 1 + V);
+                }
+            }
+        }
+    }
+
+    /** Stride 2, odd kw: the pairs from the top down, then tap 0 alone into the even lanes. */
+    private static void avgPoolBackward2Odd(float[] dIn, int first, int rows, int rowStep, int kw, int chunks,
+                                            float divisor, float[] dOut, int outOff) {
+        FloatVector lower = FloatVector.fromArray(S, HALF_INDEXES, 0), upper = FloatVector.fromArray(S, HALF_INDEXES, V);
+        VectorMask<Float> even = VectorMask.fromLong(S, EVEN_LANES);
+        for (int c = 0; c < chunks; c++) {
+            FloatVector d = FloatVector.fromArray(S, dOut, outOff + c * V).div(divisor);
+            FloatVector lo = lower.selectFrom(d, d), hi = upper.selectFrom(d, d);
+            for (int r = 0; r < rows; r++) {
+                int row = first + 2 * c * V + r * rowStep;
+                for (int kx = kw - 1; kx > 0; kx -= 2) {
+                    FloatVector.fromArray(S, dIn, row + kx - 1).add(lo).intoArray(dIn, row + kx - 1);
+                    FloatVector.fromArray(S, dIn, row + kx - 1 + V).add(hi).intoArray(dIn, row + kx - 1 + V);
+                }
+                FloatVector.fromArray(S, dIn, row, even).add(lo).intoArray(dIn, row, even);
+                FloatVector.fromArray(S, dIn, row + V, even).add(hi).intoArray(dIn, row + V, even);
+            }
+        }
+    }
+
+    /**
+     * The last {@code lanes} (mask bits {@code live}) outputs of a stride-2 run with even kw and
+     * lanes >= V/2: the doubled vector's lower half is all live (plain load and store), its upper
+     * half has the lanes of {@code hi}.
+     */
+    private static void avgPoolBackwardTail2Wide(float[] dIn, int base, int rows, int rowStep, int kw, long live,
+                                                 long hi, float divisor, float[] dOut, int outOff) {
+        FloatVector lower = FloatVector.fromArray(S, HALF_INDEXES, 0), upper = FloatVector.fromArray(S, HALF_INDEXES, V);
+        VectorMask<Float> hiLive = VectorMask.fromLong(S, hi);
+        FloatVector d = FloatVector.fromArray(S, dOut, outOff, VectorMask.fromLong(S, live)).div(divisor);
+        FloatVector dLo = lower.selectFrom(d, d), dHi = upper.selectFrom(d, d);
+        for (int r = 0; r < rows; r++) {
+            int row = base + r * rowStep;
+            for (int kx = kw - 1; kx > 0; kx -= 2) {
+                FloatVector.fromArray(S, dIn, row + kx - 1).add(dLo).intoArray(dIn, row + kx - 1);
+                FloatVector.fromArray(S, dIn, row + kx - 1 + V, hiLive).add(dHi).intoArray(dIn, row + kx - 1 + V, hiLive);
+            }
+        }
+    }
+
+    /** As {@link #avgPoolBackwardTail2Wide} with lanes &lt; V/2: only the lanes {@code lo} of the lower half are live. */
+    private static void avgPoolBackwardTail2Narrow(float[] dIn, int base, int rows, int rowStep, int kw, long live,
+                                                   long lo, float divisor, float[] dOut, int outOff) {
+        FloatVector lower = FloatVector.fromArray(S, HALF_INDEXES, 0);
+        VectorMask<Float> loLive = VectorMask.fromLong(S, lo);
+        FloatVector d = FloatVector.fromArray(S, dOut, outOff, VectorMask.fromLong(S, live)).div(divisor);
+        FloatVector dLo = lower.selectFrom(d, d);
+        for (int r = 0; r < rows; r++) {
+            int row = base + r * rowStep;
+            for (int kx = kw - 1; kx > 0; kx -= 2) {
+                FloatVector.fromArray(S, dIn, row + kx - 1, loLive).add(dLo).intoArray(dIn, row + kx - 1, loLive);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- batch-norm backward and LRN
+
+    @Override
+    float sumProductCentered(float[] dy, float[] x, int off, int len, float mean) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        float sum = 0f;
+        if (bound > 0) {
+            FloatVector acc = FloatVector.zero(S);
+            FloatVector vm = FloatVector.broadcast(S, mean);
+            for (; i < bound; i += V) {
+                acc = FloatVector.fromArray(S, x, off + i).sub(vm).fma(FloatVector.fromArray(S, dy, off + i), acc);
+            }
+            sum = sumLanes(acc);
+        }
+        for (; i < len; i++) sum += dy[off + i] * (x[off + i] - mean);
+        return sum;
+    }
+
+    @Override
+    void batchNormBackwardRow(float[] dIn, float[] dOut, float[] x, int off, int len, float mean,
+                              float a, float b, float c) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        FloatVector vm = FloatVector.broadcast(S, mean), va = FloatVector.broadcast(S, a);
+        FloatVector vb = FloatVector.broadcast(S, b), vc = FloatVector.broadcast(S, c);
+        for (; i < bound; i += V) {
+            FloatVector t = FloatVector.fromArray(S, x, off + i).sub(vm).fma(vb, vc);
+            t = FloatVector.fromArray(S, dOut, off + i).fma(va, t);
+            FloatVector.fromArray(S, dIn, off + i).add(t).intoArray(dIn, off + i);
+        }
+        for (; i < len; i++) dIn[off + i] += a * dOut[off + i] + (b * (x[off + i] - mean) + c);
+    }
+
+    /**
+     * Channel after channel, vectors along the positions: the window sum of squares is summed
+     * directly (size FMAs) rather than slid, which would subtract and accumulate rounding errors;
+     * then {@code out = in * scale^-beta} by {@link #mulPowNeg}.
+     */
+    @Override
+    void lrnForward(float[] out, float[] scale, float[] in, int image, int c, int spatial, int s0, int len,
+                    int size, float alphaOverSize, float beta, float k) {
+        int bound = S.loopBound(len);
+        FloatVector va = FloatVector.broadcast(S, alphaOverSize), vk = FloatVector.broadcast(S, k);
+        for (int ch = 0; ch < c; ch++) {
+            int lo = Math.max(0, ch - size / 2), hi = Math.min(c - 1, ch + (size - 1) / 2);
+            int row = image + ch * spatial + s0;
+            int i = 0;
+            for (; i < bound; i += V) {
+                FloatVector sum = FloatVector.zero(S);
+                for (int j = lo; j <= hi; j++) {
+                    FloatVector a = FloatVector.fromArray(S, in, image + j * spatial + s0 + i);
+                    sum = a.fma(a, sum);
+                }
+                sum.fma(va, vk).intoArray(scale, row + i);
+            }
+            for (; i < len; i++) {
+                float sum = 0f;
+                for (int j = lo; j <= hi; j++) {
+                    float a = in[image + j * spatial + s0 + i];
+                    sum = Math.fma(a, a, sum);
+                }
+                scale[row + i] = Math.fma(sum, alphaOverSize, k);
+            }
+            mulPowNeg(scale, row, in, row, out, row, len, beta);
+        }
+    }
+
+    /**
+     * First {@code dOut * out / scale} of every channel into {@code ratio} (each is summed by
+     * {@code size} channels), then per channel {@code t = dOut * scale^-beta} into the last row of
+     * {@code ratio} by {@link #mulPowNeg}, then {@code dIn += t - factor * in * (window sum of ratios)}.
+     */
+    @Override
+    void lrnBackward(float[] dIn, float[] dOut, float[] in, float[] out, float[] scale, int image, int c,
+                     int spatial, int s0, int len, int size, float factor, float beta, float[] ratio) {
+        int bound = S.loopBound(len);
+        for (int j = 0; j < c; j++) {
+            int row = image + j * spatial + s0, r = j * len;
+            int i = 0;
+            for (; i < bound; i += V) {
+                FloatVector.fromArray(S, dOut, row + i).mul(FloatVector.fromArray(S, out, row + i))
+                        .div(FloatVector.fromArray(S, scale, row + i)).intoArray(ratio, r + i);
+            }
+            for (; i < len; i++) ratio[r + i] = dOut[row + i] * out[row + i] / scale[row + i];
+        }
+        int t = c * len;
+        FloatVector vf = FloatVector.broadcast(S, factor);
+        for (int ch = 0; ch < c; ch++) {
+            int lo = Math.max(0, ch - (size - 1) / 2), hi = Math.min(c - 1, ch + size / 2);
+            int row = image + ch * spatial + s0;
+            mulPowNeg(scale, row, dOut, row, ratio, t, len, beta);
+            int i = 0;
+            for (; i < bound; i += V) {
+                FloatVector sum = FloatVector.zero(S);
+                for (int j = lo; j <= hi; j++) sum = sum.add(FloatVector.fromArray(S, ratio, j * len + i));
+                FloatVector d = FloatVector.fromArray(S, ratio, t + i)
+                        .sub(FloatVector.fromArray(S, in, row + i).mul(vf).mul(sum));
+                FloatVector.fromArray(S, dIn, row + i).add(d).intoArray(dIn, row + i);
+            }
+            for (; i < len; i++) {
+                float sum = 0f;
+                for (int j = lo; j <= hi; j++) sum += ratio[j * len + i];
+                dIn[row + i] += ratio[t + i] - in[row + i] * factor * sum;
+            }
+        }
+    }
+
+    /**
+     * {@code dst = y * x^-beta} over {@code len} elements, with {@code x^-beta = exp(-beta * log(x))}
+     * lane by lane in plain IEEE operations: Cephes' {@code logf}, then the same {@code expf} as
+     * {@link #exp} (both written out here, so that no vector crosses a method boundary; see the
+     * pooling section). Relative error of x^-beta about (1 + |beta log x|) * 1e-7. A vector with a
+     * lane outside the positive normal floats (0, subnormal, infinity, NaN), and the tail, take
+     * {@code y * StrictMath.pow(x, -beta)} in double, the reference's formula.
+     *
+     * <p>logf: x = m 2^e with m in [sqrt(1/2), sqrt(2)), f = m - 1, {@code log(1 + f) = f - f^2/2 +
+     * f^3 P(f)} with P of degree 8, and e ln2 added in two parts (ln2 = 0.693359375 - 2.12194440e-4)
+     * so that e ln2 is exact.
+     */
+    private static void mulPowNeg(float[] x, int xOff, float[] y, int yOff, float[] dst, int dOff, int len, float beta) {
+        int bound = S.loopBound(len);
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        int i = 0;
+        for (; i < bound; i += V) {
+            FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+            if (!v.compare(VectorOperators.GE, Float.MIN_NORMAL).and(v.compare(VectorOperators.LT, Float.POSITIVE_INFINITY))
+                    .allTrue()) {
+                for (int l = i; l < i + V; l++) dst[dOff + l] = (float) (y[yOff + l] * StrictMath.pow(x[xOff + l], -beta));
+                continue;
+            }
+            // log: x = m * 2^e with m in [0.5, 1): the exponent field minus 126, the mantissa with exponent -1
+            IntVector bits = v.reinterpretAsInts();
+            IntVector e = bits.lanewise(VectorOperators.LSHR, 23).sub(126);
+            FloatVector m = bits.and(0x007f_ffff).or(0x3f00_0000).reinterpretAsFloats();
+            // below sqrt(1/2) take 2m and e - 1, so f = m - 1 lies in [-0.29, 0.41]; 2m - 1 = (m - 1) + m is exact
+            VectorMask<Float> small = m.compare(VectorOperators.LT, 0.707106781186547524f);
+            FloatVector f = m.sub(1f).add(m, small);
+            FloatVector fe = ((FloatVector) e.convert(VectorOperators.I2F, 0)).sub(one, small);
+            FloatVector z = f.mul(f);
+            FloatVector p = f.mul(7.0376836292e-2f).add(-1.1514610310e-1f);
+            p = p.fma(f, FloatVector.broadcast(S, 1.1676998740e-1f));
+            p = p.fma(f, FloatVector.broadcast(S, -1.2420140846e-1f));
+            p = p.fma(f, FloatVector.broadcast(S, 1.4249322787e-1f));
+            p = p.fma(f, FloatVector.broadcast(S, -1.6668057665e-1f));
+            p = p.fma(f, FloatVector.broadcast(S, 2.0000714765e-1f));
+            p = p.fma(f, FloatVector.broadcast(S, -2.4999993993e-1f));
+            p = p.fma(f, FloatVector.broadcast(S, 3.3333331174e-1f));
+            FloatVector lg = p.mul(f.mul(z));
+            lg = fe.fma(FloatVector.broadcast(S, -2.12194440e-4f), lg);
+            lg = z.fma(FloatVector.broadcast(S, -0.5f), lg);
+            lg = fe.fma(FloatVector.broadcast(S, 0.693359375f), f.add(lg));
+            // exp(-beta * log x), as exp() above
+            FloatVector a = lg.mul(-beta).max(-87.33654f).min(88.37626f);
+            FloatVector n = a.mul(1.44269504088896341f).add(12582912f).sub(12582912f);
+            FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), a).sub(n.mul(-2.12194440e-4f));
+            FloatVector q = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+            q = q.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+            q = q.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+            q = q.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+            q = q.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+            FloatVector ex = q.mul(r.mul(r)).add(r).add(1f);
+            FloatVector pow2n = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127)
+                    .lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+            FloatVector.fromArray(S, y, yOff + i).mul(ex.mul(pow2n)).intoArray(dst, dOff + i);
+        }
+        for (; i < len; i++) dst[dOff + i] = (float) (y[yOff + i] * StrictMath.pow(x[xOff + i], -beta));
     }
 }
