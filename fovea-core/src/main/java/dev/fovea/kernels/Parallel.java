@@ -2,9 +2,10 @@ package dev.fovea.kernels;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one thread pool of Fovea, sized by {@code -Dfovea.threads} (default: all cores).
@@ -36,7 +37,7 @@ public final class Parallel {
 
     /** Threads that {@link #forRange} will use from the calling thread (1 inside a worker). */
     public static int threads() {
-        return inWorker() ? 1 : current().threads();
+        return inWorker() || IN_REGION.get()[0] ? 1 : current().threads();
     }
 
     /** Body over a half-open index range. */
@@ -56,14 +57,68 @@ public final class Parallel {
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
         int chunks = chunks(n, grain);
-        ForkJoinPool pool = current().pool();
-        if (chunks == 1 || pool == null || inWorker()) {
+        Executor executor = current();
+        if (chunks == 1 || executor.pool() == null || inWorker() || IN_REGION.get()[0]) {
             // the same chunks, in order, on this thread: nested calls and single-threaded runs see
             // exactly the boundaries a pool would
             for (int i = 0; i < chunks; i++) body.run(bound(n, i, chunks), bound(n, i + 1, chunks));
             return;
         }
-        pool.invoke(new Chunk(body, n, chunks, 0, chunks));
+        share(executor, n, chunks, body);
+    }
+
+    /**
+     * Runs the chunks on the calling thread and {@code threads - 1} pool workers, each taking the
+     * next unclaimed chunk until none is left. The caller works instead of waiting: handing a
+     * whole range to the pool and blocking cost a worker wake-up and a caller wake-up per call,
+     * tens of microseconds each, which made LeNet-5's sub-millisecond operations no faster on 2
+     * threads than on 1. When the chunks are all done the caller closes the call; a helper that
+     * wakes up after that returns at once, so the caller never waits for a thread to wake up only
+     * to find nothing left, and it waits only for helpers inside a chunk.
+     */
+    private static void share(Executor executor, int n, int chunks, RangeBody body) {
+        AtomicInteger next = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicInteger active = new AtomicInteger(); // helpers inside; CLOSED (negative) once the caller is done
+        Runnable claim = () -> {
+            for (int i; failure.get() == null && (i = next.getAndIncrement()) < chunks; ) {
+                try {
+                    body.run(bound(n, i, chunks), bound(n, i + 1, chunks));
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }
+        };
+        Runnable helper = () -> {
+            if (active.getAndIncrement() < 0) return; // the call is over
+            try {
+                claim.run();
+            } finally {
+                active.decrementAndGet();
+            }
+        };
+        int helpers = Math.min(executor.threads() - 1, chunks - 1);
+        for (int h = 0; h < helpers; h++) executor.pool().execute(helper);
+        boolean[] region = IN_REGION.get();
+        region[0] = true; // nested calls from the caller's own chunks run inline, as on a worker
+        try {
+            claim.run();
+        } finally {
+            region[0] = false;
+        }
+        // every chunk is claimed; wait for the helpers still inside one, then close the call
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        while (!active.compareAndSet(0, CLOSED)) {
+            if (System.nanoTime() < spinUntil) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(20_000);
+            }
+        }
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException e) throw e;
+        if (t instanceof Error e) throw e;
+        if (t != null) throw new IllegalStateException("a parallel chunk failed", t);
     }
 
     /** The number of chunks {@link #forRange} splits {@code [0, n)} into: a function of n and grain only. */
@@ -102,13 +157,25 @@ public final class Parallel {
 
     private static Executor newExecutor(int threads) {
         int t = Math.max(1, threads);
-        // at most t threads: by default a ForkJoinPool adds a spare worker when one blocks in a
-        // join, and a profile of a 2-thread convolution showed three busy workers sharing two
-        // cores; with the cap (and a saturate predicate that accepts it) a blocked join is helped
-        // or waited for instead
-        return new Executor(t > 1 ? new ForkJoinPool(t, Worker::new, null, false, t, t, 1, pool -> true,
+        // t - 1 workers, the calling thread being the t-th (see share), and no more: by default a
+        // ForkJoinPool adds a spare worker when one blocks, and a profile of a 2-thread
+        // convolution showed three busy workers sharing two cores
+        return new Executor(t > 1 ? new ForkJoinPool(t - 1, Worker::new, null, false, t - 1, t - 1, 1, pool -> true,
                 60, TimeUnit.SECONDS) : null, t);
     }
+
+    /**
+     * How long the caller spins for a helper that is still running a chunk before it blocks: a
+     * chunk of a split kernel usually ends within microseconds of the caller's own, and a blocked
+     * caller pays a wake-up on top.
+     */
+    private static final long SPIN_NANOS = 50_000;
+
+    /** The state of a finished call: far enough below 0 that late helpers' increments keep it negative. */
+    private static final int CLOSED = Integer.MIN_VALUE / 2;
+
+    /** Set while the calling thread runs its share of a {@link #forRange}. */
+    private static final ThreadLocal<boolean[]> IN_REGION = ThreadLocal.withInitial(() -> new boolean[1]);
 
     private static boolean inWorker() {
         return Thread.currentThread() instanceof Worker;
@@ -122,25 +189,6 @@ public final class Parallel {
             super(null, pool, true);
             setName("fovea-worker-" + COUNT.incrementAndGet());
             setDaemon(true);
-        }
-    }
-
-    private static final class Chunk extends RecursiveAction {
-        private final RangeBody body;
-        private final int n, chunks, lo, hi;
-
-        Chunk(RangeBody body, int n, int chunks, int lo, int hi) {
-            this.body = body; this.n = n; this.chunks = chunks; this.lo = lo; this.hi = hi;
-        }
-
-        @Override
-        protected void compute() {
-            if (hi - lo == 1) {
-                body.run(bound(n, lo, chunks), bound(n, hi, chunks));
-                return;
-            }
-            int mid = (lo + hi) >>> 1;
-            invokeAll(new Chunk(body, n, chunks, lo, mid), new Chunk(body, n, chunks, mid, hi));
         }
     }
 }
