@@ -209,11 +209,14 @@ public final class VectorKernels implements Kernels {
     private void addBiasGradient(float[] dBias, float[] dOut, ConvGeometry g) {
         if (dBias == null) return;
         int ohw = g.oh() * g.ow();
-        for (int o = 0; o < g.oc(); o++) {
-            float sum = 0f;
-            for (int b = 0; b < g.n(); b++) sum += simd.sum(dOut, (b * g.oc() + o) * ohw, ohw);
-            dBias[o] += sum;
-        }
+        // one channel per index, summed over the images in order: the same bits for any thread count
+        Parallel.forRange(g.oc(), Math.max(1, (1 << 16) / Math.max(1, g.n() * ohw)), (o0, o1) -> {
+            for (int o = o0; o < o1; o++) {
+                float sum = 0f;
+                for (int b = 0; b < g.n(); b++) sum += simd.sum(dOut, (b * g.oc() + o) * ohw, ohw);
+                dBias[o] += sum;
+            }
+        });
     }
 
     /** {@code dst[dstOff : dstOff + weightSize] = beta * dst + (weight gradient of images [b0, b1))}. */
