@@ -130,12 +130,13 @@ final class ImplicitConv {
     }
 
     /**
-     * The weight of the input-gradient convolution of every group, laid out for
-     * {@link #image}: {@code flipped[grp][ci][(o*kh + ky)*kw + kx] = weight[grp*ocg + o][ci][kh-1-ky][kw-1-kx]}.
+     * The weight of the input-gradient convolution of every group, laid out for {@link #batch}:
+     * {@code flipped[grp][ci][(o*kh + ky)*kw + kx] = weight[grp*ocg + o][ci][kh-1-ky][kw-1-kx]}, in the
+     * calling thread's {@link Scratch#weights} buffer (valid until its next use).
      */
     static float[] flippedWeight(float[] weight, ConvGeometry g) {
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kh = g.kh(), kw = g.kw(), taps = kh * kw;
-        float[] flipped = new float[weight.length];
+        float[] flipped = Scratch.get().weights(weight.length); // every value is written below
         for (int grp = 0; grp < g.groups(); grp++) {
             for (int o = 0; o < ocg; o++) {
                 for (int ci = 0; ci < cpg; ci++) {
@@ -320,17 +321,23 @@ final class ImplicitConv {
         int hp = s.hp(), wp = s.wp(), oh = s.oh(), ow = s.ow(), hw = g.h() * g.w();
         int image = s.c() * hp * wp, len = (s.wide() + v - 1) / v * v; // positions per row, whole vectors
         // the last window of a row of taps reads (kw-1)*dw + len - wide floats past the image
-        float[] padded = new float[n * groups * image + (s.kw() - 1) * s.dw() + v];
-        float[] wideOut = new float[n * g.oc() * len]; // zero past ow in each row and past wide
+        Scratch scratch = Scratch.get();
+        int images = n * groups * image;
+        float[] padded = scratch.padded(images + (s.kw() - 1) * s.dw() + v);
+        Arrays.fill(padded, images, images + (s.kw() - 1) * s.dw() + v, 0f);
+        float[] wideOut = scratch.wide(n * g.oc() * len); // zero past ow in each row and past wide
         Parallel.forRange(n, 1, (b0, b1) -> {
             for (int b = b0; b < b1; b++) {
                 for (int grp = 0; grp < groups; grp++) {
                     pad(in, (b * g.c() + grp * s.c()) * hw, s, s.c(), padded, (b * groups + grp) * image);
                 }
                 for (int o = 0; o < g.oc(); o++) {
+                    int row = (b * g.oc() + o) * len;
                     for (int oy = 0; oy < oh; oy++) {
-                        System.arraycopy(dOut, ((b * g.oc() + o) * oh + oy) * ow, wideOut, (b * g.oc() + o) * len + oy * wp, ow);
+                        System.arraycopy(dOut, ((b * g.oc() + o) * oh + oy) * ow, wideOut, row + oy * wp, ow);
+                        Arrays.fill(wideOut, row + oy * wp + ow, row + (oy + 1) * wp, 0f);
                     }
+                    Arrays.fill(wideOut, row + oh * wp, row + len, 0f);
                 }
             }
         });
