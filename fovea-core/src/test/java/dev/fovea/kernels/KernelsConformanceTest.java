@@ -187,6 +187,7 @@ class KernelsConformanceTest {
         list.add(ConvGeometry.of(1, 2, 100, 95, 3, 3, 1, 1));                                       // > 8192 output positions
         list.add(new ConvGeometry(2, 32, 9, 9, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2));              // wide groups
         list.add(ConvGeometry.of(7, 16, 5, 5, 120, 5, 1, 0));                                       // whole-input kernel (LeNet C5)
+        list.add(ConvGeometry.of(6, 8, 33, 33, 16, 3, 2, 1));                                       // im2col, weight gradient in chunks
         list.add(new ConvGeometry(3, 4, 6, 6, 10, 6, 6, 2, 2, 0, 0, 0, 0, 1, 1, 1));              // whole-input kernel, stride 2
         list.add(new ConvGeometry(1, 40, 6, 20, 24, 3, 2, 1, 1, 2, 0, 1, 1, 2, 1, 1));             // wide, dilated, asymmetric
         return list;
@@ -670,11 +671,13 @@ class KernelsConformanceTest {
         ConvGeometry g5 = ConvGeometry.of(5, 16, 20, 20, 24, 3, 1, 1);
         ConvGeometry g1 = ConvGeometry.of(1, 64, 30, 30, 64, 3, 1, 1); // one image: the GEMMs themselves go parallel
         ConvGeometry g6 = ConvGeometry.of(6, 24, 7, 7, 32, 3, 1, 1); // a wide weight gradient over the batch
-        ConvGeometry g7 = ConvGeometry.of(4, 8, 15, 15, 16, 5, 2, 2); // stride 2: im2col, weight-gradient chunks
+        ConvGeometry g7 = ConvGeometry.of(4, 8, 15, 15, 16, 5, 2, 2); // stride 2, 25 taps: polyphase implicit GEMM
+        ConvGeometry g8 = ConvGeometry.of(6, 8, 33, 33, 16, 3, 2, 1); // stride 2, 9 taps: im2col, 6 weight-gradient chunks
         float[] in5 = random(rnd, g5.inputSize()), w5 = random(rnd, g5.weightSize()), d5 = random(rnd, g5.outputSize());
         float[] in1 = random(rnd, g1.inputSize()), w1 = random(rnd, g1.weightSize()), d1 = random(rnd, g1.outputSize());
         float[] in6 = random(rnd, g6.inputSize()), w6 = random(rnd, g6.weightSize()), d6 = random(rnd, g6.outputSize());
         float[] in7 = random(rnd, g7.inputSize()), w7 = random(rnd, g7.weightSize()), d7 = random(rnd, g7.outputSize());
+        float[] in8 = random(rnd, g8.inputSize()), w8 = random(rnd, g8.weightSize()), d8 = random(rnd, g8.outputSize());
         List<Consumer<List<float[]>>> work = List.of(
                 out -> out.add(gemmOut(v, false, false, 300, 1100, 600, a, b)),
                 out -> out.add(gemmOut(v, true, true, 300, 550, 600, a, b)),
@@ -683,7 +686,7 @@ class KernelsConformanceTest {
                 out -> out.add(gemmOut(v, true, false, 600, 1, 300, a, b)),
                 out -> {
                     for (var geo : List.of(new Object[] {g5, in5, w5, d5}, new Object[] {g1, in1, w1, d1}, new Object[] {g6, in6, w6, d6},
-                            new Object[] {g7, in7, w7, d7})) {
+                            new Object[] {g7, in7, w7, d7}, new Object[] {g8, in8, w8, d8})) {
                         ConvGeometry g = (ConvGeometry) geo[0];
                         float[] in = (float[]) geo[1], w = (float[]) geo[2], d = (float[]) geo[3];
                         float[] y = new float[g.outputSize()], dIn = new float[g.inputSize()];

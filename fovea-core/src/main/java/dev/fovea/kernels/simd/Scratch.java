@@ -23,6 +23,7 @@ final class Scratch {
     private float[] wide = new float[0];
     private int[] offsets = new int[0];
     private float[] edgeA = new float[0];
+    private float[] partials = new float[0];
     private float[] lrn = new float[0];
 
     private Scratch() {}
@@ -53,6 +54,9 @@ final class Scratch {
 
     /** A convolution's weights packed once per call for the GEMMs of all images (read by every thread). */
     float[] weights(int size) { return weights = grow(weights, size); }
+
+    /** Per-chunk partial weight gradients of a convolution, added up in chunk order. */
+    float[] partials(int size) { return partials = grow(partials, size); }
 
     /** A partial panel of A rows packed on the fly by the blocked GEMM. */
     float[] edgeA(int size) { return edgeA = grow(edgeA, size); }

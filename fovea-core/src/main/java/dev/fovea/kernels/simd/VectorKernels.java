@@ -200,14 +200,17 @@ public final class VectorKernels implements Kernels {
         if (chunks == 1) { // one GEMM straight into dWeight; it runs in parallel itself
             weightGradient(dWeight, 0, 1f, dOut, in, g, 0, n);
         } else {
-            float[] partial = new float[chunks * wsize];
+            float[] partial = Scratch.get().partials(chunks * wsize); // each chunk overwrites its own part (beta 0)
             Parallel.forRange(chunks, 1, (c0, c1) -> {
                 for (int ch = c0; ch < c1; ch++) {
                     int bLo = (int) ((long) n * ch / chunks), bHi = (int) ((long) n * (ch + 1) / chunks);
                     weightGradient(partial, ch * wsize, 0f, dOut, in, g, bLo, bHi);
                 }
             });
-            for (int ch = 0; ch < chunks; ch++) simd.axpy(1f, partial, ch * wsize, dWeight, 0, wsize);
+            // every weight adds the partials in chunk order, whichever thread takes its range
+            Parallel.forRange(wsize, 1 << 14, (w0, w1) -> {
+                for (int ch = 0; ch < chunks; ch++) simd.axpy(1f, partial, ch * wsize + w0, dWeight, w0, w1 - w0);
+            });
         }
         addBiasGradient(dBias, dOut, g);
     }
