@@ -190,6 +190,7 @@ class KernelsConformanceTest {
         list.add(ConvGeometry.of(6, 8, 33, 33, 16, 3, 2, 1));                                       // im2col, weight gradient in chunks
         list.add(new ConvGeometry(3, 4, 6, 6, 10, 6, 6, 2, 2, 0, 0, 0, 0, 1, 1, 1));              // whole-input kernel, stride 2
         list.add(new ConvGeometry(1, 40, 6, 20, 24, 3, 2, 1, 1, 2, 0, 1, 1, 2, 1, 1));             // wide, dilated, asymmetric
+        list.add(ConvGeometry.of(5, 6, 14, 14, 16, 5, 1, 0));                                       // LeNet C3: two row panels, windows in place
         return list;
     }
 

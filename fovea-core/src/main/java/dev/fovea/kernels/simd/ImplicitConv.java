@@ -44,6 +44,13 @@ final class ImplicitConv {
      */
     private static final int DIRECT_WEIGHT_POSITIONS = 1024;
 
+    /**
+     * Up to this many output channels {@link #batch} reads the windows in place
+     * ({@link #byWindows}) instead of packing them for the GEMM: a packed window value then serves
+     * only 8 or 16 multiply-adds, so packing costs about as much as the arithmetic.
+     */
+    private static final int WINDOW_ROWS = 16;
+
     private ImplicitConv() {}
 
     /**
@@ -170,20 +177,29 @@ final class ImplicitConv {
         Scratch scratch = Scratch.get();
         float[] padded = padBatch(simd, s, n, src, srcOff, srcStride);
         int[] offsets = scratch.offsets(depth);
-        float[] out = scratch.wide(m * positions);
-        Gemm.PanelSource windows = (p0, kCur, j0, cols, panel, off) ->
-                simd.packShifted(padded, j0, offsets, p0, kCur, panel, off);
-        if (positions >= DIRECT_WEIGHT_POSITIONS) { // the weight packed once, then read by every column block
-            gemm.gemm(m, positions, depth, 1f, gemm.panelsOfA(false, weight, weightOff, depth), null, 0, windows,
-                    0f, out, 0, positions);
-        } else { // few positions (a small batch of small images): packing the weight would not pay off
-            gemm.gemmRowMajorA(m, positions, depth, 1f, weight, weightOff, depth, windows, 0f, out, 0, positions);
+        float[] out;
+        int ld; // of out
+        if (m <= WINDOW_ROWS && simd.hasRowsKernel()) {
+            ld = (positions + simd.nr() - 1) / simd.nr() * simd.nr();
+            out = scratch.wide((m + simd.mr() - 1) / simd.mr() * simd.mr() * ld);
+            byWindows(simd, m, depth, weight, weightOff, padded, offsets, out, ld);
+        } else {
+            ld = positions;
+            out = scratch.wide(m * positions);
+            Gemm.PanelSource windows = (p0, kCur, j0, cols, panel, off) ->
+                    simd.packShifted(padded, j0, offsets, p0, kCur, panel, off);
+            if (positions >= DIRECT_WEIGHT_POSITIONS) { // the weight packed once, then read by every column block
+                gemm.gemm(m, positions, depth, 1f, gemm.panelsOfA(false, weight, weightOff, depth), null, 0, windows,
+                        0f, out, 0, positions);
+            } else { // few positions (a small batch of small images): packing the weight would not pay off
+                gemm.gemmRowMajorA(m, positions, depth, 1f, weight, weightOff, depth, windows, 0f, out, 0, positions);
+            }
         }
         Parallel.forRange(m * n, Math.max(1, COPY_GRAIN / (oh * ow)), (t0, t1) -> {
             for (int t = t0; t < t1; t++) { // keep the first ow of every rs columns, the first oh rows
                 int o = t / n, b = t % n, to = dstOff + b * dstStride + o * oh * ow;
                 for (int oy = 0; oy < oh; oy++) {
-                    int from = o * positions + b * plane + oy * rs;
+                    int from = o * ld + b * plane + oy * rs;
                     if (accumulate) {
                         simd.axpy(1f, out, from, dst, to + oy * ow, ow);
                     } else {
@@ -191,6 +207,31 @@ final class ImplicitConv {
                     }
                 }
                 if (bias != null) simd.addScalar(bias[biasOff + o], dst, to, oh * ow);
+            }
+        });
+    }
+
+    /**
+     * {@code out (mPad, ld) = weight (m, depth) * columns}, rows past m unspecified, with the
+     * windows read in place by {@link Simd#kernelWindows}: one task per nr columns, every row panel
+     * of the weight against them. The weight is packed into mr-row panels over the whole depth
+     * first (m * depth floats, a few thousand).
+     */
+    private static void byWindows(Simd simd, int m, int depth, float[] weight, int weightOff, float[] padded,
+                                  int[] offsets, float[] out, int ld) {
+        int mr = simd.mr(), nr = simd.nr(), panels = (m + mr - 1) / mr, tiles = ld / nr;
+        float[] packed = Scratch.get().packA(panels * mr * depth);
+        for (int i = 0; i < panels * mr; i++) {
+            int at = (i / mr) * depth * mr + i % mr;
+            for (int p = 0; p < depth; p++) packed[at + p * mr] = i < m ? weight[weightOff + i * depth + p] : 0f;
+        }
+        long perTile = (long) panels * mr * nr * depth;
+        Parallel.forRange(tiles, (int) Math.max(1, (1L << 20) / perTile), (t0, t1) -> {
+            for (int t = t0; t < t1; t++) {
+                for (int pn = 0; pn < panels; pn++) {
+                    simd.kernelWindows(depth, packed, pn * depth * mr, padded, offsets, 0, t * nr, out,
+                            pn * mr * ld + t * nr, ld);
+                }
             }
         });
     }

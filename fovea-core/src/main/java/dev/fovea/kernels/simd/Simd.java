@@ -73,8 +73,18 @@ abstract class Simd {
     abstract void kernelDot(int kc, float[] a, int aOff, int lda, float[] b, int bOff, int ldb, float[] c, int cOff,
                             int ldc, float alpha, float beta, float[] lanes);
 
-    /** Whether {@link #kernelRows} exists for this species (8-row tiles only). */
+    /** Whether {@link #kernelRows} and {@link #kernelWindows} exist for this species (8-row tiles only). */
     abstract boolean hasRowsKernel();
+
+    /**
+     * {@link #kernel} with B read in place, each row a window of one array:
+     * {@code c[cOff + r*ldc + j] = sum over p < kc of a[aOff + p*mr + r] * src[offsets[p0 + p] + j0 + j]}
+     * for {@code r < mr, j < nr} (alpha 1, beta 0; C is write-only). For products with at most a
+     * few row panels, where each packed B value would serve only 8 or 16 multiply-adds and packing
+     * costs as much as the arithmetic ({@link ImplicitConv}).
+     */
+    abstract void kernelWindows(int kc, float[] a, int aOff, float[] src, int[] offsets, int p0, int j0, float[] c,
+                                int cOff, int ldc);
 
     /**
      * {@link #kernel} with A read in place: row r of the tile is {@code a[aOff + r*lda + p]} for
