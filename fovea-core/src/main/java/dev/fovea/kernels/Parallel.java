@@ -1,8 +1,6 @@
 package dev.fovea.kernels;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinWorkerThread;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -16,28 +14,31 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Nested calls (a kernel that calls another parallel kernel from inside a chunk) run their
  * chunks in order on the calling worker: the outer split already keeps every core busy, and inline
- * nesting cannot deadlock. Single-threaded runs do the same. {@link #withThreads} runs a piece of code on a private pool of a chosen size, for tests
- * that check thread-count independence and for benchmarks that measure scaling.
+ * nesting cannot deadlock. Single-threaded runs do the same, and so does a call made while another
+ * application thread is sharing the pool. {@link #withThreads} runs a piece of code on a private
+ * pool of a chosen size, for tests that check thread-count independence and for benchmarks that
+ * measure scaling.
+ *
+ * <p>The workers are plain threads that spin for a short while after each call before they park
+ * (as OpenMP runtimes do between parallel regions), because a training step is a long sequence of
+ * sub-millisecond calls; a {@link java.util.concurrent.ForkJoinPool} parks its workers at once.
  */
 public final class Parallel {
 
     /** Most chunks one call is split into: enough to balance 64 threads 4 ways. */
     static final int MAX_CHUNKS = 4 * 64;
 
-    private static final Executor DEFAULT = newExecutor(
+    private static final Pool DEFAULT = new Pool(
             Integer.getInteger("fovea.threads", Runtime.getRuntime().availableProcessors()));
 
-    /** The executor chosen by an enclosing {@link #withThreads}, if any. */
-    private static final ScopedValue<Executor> SCOPED = ScopedValue.newInstance();
+    /** The pool chosen by an enclosing {@link #withThreads}, if any. */
+    private static final ScopedValue<Pool> SCOPED = ScopedValue.newInstance();
 
     private Parallel() {}
 
-    /** A pool (null when single-threaded) and its size. */
-    private record Executor(ForkJoinPool pool, int threads) {}
-
     /** Threads that {@link #forRange} will use from the calling thread (1 inside a worker). */
     public static int threads() {
-        return inWorker() || IN_REGION.get()[0] ? 1 : current().threads();
+        return inWorker() || IN_REGION.get()[0] ? 1 : current().threads;
     }
 
     /** Body over a half-open index range. */
@@ -50,37 +51,81 @@ public final class Parallel {
      * Runs {@code body} over [0, n) in chunks of at least {@code grain} indices, in parallel when
      * there is more than one chunk and more than one thread. Chunk {@code i} of {@code chunks(n, grain)}
      * is {@code [floor(n*i/chunks), floor(n*(i+1)/chunks))} whatever the thread count; without a
-     * pool (one thread, or a nested call) the chunks run in index order on the calling thread. An
-     * exception thrown by the body reaches the caller (from a pool thread, as the same exception
-     * type wrapping the original, which is how {@link ForkJoinPool} keeps the caller's stack).
+     * pool (one thread, a nested call, or a call made while another thread shares the pool) the
+     * chunks run in index order on the calling thread. The first exception thrown by the body
+     * (on any thread) reaches the caller, and no further chunks are started.
      */
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
         int chunks = chunks(n, grain);
-        Executor executor = current();
-        if (chunks == 1 || executor.pool() == null || inWorker() || IN_REGION.get()[0]) {
-            // the same chunks, in order, on this thread: nested calls and single-threaded runs see
-            // exactly the boundaries a pool would
+        Pool pool = current();
+        if (chunks == 1 || pool.threads == 1 || inWorker() || IN_REGION.get()[0] || !pool.owner.compareAndSet(false, true)) {
+            // the same chunks, in order, on this thread: nested calls, single-threaded runs and a
+            // call made while another thread is sharing the pool see exactly the boundaries a
+            // shared call would
             for (int i = 0; i < chunks; i++) body.run(bound(n, i, chunks), bound(n, i + 1, chunks));
             return;
         }
-        share(executor, n, chunks, body);
+        try {
+            share(pool, new Call(n, chunks, body));
+        } finally {
+            pool.owner.set(false);
+        }
     }
 
     /**
-     * Runs the chunks on the calling thread and {@code threads - 1} pool workers, each taking the
-     * next unclaimed chunk until none is left. The caller works instead of waiting: handing a
-     * whole range to the pool and blocking cost a worker wake-up and a caller wake-up per call,
-     * tens of microseconds each, which made LeNet-5's sub-millisecond operations no faster on 2
-     * threads than on 1. When the chunks are all done the caller closes the call; a helper that
-     * wakes up after that returns at once, so the caller never waits for a thread to wake up only
-     * to find nothing left, and it waits only for helpers inside a chunk.
+     * Runs the chunks on the calling thread and the pool's workers, each taking the next unclaimed
+     * chunk until none is left. The caller works instead of waiting: handing a whole range to the
+     * pool and blocking cost a worker wake-up and a caller wake-up per call, tens of microseconds
+     * each, which made LeNet-5's sub-millisecond operations no faster on 2 threads than on 1. When
+     * the chunks are all done the caller closes the call; a worker that arrives after that returns
+     * at once, so the caller never waits for a thread to wake up only to find nothing left, and it
+     * waits only for workers inside a chunk.
      */
-    private static void share(Executor executor, int n, int chunks, RangeBody body) {
-        AtomicInteger next = new AtomicInteger();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        AtomicInteger active = new AtomicInteger(); // helpers inside; CLOSED (negative) once the caller is done
-        Runnable claim = () -> {
+    private static void share(Pool pool, Call call) {
+        pool.call = call; // published before the parked flags are read: see Worker.run
+        for (Worker w : pool.workers) {
+            if (w.parked) LockSupport.unpark(w);
+        }
+        boolean[] region = IN_REGION.get();
+        region[0] = true; // nested calls from the caller's own chunks run inline, as on a worker
+        try {
+            call.claim();
+        } finally {
+            region[0] = false;
+        }
+        // every chunk is claimed; wait for the workers still inside one, then close the call
+        long spinUntil = System.nanoTime() + SPIN_NANOS;
+        while (!call.active.compareAndSet(0, CLOSED)) {
+            if (System.nanoTime() < spinUntil) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(20_000);
+            }
+        }
+        pool.call = null;
+        Throwable t = call.failure.get();
+        if (t instanceof RuntimeException e) throw e;
+        if (t instanceof Error e) throw e;
+        if (t != null) throw new IllegalStateException("a parallel chunk failed", t);
+    }
+
+    /** One shared {@link #forRange} call: its chunks, the next one to claim, and who is inside. */
+    private static final class Call {
+        final int n, chunks;
+        final RangeBody body;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+        /** Workers inside; CLOSED (negative) once the caller is done. */
+        final AtomicInteger active = new AtomicInteger();
+
+        Call(int n, int chunks, RangeBody body) {
+            this.n = n;
+            this.chunks = chunks;
+            this.body = body;
+        }
+
+        void claim() {
             for (int i; failure.get() == null && (i = next.getAndIncrement()) < chunks; ) {
                 try {
                     body.run(bound(n, i, chunks), bound(n, i + 1, chunks));
@@ -88,37 +133,17 @@ public final class Parallel {
                     failure.compareAndSet(null, t);
                 }
             }
-        };
-        Runnable helper = () -> {
-            if (active.getAndIncrement() < 0) return; // the call is over
+        }
+
+        /** A worker's part: nothing when the call is already over. */
+        void help() {
+            if (active.getAndIncrement() < 0) return;
             try {
-                claim.run();
+                claim();
             } finally {
                 active.decrementAndGet();
             }
-        };
-        int helpers = Math.min(executor.threads() - 1, chunks - 1);
-        for (int h = 0; h < helpers; h++) executor.pool().execute(helper);
-        boolean[] region = IN_REGION.get();
-        region[0] = true; // nested calls from the caller's own chunks run inline, as on a worker
-        try {
-            claim.run();
-        } finally {
-            region[0] = false;
         }
-        // every chunk is claimed; wait for the helpers still inside one, then close the call
-        long spinUntil = System.nanoTime() + SPIN_NANOS;
-        while (!active.compareAndSet(0, CLOSED)) {
-            if (System.nanoTime() < spinUntil) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(20_000);
-            }
-        }
-        Throwable t = failure.get();
-        if (t instanceof RuntimeException e) throw e;
-        if (t instanceof Error e) throw e;
-        if (t != null) throw new IllegalStateException("a parallel chunk failed", t);
     }
 
     /** The number of chunks {@link #forRange} splits {@code [0, n)} into: a function of n and grain only. */
@@ -138,11 +163,11 @@ public final class Parallel {
         if (threads < 1) {
             throw new IllegalArgumentException("Parallel.withThreads expects threads >= 1; received " + threads);
         }
-        Executor executor = newExecutor(threads);
+        Pool pool = new Pool(threads);
         try {
-            ScopedValue.where(SCOPED, executor).run(body);
+            ScopedValue.where(SCOPED, pool).run(body);
         } finally {
-            if (executor.pool() != null) executor.pool().close();
+            pool.close();
         }
     }
 
@@ -151,17 +176,8 @@ public final class Parallel {
         return (int) ((long) n * i / chunks);
     }
 
-    private static Executor current() {
+    private static Pool current() {
         return SCOPED.orElse(DEFAULT);
-    }
-
-    private static Executor newExecutor(int threads) {
-        int t = Math.max(1, threads);
-        // t - 1 workers, the calling thread being the t-th (see share), and no more: by default a
-        // ForkJoinPool adds a spare worker when one blocks, and a profile of a 2-thread
-        // convolution showed three busy workers sharing two cores
-        return new Executor(t > 1 ? new ForkJoinPool(t - 1, Worker::new, null, false, t - 1, t - 1, 1, pool -> true,
-                60, TimeUnit.SECONDS) : null, t);
     }
 
     /**
@@ -181,14 +197,81 @@ public final class Parallel {
         return Thread.currentThread() instanceof Worker;
     }
 
-    /** Marks Fovea's pool threads, so nested calls from any of its pools are recognised and run inline. */
-    private static final class Worker extends ForkJoinWorkerThread {
-        private static final AtomicInteger COUNT = new AtomicInteger();
+    /**
+     * {@code threads - 1} workers; the calling thread is the last one (see {@link #share}). One call
+     * is shared at a time ({@link #owner}); workers wait for the next one spinning for
+     * {@link #IDLE_SPIN_NANOS}, then parked.
+     */
+    private static final class Pool {
+        final int threads;
+        final Worker[] workers;
+        /** Held by the thread whose call the workers are helping with. */
+        final AtomicBoolean owner = new AtomicBoolean();
+        /** The call being shared, or null. */
+        volatile Call call;
+        volatile boolean closed;
 
-        Worker(ForkJoinPool pool) {
-            super(null, pool, true);
-            setName("fovea-worker-" + COUNT.incrementAndGet());
+        Pool(int threads) {
+            this.threads = Math.max(1, threads);
+            workers = new Worker[this.threads - 1];
+            for (int i = 0; i < workers.length; i++) {
+                workers[i] = new Worker(this);
+                workers[i].start();
+            }
+        }
+
+        void close() {
+            closed = true;
+            for (Worker w : workers) LockSupport.unpark(w);
+        }
+    }
+
+    /**
+     * How long an idle worker spins for the next call before it parks. A training step makes one
+     * call after another with a few microseconds of serial work between them (autograd
+     * bookkeeping, small tensors), and waking a parked thread costs tens of microseconds on a
+     * virtual machine (the host has to reschedule a halted vCPU): with parked workers LeNet-5's
+     * training step was no faster on 2 threads than on 1. OpenMP runtimes spin likewise between
+     * parallel regions (GCC's libgomp: {@code GOMP_SPINCOUNT}; Intel's: {@code KMP_BLOCKTIME},
+     * 200 ms by default). Set by {@code -Dfovea.spinMicros}.
+     */
+    private static final long IDLE_SPIN_NANOS = Long.getLong("fovea.spinMicros", 200) * 1000;
+
+    /** A pool thread: helps with each new call of its pool, spinning between calls, then parking. */
+    private static final class Worker extends Thread {
+        private static final AtomicInteger COUNT = new AtomicInteger();
+        private final Pool pool;
+        /** Set while parked or about to park, so that a new call unparks this thread. */
+        volatile boolean parked;
+
+        Worker(Pool pool) {
+            super("fovea-worker-" + COUNT.incrementAndGet());
+            this.pool = pool;
             setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            Call last = null;
+            long idleSince = System.nanoTime();
+            while (!pool.closed) {
+                Call call = pool.call;
+                if (call != null && call != last) {
+                    last = call;
+                    call.help();
+                    idleSince = System.nanoTime();
+                } else if (System.nanoTime() - idleSince < IDLE_SPIN_NANOS) {
+                    Thread.onSpinWait();
+                } else {
+                    // flag, then look again: a caller publishes its call, then reads the flag, so
+                    // either this thread sees the call or the caller sees the flag and unparks it
+                    parked = true;
+                    Call again = pool.call;
+                    if ((again == null || again == last) && !pool.closed) LockSupport.park(this);
+                    parked = false;
+                    idleSince = System.nanoTime();
+                }
+            }
         }
     }
 }
