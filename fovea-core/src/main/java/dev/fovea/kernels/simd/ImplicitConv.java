@@ -395,13 +395,10 @@ final class ImplicitConv {
                 int grp = t / (oTiles * rTiles), o0 = (t / rTiles) % oTiles * 4, r0 = t % rTiles * 4;
                 // a tile at the edge repeats its last row or window; the repeats are dropped below
                 int lastO = Math.min(4, ocg - o0) - 1, lastR = Math.min(4, depth - r0) - 1;
-                Arrays.fill(lanes, 0, 16 * v, 0f);
-                for (int b = 0; b < n; b++) {
-                    int base = (b * groups + grp) * image, a = (b * g.oc() + grp * ocg + o0) * len;
-                    simd.dotTile(len, wideOut, a, a + Math.min(1, lastO) * len, a + Math.min(2, lastO) * len,
-                            a + lastO * len, padded, base + offsets[r0], base + offsets[r0 + Math.min(1, lastR)],
-                            base + offsets[r0 + Math.min(2, lastR)], base + offsets[r0 + lastR], lanes);
-                }
+                int base = grp * image, a = (grp * ocg + o0) * len; // image 0; the others g.oc()*len and groups*image on
+                simd.dotTile(len, n, wideOut, a, a + Math.min(1, lastO) * len, a + Math.min(2, lastO) * len,
+                        a + lastO * len, g.oc() * len, padded, base + offsets[r0], base + offsets[r0 + Math.min(1, lastR)],
+                        base + offsets[r0 + Math.min(2, lastR)], base + offsets[r0 + lastR], groups * image, lanes);
                 for (int r = 0; r <= lastO; r++) {
                     for (int j = 0; j <= lastR; j++) {
                         float sum = 0f;

@@ -94,14 +94,16 @@ abstract class Simd {
                              float alpha, float beta);
 
     /**
-     * A 4 x 4 tile of dot products accumulated lane-wise, without reducing the lanes: for the rows
-     * of a at {@code a0..a3} and of b at {@code b0..b3},
-     * {@code lanes[(r*4 + j)*V + l] += sum over p = l (mod V), p < len, of a[a_r + p] * b[b_j + p]},
-     * with {@code len} a multiple of {@link #lanes()}. Summing across calls before reducing the lanes
-     * keeps the reduction out of the loop ({@link ImplicitConv#weightGradient}).
+     * A 4 x 4 tile of dot products summed lane-wise over {@code count} pairs of operands, without
+     * reducing the lanes: for the rows of a at {@code a0..a3} and of b at {@code b0..b3}, shifted by
+     * {@code i*aStep} and {@code i*bStep} for the i-th pair,
+     * {@code lanes[(r*4 + j)*V + l] = sum over i < count, then p = l (mod V), p < len, of
+     * a[a_r + i*aStep + p] * b[b_j + i*bStep + p]}, with {@code len} a multiple of {@link #lanes()}.
+     * The pairs are the images of a batch: the 16 sums stay in registers across all of them, and
+     * the lanes are reduced once, by the caller ({@link ImplicitConv#weightGradient}).
      */
-    abstract void dotTile(int len, float[] a, int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int b2, int b3,
-                          float[] lanes);
+    abstract void dotTile(int len, int count, float[] a, int a0, int a1, int a2, int a3, int aStep, float[] b, int b0,
+                          int b1, int b2, int b3, int bStep, float[] lanes);
 
     /**
      * Packs {@code rows} rows of {@code w <= width} floats, read with stride {@code ld} from

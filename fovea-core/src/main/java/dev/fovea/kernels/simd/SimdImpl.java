@@ -364,27 +364,24 @@ final class SimdImpl extends Simd {
     }
 
     @Override
-    void dotTile(int len, float[] a, int a0, int a1, int a2, int a3, float[] b, int b0, int b1, int b2, int b3,
-                 float[] lanes) {
-        FloatVector c00 = FloatVector.fromArray(S, lanes, 0), c01 = FloatVector.fromArray(S, lanes, V),
-                c02 = FloatVector.fromArray(S, lanes, 2 * V), c03 = FloatVector.fromArray(S, lanes, 3 * V),
-                c10 = FloatVector.fromArray(S, lanes, 4 * V), c11 = FloatVector.fromArray(S, lanes, 5 * V),
-                c12 = FloatVector.fromArray(S, lanes, 6 * V), c13 = FloatVector.fromArray(S, lanes, 7 * V),
-                c20 = FloatVector.fromArray(S, lanes, 8 * V), c21 = FloatVector.fromArray(S, lanes, 9 * V),
-                c22 = FloatVector.fromArray(S, lanes, 10 * V), c23 = FloatVector.fromArray(S, lanes, 11 * V),
-                c30 = FloatVector.fromArray(S, lanes, 12 * V), c31 = FloatVector.fromArray(S, lanes, 13 * V),
-                c32 = FloatVector.fromArray(S, lanes, 14 * V), c33 = FloatVector.fromArray(S, lanes, 15 * V);
-        for (int p = 0; p < len; p += V) {
-            FloatVector x0 = FloatVector.fromArray(S, a, a0 + p), x1 = FloatVector.fromArray(S, a, a1 + p);
-            FloatVector x2 = FloatVector.fromArray(S, a, a2 + p), x3 = FloatVector.fromArray(S, a, a3 + p);
-            FloatVector y = FloatVector.fromArray(S, b, b0 + p);
-            c00 = x0.fma(y, c00); c10 = x1.fma(y, c10); c20 = x2.fma(y, c20); c30 = x3.fma(y, c30);
-            y = FloatVector.fromArray(S, b, b1 + p);
-            c01 = x0.fma(y, c01); c11 = x1.fma(y, c11); c21 = x2.fma(y, c21); c31 = x3.fma(y, c31);
-            y = FloatVector.fromArray(S, b, b2 + p);
-            c02 = x0.fma(y, c02); c12 = x1.fma(y, c12); c22 = x2.fma(y, c22); c32 = x3.fma(y, c32);
-            y = FloatVector.fromArray(S, b, b3 + p);
-            c03 = x0.fma(y, c03); c13 = x1.fma(y, c13); c23 = x2.fma(y, c23); c33 = x3.fma(y, c33);
+    void dotTile(int len, int count, float[] a, int a0, int a1, int a2, int a3, int aStep, float[] b, int b0, int b1,
+                 int b2, int b3, int bStep, float[] lanes) {
+        final FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c02 = zero, c03 = zero, c10 = zero, c11 = zero, c12 = zero, c13 = zero,
+                c20 = zero, c21 = zero, c22 = zero, c23 = zero, c30 = zero, c31 = zero, c32 = zero, c33 = zero;
+        for (int i = 0, ai = 0, bi = 0; i < count; i++, ai += aStep, bi += bStep) {
+            for (int p = 0; p < len; p += V) {
+                FloatVector x0 = FloatVector.fromArray(S, a, a0 + ai + p), x1 = FloatVector.fromArray(S, a, a1 + ai + p);
+                FloatVector x2 = FloatVector.fromArray(S, a, a2 + ai + p), x3 = FloatVector.fromArray(S, a, a3 + ai + p);
+                FloatVector y = FloatVector.fromArray(S, b, b0 + bi + p);
+                c00 = x0.fma(y, c00); c10 = x1.fma(y, c10); c20 = x2.fma(y, c20); c30 = x3.fma(y, c30);
+                y = FloatVector.fromArray(S, b, b1 + bi + p);
+                c01 = x0.fma(y, c01); c11 = x1.fma(y, c11); c21 = x2.fma(y, c21); c31 = x3.fma(y, c31);
+                y = FloatVector.fromArray(S, b, b2 + bi + p);
+                c02 = x0.fma(y, c02); c12 = x1.fma(y, c12); c22 = x2.fma(y, c22); c32 = x3.fma(y, c32);
+                y = FloatVector.fromArray(S, b, b3 + bi + p);
+                c03 = x0.fma(y, c03); c13 = x1.fma(y, c13); c23 = x2.fma(y, c23); c33 = x3.fma(y, c33);
+            }
         }
         c00.intoArray(lanes, 0); c01.intoArray(lanes, V); c02.intoArray(lanes, 2 * V); c03.intoArray(lanes, 3 * V);
         c10.intoArray(lanes, 4 * V); c11.intoArray(lanes, 5 * V); c12.intoArray(lanes, 6 * V); c13.intoArray(lanes, 7 * V);
