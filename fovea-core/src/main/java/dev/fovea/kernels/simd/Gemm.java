@@ -41,11 +41,12 @@ final class Gemm {
     /** Depth of a k-slice of the dot-product path: a 4-row B tile is 16 KiB. */
     static final int KD = 1024;
     /**
-     * Up to this many multiply-adds the blocked path stays on one thread: waking pool threads costs
-     * tens of microseconds per parallel step (two per k-slice), and a 256^3 product (0.26 ms) ran at
-     * 91 GFLOP/s on two threads against 127 on one.
+     * Up to this many multiply-adds the blocked path stays on one thread. Handing work to a pool
+     * thread costs a few microseconds now that idle workers spin ({@link Parallel}); with workers
+     * that parked, a 256^3 product ran slower on two threads than on one and this was 2^24. At
+     * 2^21, 256^3 on two threads takes 0.21-0.24 ms against 0.26 ms on one.
      */
-    static final long PARALLEL_WORK = 1L << 24;
+    static final long PARALLEL_WORK = 1L << 21;
     /** Below this many multiply-adds packing costs more than it saves. */
     static final long SMALL = 32 * 1024;
 

@@ -251,7 +251,8 @@ final class ImplicitConv {
         // windows of the dropped positions of the last image, and the last GEMM panel, read past
         // the last plane: zeros there keep every value read finite
         int reach = (s.kh() - 1) * s.dh() / sh * rs + (s.kw() - 1) * s.dw() / sw;
-        float[] padded = scratch.padded(planes + reach + nr);
+        int end = planes + reach + nr; // the scratch buffer may be longer: only this much is read
+        float[] padded = scratch.padded(end);
         Parallel.forRange(c * n, Math.max(1, COPY_GRAIN / plane), (q0, q1) -> {
             for (int q = q0; q < q1; q++) { // channel q / n of image q % n
                 int ci = q / n, b = q % n, from = srcOff + b * srcStride + ci * h * w;
@@ -284,7 +285,7 @@ final class ImplicitConv {
                 }
             }
         });
-        Arrays.fill(padded, planes, padded.length, 0f);
+        Arrays.fill(padded, planes, end, 0f);
         int rows = (depth + nr - 1) / nr * nr;
         int[] offsets = scratch.offsets(rows);
         for (int ci = 0, row = 0; ci < c; ci++) {

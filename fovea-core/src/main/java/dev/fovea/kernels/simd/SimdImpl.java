@@ -475,15 +475,15 @@ final class SimdImpl extends Simd {
         // a gather reads one value from each of V rows of src; on AVX-512 this transposes about
         // 1.5x faster than scalar code (conv weight-gradient GEMM: 63 -> 92 GFLOP/s). index is 0
         // past width, so a whole-vector gather stays inside src; what it reads there is overwritten
-        // (next row) or masked (end of the panel).
+        // (next row) or, at the end of the panel, not written: that last part is copied one value at
+        // a time, since a masked store at the end of dst took the Vector API's slow Java path
         int end = dstOff + rows * width;
         for (int p = 0, d = dstOff; p < rows; p++, d += width) {
             for (int j = 0; j < width; j += V) {
-                FloatVector x = FloatVector.fromArray(S, src, srcOff + p, index, indexOff + j);
                 if (d + j + V <= end) {
-                    x.intoArray(dst, d + j);
+                    FloatVector.fromArray(S, src, srcOff + p, index, indexOff + j).intoArray(dst, d + j);
                 } else {
-                    x.intoArray(dst, d + j, S.indexInRange(d + j, end));
+                    for (int q = d + j; q < end; q++) dst[q] = src[srcOff + p + index[indexOff + q - d]];
                 }
             }
         }
