@@ -191,6 +191,8 @@ class KernelsConformanceTest {
         list.add(new ConvGeometry(3, 4, 6, 6, 10, 6, 6, 2, 2, 0, 0, 0, 0, 1, 1, 1));              // whole-input kernel, stride 2
         list.add(new ConvGeometry(1, 40, 6, 20, 24, 3, 2, 1, 1, 2, 0, 1, 1, 2, 1, 1));             // wide, dilated, asymmetric
         list.add(ConvGeometry.of(5, 6, 14, 14, 16, 5, 1, 0));                                       // LeNet C3: two row panels, windows in place
+        list.add(ConvGeometry.of(2, 32, 24, 24, 16, 3, 1, 1));                                      // channels-last weight gradient
+        list.add(new ConvGeometry(1, 64, 23, 25, 32, 3, 3, 1, 1, 2, 1, 2, 1, 2, 1, 2));            // the same, groups, dilation, uneven pads
         return list;
     }
 

@@ -121,6 +121,15 @@ abstract class Simd {
                               int dstOff);
 
     /**
+     * Transposes {@code count} rows of {@code len} floats into {@code len} rows of {@code count}:
+     * {@code dst[dstOff + x*dstStride + c] = src[srcOff + index[c] + x]} for {@code c < count, x < len},
+     * where {@code index[c]} is where row c starts (whole vectors of lanes are gathered: index holds
+     * at least {@code count} rounded down to a multiple of {@link #lanes()} entries).
+     */
+    abstract void transpose(float[] src, int srcOff, int[] index, int count, int len, float[] dst, int dstOff,
+                            int dstStride);
+
+    /**
      * Packs a B panel whose rows are windows of one array: {@code dst[off + p*nr + j] =
      * src[offsets[p0 + p] + j0 + j]} for {@code p < rows, j < nr} ({@link ImplicitConv}).
      */

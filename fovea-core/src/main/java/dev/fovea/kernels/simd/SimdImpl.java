@@ -490,6 +490,18 @@ final class SimdImpl extends Simd {
     }
 
     @Override
+    void transpose(float[] src, int srcOff, int[] index, int count, int len, float[] dst, int dstOff, int dstStride) {
+        int whole = count / V * V; // channels gathered a vector at a time; the rest one by one
+        for (int x = 0; x < len; x++) {
+            int d = dstOff + x * dstStride;
+            for (int c = 0; c < whole; c += V) {
+                FloatVector.fromArray(S, src, srcOff + x, index, c).intoArray(dst, d + c);
+            }
+            for (int c = whole; c < count; c++) dst[d + c] = src[srcOff + index[c] + x];
+        }
+    }
+
+    @Override
     void packShifted(float[] src, int j0, int[] offsets, int p0, int rows, float[] dst, int off) {
         for (int p = 0, d = off; p < rows; p++, d += NR) {
             int s = offsets[p0 + p] + j0;
