@@ -42,7 +42,7 @@ final class ImplicitConv {
      * 19.9 ms; ResNet-18 at batch 1, 256 channels on 14x14 (225) 3.4 against 3.0 ms, 512 on 7x7
      * (64) 5.5 against 3.2 ms.
      */
-    private static final int DIRECT_WEIGHT_POSITIONS = 1024;
+    static final int DIRECT_WEIGHT_POSITIONS = 1024;
 
     /**
      * Up to this many output channels {@link #batch} reads the windows in place

@@ -99,10 +99,13 @@ public final class VectorKernels implements Kernels {
             return;
         }
         // the weight packed once for all images: these GEMMs are per image, so packing per call
-        // would repeat it n times, and reading it in place measured slower here (1x1, 192 -> 64)
-        int size = gemm.prepackedSize(ocg, kk);
-        float[] packed = Scratch.get().weights(g.groups() * size);
-        for (int grp = 0; grp < g.groups(); grp++) {
+        // would repeat it n times, and reading it in place measured slower here (1x1, 192 -> 64
+        // at batch 8); but with few positions in all (ResNet-18's stride-2 layers at batch 1)
+        // packing costs more than it saves, as in ImplicitConv.batch
+        boolean inPlace = (long) g.n() * ohw < ImplicitConv.DIRECT_WEIGHT_POSITIONS;
+        int size = inPlace ? 0 : gemm.prepackedSize(ocg, kk);
+        float[] packed = inPlace ? null : Scratch.get().weights(g.groups() * size);
+        for (int grp = 0; !inPlace && grp < g.groups(); grp++) {
             gemm.prepackA(gemm.panelsOfA(false, weight, grp * ocg * kk, kk), ocg, kk, packed, grp * size);
         }
         Parallel.forRange(g.n(), 1, (b0, b1) -> {
@@ -113,7 +116,11 @@ public final class VectorKernels implements Kernels {
                     Gemm.PanelSource col = pointwise(g)
                             ? gemm.panelsOfB(false, in, inOff, ohw)
                             : (p0, kCur, j0, w, dst, off) -> Im2col.packPanel(in, inOff, g, p0, kCur, j0, w, simd, dst, off);
-                    gemm.gemm(ocg, ohw, kk, 1f, null, packed, grp * size, col, 0f, out, outOff, ohw);
+                    if (inPlace) {
+                        gemm.gemmRowMajorA(ocg, ohw, kk, 1f, weight, grp * ocg * kk, kk, col, 0f, out, outOff, ohw);
+                    } else {
+                        gemm.gemm(ocg, ohw, kk, 1f, null, packed, grp * size, col, 0f, out, outOff, ohw);
+                    }
                     if (bias != null) {
                         for (int o = 0; o < ocg; o++) simd.addScalar(bias[grp * ocg + o], out, outOff + o * ohw, ohw);
                     }
