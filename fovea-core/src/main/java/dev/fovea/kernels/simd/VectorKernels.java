@@ -229,7 +229,7 @@ public final class VectorKernels implements Kernels {
         if (dBias == null) return;
         int ohw = g.oh() * g.ow();
         // one channel per index, summed over the images in order: the same bits for any thread count
-        Parallel.forRange(g.oc(), Math.max(1, (1 << 16) / Math.max(1, g.n() * ohw)), (o0, o1) -> {
+        Parallel.forRange(g.oc(), Math.max(1, ImplicitConv.COPY_GRAIN / Math.max(1, g.n() * ohw)), (o0, o1) -> {
             for (int o = o0; o < o1; o++) {
                 float sum = 0f;
                 for (int b = 0; b < g.n(); b++) sum += simd.sum(dOut, (b * g.oc() + o) * ohw, ohw);
