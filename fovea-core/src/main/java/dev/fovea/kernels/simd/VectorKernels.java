@@ -62,7 +62,9 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int len) {
-        simd.axpy(alpha, x, xOff, y, yOff, len);
+        // in parallel chunks: the tensor layer adds whole gradients with it (the seed of backward,
+        // reshapes, residual additions), a serial megabyte pass each at 2 threads otherwise
+        Parallel.forRange(len, ELEMENTWISE_GRAIN, (from, to) -> simd.axpy(alpha, x, xOff + from, y, yOff + from, to - from));
     }
 
     @Override
@@ -444,18 +446,18 @@ public final class VectorKernels implements Kernels {
 
     // ------------------------------------------------------------------ activations
 
-    /** Elements per parallel chunk of an activation (as the tensor layer's other element-wise maps). */
-    private static final int ACTIVATION_GRAIN = 1 << 14;
+    /** Elements per parallel chunk of an element-wise kernel: activations, axpy. */
+    private static final int ELEMENTWISE_GRAIN = 1 << 14;
 
     /**
      * SIMD maps ({@link Simd}'s activation section): exp, tanh, sigmoid and the ELUs through
      * polynomial approximations within 2 ulps of the reference, ReLUs exact. Chunks of
-     * {@link #ACTIVATION_GRAIN} elements run in parallel; each element is computed alone, so the
+     * {@link #ELEMENTWISE_GRAIN} elements run in parallel; each element is computed alone, so the
      * result does not depend on the thread count, the vector width or the element's position.
      */
     @Override
     public void activationForward(Activation f, float[] out, float[] in, int len, float param) {
-        Parallel.forRange(len, ACTIVATION_GRAIN, (from, to) -> {
+        Parallel.forRange(len, ELEMENTWISE_GRAIN, (from, to) -> {
             switch (f) {
                 case EXP -> simd.expForward(out, in, from, to);
                 case TANH -> simd.tanhForward(out, in, from, to);
@@ -472,7 +474,7 @@ public final class VectorKernels implements Kernels {
     @Override
     public void activationBackward(Activation f, float[] dIn, float[] dOut, float[] in, float[] out, int len,
                                    float param) {
-        Parallel.forRange(len, ACTIVATION_GRAIN, (from, to) -> {
+        Parallel.forRange(len, ELEMENTWISE_GRAIN, (from, to) -> {
             switch (f) {
                 case EXP -> simd.expBackward(dIn, dOut, out, from, to);
                 case TANH -> simd.tanhBackward(dIn, dOut, out, from, to);
