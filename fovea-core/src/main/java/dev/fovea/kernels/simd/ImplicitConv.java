@@ -180,7 +180,16 @@ final class ImplicitConv {
         int[] offsets = scratch.offsets(depth);
         float[] out;
         int ld; // of out
-        if (m <= WINDOW_ROWS && simd.hasRowsKernel()) {
+        if (m == 1) { // one row: the single-row window kernel, no tile rows wasted
+            ld = (positions + simd.nr() - 1) / simd.nr() * simd.nr();
+            out = scratch.wide(ld);
+            int nr = simd.nr(), tiles = ld / nr;
+            Parallel.forRange(tiles, Math.max(1, (1 << 16) / (nr * depth)), (t0, t1) -> {
+                for (int t = t0; t < t1; t++) {
+                    simd.kernelWindows1(depth, weight, weightOff, padded, offsets, 0, t * nr, out, t * nr);
+                }
+            });
+        } else if (m <= WINDOW_ROWS && simd.hasRowsKernel()) {
             ld = (positions + simd.nr() - 1) / simd.nr() * simd.nr();
             out = scratch.wide((m + simd.mr() - 1) / simd.mr() * simd.mr() * ld);
             byWindows(simd, m, depth, weight, weightOff, padded, offsets, out, ld);

@@ -121,6 +121,15 @@ abstract class Simd {
                               int dstOff);
 
     /**
+     * {@link #kernelWindows} for a single row of A: {@code c[cOff + j] = sum over p < kc of
+     * a[aOff + p] * src[offsets[p0 + p] + j0 + j]} for {@code j < nr}, the sum taken as four
+     * partial sums over p mod 4, added at the end. For the input gradient of a one-channel first
+     * layer (LeNet-5's C1), where an 8-row tile would waste 7 rows.
+     */
+    abstract void kernelWindows1(int kc, float[] a, int aOff, float[] src, int[] offsets, int p0, int j0, float[] c,
+                                 int cOff);
+
+    /**
      * Transposes {@code count} rows of {@code len} floats into {@code len} rows of {@code count}:
      * {@code dst[dstOff + x*dstStride + c] = src[srcOff + index[c] + x]} for {@code c < count, x < len},
      * where {@code index[c]} is where row c starts (whole vectors of lanes are gathered: index holds

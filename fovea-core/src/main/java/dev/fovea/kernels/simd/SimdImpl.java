@@ -490,6 +490,40 @@ final class SimdImpl extends Simd {
     }
 
     @Override
+    void kernelWindows1(int kc, float[] a, int aOff, float[] src, int[] offsets, int p0, int j0, float[] c, int cOff) {
+        final FloatVector zero = FloatVector.zero(S);
+        // four phases of p, two vectors each: eight independent chains hide the FMA latency
+        FloatVector s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero, s30 = zero, s31 = zero;
+        int p = 0;
+        for (; p + 4 <= kc; p += 4) {
+            int q = offsets[p0 + p] + j0;
+            FloatVector x = FloatVector.broadcast(S, a[aOff + p]);
+            s00 = x.fma(FloatVector.fromArray(S, src, q), s00);
+            s01 = x.fma(FloatVector.fromArray(S, src, q + V), s01);
+            q = offsets[p0 + p + 1] + j0;
+            x = FloatVector.broadcast(S, a[aOff + p + 1]);
+            s10 = x.fma(FloatVector.fromArray(S, src, q), s10);
+            s11 = x.fma(FloatVector.fromArray(S, src, q + V), s11);
+            q = offsets[p0 + p + 2] + j0;
+            x = FloatVector.broadcast(S, a[aOff + p + 2]);
+            s20 = x.fma(FloatVector.fromArray(S, src, q), s20);
+            s21 = x.fma(FloatVector.fromArray(S, src, q + V), s21);
+            q = offsets[p0 + p + 3] + j0;
+            x = FloatVector.broadcast(S, a[aOff + p + 3]);
+            s30 = x.fma(FloatVector.fromArray(S, src, q), s30);
+            s31 = x.fma(FloatVector.fromArray(S, src, q + V), s31);
+        }
+        for (; p < kc; p++) {
+            int q = offsets[p0 + p] + j0;
+            FloatVector x = FloatVector.broadcast(S, a[aOff + p]);
+            s00 = x.fma(FloatVector.fromArray(S, src, q), s00);
+            s01 = x.fma(FloatVector.fromArray(S, src, q + V), s01);
+        }
+        s00.add(s10).add(s20.add(s30)).intoArray(c, cOff);
+        s01.add(s11).add(s21.add(s31)).intoArray(c, cOff + V);
+    }
+
+    @Override
     void transpose(float[] src, int srcOff, int[] index, int count, int len, float[] dst, int dstOff, int dstStride) {
         int whole = count / V * V; // channels gathered a vector at a time; the rest one by one
         for (int x = 0; x < len; x++) {

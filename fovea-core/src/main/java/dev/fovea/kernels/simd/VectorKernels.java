@@ -143,8 +143,9 @@ public final class VectorKernels implements Kernels {
             return;
         }
         // the full convolution's GEMM has c/groups rows: far fewer than a micro-tile's wastes most
-        // of it (LeNet's one-channel C1: 2.6 ms against 1.0 ms through col2im)
-        boolean byFullConv = ImplicitConv.applies(g) && !pointwise(g) && cpg >= simd.mr() / 2;
+        // of it (LeNet's one-channel C1 with 8-row tiles: 2.6 ms against 1.0 ms through col2im);
+        // one row has a kernel of its own (Simd.kernelWindows1: C1's input gradient 0.83 -> 0.54 ms)
+        boolean byFullConv = ImplicitConv.applies(g) && !pointwise(g) && (cpg >= simd.mr() / 2 || cpg == 1);
         ImplicitConv.Shape full = byFullConv ? ImplicitConv.inputGradient(g) : null;
         if (full != null) { // dIn += the "full" convolution of dOut with the flipped, transposed kernel
             float[] flipped = ImplicitConv.flippedWeight(weight, g);
