@@ -67,7 +67,7 @@ public final class Parallel {
             return;
         }
         try {
-            share(pool, new Call(n, chunks, body));
+            share(pool, new Call(++pool.calls, n, chunks, body));
         } finally {
             pool.owner.set(false);
         }
@@ -112,6 +112,8 @@ public final class Parallel {
 
     /** One shared {@link #forRange} call: its chunks, the next one to claim, and who is inside. */
     private static final class Call {
+        /** The pool's count of shared calls when this one started: how a worker tells calls apart. */
+        final long id;
         final int n, chunks;
         final RangeBody body;
         final AtomicInteger next = new AtomicInteger();
@@ -119,7 +121,8 @@ public final class Parallel {
         /** Workers inside; CLOSED (negative) once the caller is done. */
         final AtomicInteger active = new AtomicInteger();
 
-        Call(int n, int chunks, RangeBody body) {
+        Call(long id, int n, int chunks, RangeBody body) {
+            this.id = id;
             this.n = n;
             this.chunks = chunks;
             this.body = body;
@@ -209,6 +212,8 @@ public final class Parallel {
         final AtomicBoolean owner = new AtomicBoolean();
         /** The call being shared, or null. */
         volatile Call call;
+        /** Calls shared so far; written only by the {@link #owner}. */
+        long calls;
         volatile boolean closed;
 
         Pool(int threads) {
@@ -252,12 +257,12 @@ public final class Parallel {
 
         @Override
         public void run() {
-            Call last = null;
+            long last = 0; // the id of the last call helped with; not the call, which would keep its data alive
             long idleSince = System.nanoTime();
             while (!pool.closed) {
                 Call call = pool.call;
-                if (call != null && call != last) {
-                    last = call;
+                if (call != null && call.id != last) {
+                    last = call.id;
                     call.help();
                     idleSince = System.nanoTime();
                 } else if (System.nanoTime() - idleSince < IDLE_SPIN_NANOS) {
@@ -267,7 +272,7 @@ public final class Parallel {
                     // either this thread sees the call or the caller sees the flag and unparks it
                     parked = true;
                     Call again = pool.call;
-                    if ((again == null || again == last) && !pool.closed) LockSupport.park(this);
+                    if ((again == null || again.id == last) && !pool.closed) LockSupport.park(this);
                     parked = false;
                     idleSince = System.nanoTime();
                 }
