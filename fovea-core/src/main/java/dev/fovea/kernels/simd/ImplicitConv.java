@@ -363,11 +363,12 @@ final class ImplicitConv {
     /**
      * Whether {@link #weightGradientChannelsLast} applies and pays: stride 1, channels per group a
      * multiple of the B panel width (every panel reads one tap of whole rows), and feature maps of
-     * at least 512 positions. Measured against weightGradientBatch (1 thread, best of runs): 3x3,
-     * 64 channels on 56x56 at batch 8 22.0 -> 19.4 ms, at batch 1 2.7 -> 2.2 ms; 128 channels on
-     * 28x28 2.3 -> 2.1 ms; but 256 channels on 14x14 at batch 8 17.4 -> 24.2 ms and 512 on 7x7
-     * 2.8 -> 5.5 ms, where the (tap, channel) sums are as large as the inputs and the permuting
-     * pass over them, not the gathers, dominates.
+     * at least 512 positions. Measured against weightGradientBatch (1 thread, best of runs), with
+     * the output gradient read in place: 3x3, 64 channels on 56x56 at batch 8 22.0 -> 19.4 ms, at
+     * batch 1 2.7 -> 2.2 ms; 128 channels on 28x28 2.3 -> 2.1 ms; but 256 channels on 14x14 at
+     * batch 8 17.4 -> 24.2 ms and 512 on 7x7 2.8 -> 5.5 ms. With it packed (as now) the small maps
+     * still lose (14x14 at batch 1: 1.9 -> 2.5 ms, 7x7: 2.4 -> 5.2 ms), where the (tap, channel)
+     * sums are as large as the inputs and the permuting pass over them dominates.
      */
     static boolean channelsLastWeightGradient(ConvGeometry g, int nr) {
         Shape s = applies(g) ? forward(g) : null;
@@ -379,10 +380,11 @@ final class ImplicitConv {
      * {@code (position, channel)}, built with one gather per {@link Simd#lanes()} values, so that
      * the GEMM packs its B panels with plain row copies: the GEMM's columns run over (tap, channel),
      * a panel being nr channels of one tap at every position, and the result is permuted to
-     * (channel, tap) while it is added to dWeight. The output gradient, spread as in
-     * weightGradientBatch, is read in place by the 8-row micro-kernel. weightGradientBatch gathers
-     * every value of every B panel (576 per position for a 3x3, 64-channel layer); here 64 per
-     * position are gathered, once.
+     * (channel, tap) while it is added to dWeight. The output gradient is spread and packed as in
+     * weightGradientBatch (reading it in place with the 8-row micro-kernel instead measured 10-20%
+     * slower: 3x3, 64 channels on 56x56 at batch 8, 20.1 against 22.2 ms packed). weightGradientBatch
+     * gathers every value of every B panel (576 per position for a 3x3, 64-channel layer); here 64
+     * per position are gathered, once.
      */
     static void weightGradientChannelsLast(Gemm gemm, Simd simd, ConvGeometry g, Shape s, float[] dWeight,
                                            float[] dOut, float[] in) {
@@ -422,8 +424,8 @@ final class ImplicitConv {
                 int tap = j0 / cpg, ci = j0 % cpg;
                 simd.packRows(t, (p0 + shift[tap]) * c + group * cpg + ci, c, kCur, cols, nr, panel, off);
             };
-            // the output gradient is read in place by the micro-kernel (8 rows side by side)
-            gemm.gemmRowMajorA(ocg, depth, positions, 1f, spread, 0, positions, windows, 0f, sum, 0, depth);
+            gemm.gemm(ocg, depth, positions, 1f, gemm.panelsOfA(false, spread, 0, positions), null, 0, windows,
+                    0f, sum, 0, depth);
             Parallel.forRange(ocg, Math.max(1, COPY_GRAIN / depth), (o0, o1) -> {
                 for (int o = o0; o < o1; o++) {
                     int to = (group * ocg + o) * depth; // dWeight (o, ci, tap) += sum (o, tap, ci)
