@@ -186,7 +186,7 @@ final class ImplicitConv {
             int nr = simd.nr(), tiles = ld / nr;
             Parallel.forRange(tiles, Math.max(1, (1 << 16) / (nr * depth)), (t0, t1) -> {
                 for (int t = t0; t < t1; t++) {
-                    simd.kernelWindows1(depth, weight, weightOff, padded, offsets, 0, t * nr, out, t * nr);
+                    simd.kernelWindows1(depth, weight, weightOff, padded, offsets, t * nr, out, t * nr);
                 }
             });
         } else if (m <= WINDOW_ROWS && simd.hasRowsKernel()) {
@@ -239,7 +239,7 @@ final class ImplicitConv {
         Parallel.forRange(tiles, (int) Math.max(1, (1L << 20) / perTile), (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 for (int pn = 0; pn < panels; pn++) {
-                    simd.kernelWindows(depth, packed, pn * depth * mr, padded, offsets, 0, t * nr, out,
+                    simd.kernelWindows(depth, packed, pn * depth * mr, padded, offsets, t * nr, out,
                             pn * mr * ld + t * nr, ld);
                 }
             }

@@ -78,13 +78,13 @@ abstract class Simd {
 
     /**
      * {@link #kernel} with B read in place, each row a window of one array:
-     * {@code c[cOff + r*ldc + j] = sum over p < kc of a[aOff + p*mr + r] * src[offsets[p0 + p] + j0 + j]}
+     * {@code c[cOff + r*ldc + j] = sum over p < kc of a[aOff + p*mr + r] * src[offsets[p] + j0 + j]}
      * for {@code r < mr, j < nr} (alpha 1, beta 0; C is write-only). For products with at most a
      * few row panels, where each packed B value would serve only 8 or 16 multiply-adds and packing
      * costs as much as the arithmetic ({@link ImplicitConv}).
      */
-    abstract void kernelWindows(int kc, float[] a, int aOff, float[] src, int[] offsets, int p0, int j0, float[] c,
-                                int cOff, int ldc);
+    abstract void kernelWindows(int kc, float[] a, int aOff, float[] src, int[] offsets, int j0, float[] c, int cOff,
+                                int ldc);
 
     /**
      * {@link #kernel} with A read in place: row r of the tile is {@code a[aOff + r*lda + p]} for
@@ -122,12 +122,11 @@ abstract class Simd {
 
     /**
      * {@link #kernelWindows} for a single row of A: {@code c[cOff + j] = sum over p < kc of
-     * a[aOff + p] * src[offsets[p0 + p] + j0 + j]} for {@code j < nr}, the sum taken as four
+     * a[aOff + p] * src[offsets[p] + j0 + j]} for {@code j < nr}, the sum taken as four
      * partial sums over p mod 4, added at the end. For the input gradient of a one-channel first
      * layer (LeNet-5's C1), where an 8-row tile would waste 7 rows.
      */
-    abstract void kernelWindows1(int kc, float[] a, int aOff, float[] src, int[] offsets, int p0, int j0, float[] c,
-                                 int cOff);
+    abstract void kernelWindows1(int kc, float[] a, int aOff, float[] src, int[] offsets, int j0, float[] c, int cOff);
 
     /**
      * Transposes {@code count} rows of {@code len} floats into {@code len} rows of {@code count}:

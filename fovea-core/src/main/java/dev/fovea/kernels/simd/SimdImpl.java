@@ -145,10 +145,10 @@ final class SimdImpl extends Simd {
     boolean hasRowsKernel() { return MR == 8; }
 
     @Override
-    void kernelWindows(int kc, float[] a, int aOff, float[] src, int[] offsets, int p0, int j0, float[] c, int cOff,
+    void kernelWindows(int kc, float[] a, int aOff, float[] src, int[] offsets, int j0, float[] c, int cOff,
                        int ldc) {
         if (MR != 8) throw new UnsupportedOperationException("kernelWindows needs 8-row tiles; this species has " + MR);
-        kernel8Windows(kc, a, aOff, src, offsets, p0, j0, c, cOff, ldc);
+        kernel8Windows(kc, a, aOff, src, offsets, j0, c, cOff, ldc);
     }
 
     /**
@@ -156,14 +156,14 @@ final class SimdImpl extends Simd {
      * loads) instead of a packed panel; the tile is stored inline, as in kernel8 (a store helper
      * that C2 does not inline makes it box the accumulators).
      */
-    private static void kernel8Windows(int kc, float[] a, int aOff, float[] src, int[] offsets, int p0, int j0,
+    private static void kernel8Windows(int kc, float[] a, int aOff, float[] src, int[] offsets, int j0,
                                        float[] c, int cOff, int ldc) {
         final FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero,
                 c40 = zero, c41 = zero, c50 = zero, c51 = zero, c60 = zero, c61 = zero, c70 = zero, c71 = zero;
         int ai = aOff;
         for (int p = 0; p < kc; p++, ai += 8) {
-            int s = offsets[p0 + p] + j0;
+            int s = offsets[p] + j0;
             FloatVector b0 = FloatVector.fromArray(S, src, s);
             FloatVector b1 = FloatVector.fromArray(S, src, s + V);
             FloatVector x;
@@ -490,31 +490,31 @@ final class SimdImpl extends Simd {
     }
 
     @Override
-    void kernelWindows1(int kc, float[] a, int aOff, float[] src, int[] offsets, int p0, int j0, float[] c, int cOff) {
+    void kernelWindows1(int kc, float[] a, int aOff, float[] src, int[] offsets, int j0, float[] c, int cOff) {
         final FloatVector zero = FloatVector.zero(S);
         // four phases of p, two vectors each: eight independent chains hide the FMA latency
         FloatVector s00 = zero, s01 = zero, s10 = zero, s11 = zero, s20 = zero, s21 = zero, s30 = zero, s31 = zero;
         int p = 0;
         for (; p + 4 <= kc; p += 4) {
-            int q = offsets[p0 + p] + j0;
+            int q = offsets[p] + j0;
             FloatVector x = FloatVector.broadcast(S, a[aOff + p]);
             s00 = x.fma(FloatVector.fromArray(S, src, q), s00);
             s01 = x.fma(FloatVector.fromArray(S, src, q + V), s01);
-            q = offsets[p0 + p + 1] + j0;
+            q = offsets[p + 1] + j0;
             x = FloatVector.broadcast(S, a[aOff + p + 1]);
             s10 = x.fma(FloatVector.fromArray(S, src, q), s10);
             s11 = x.fma(FloatVector.fromArray(S, src, q + V), s11);
-            q = offsets[p0 + p + 2] + j0;
+            q = offsets[p + 2] + j0;
             x = FloatVector.broadcast(S, a[aOff + p + 2]);
             s20 = x.fma(FloatVector.fromArray(S, src, q), s20);
             s21 = x.fma(FloatVector.fromArray(S, src, q + V), s21);
-            q = offsets[p0 + p + 3] + j0;
+            q = offsets[p + 3] + j0;
             x = FloatVector.broadcast(S, a[aOff + p + 3]);
             s30 = x.fma(FloatVector.fromArray(S, src, q), s30);
             s31 = x.fma(FloatVector.fromArray(S, src, q + V), s31);
         }
         for (; p < kc; p++) {
-            int q = offsets[p0 + p] + j0;
+            int q = offsets[p] + j0;
             FloatVector x = FloatVector.broadcast(S, a[aOff + p]);
             s00 = x.fma(FloatVector.fromArray(S, src, q), s00);
             s01 = x.fma(FloatVector.fromArray(S, src, q + V), s01);

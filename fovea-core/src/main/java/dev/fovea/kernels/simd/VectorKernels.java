@@ -220,7 +220,7 @@ public final class VectorKernels implements Kernels {
                 }
             });
             // every weight adds the partials in chunk order, whichever thread takes its range
-            Parallel.forRange(wsize, 1 << 14, (w0, w1) -> {
+            Parallel.forRange(wsize, ELEMENTWISE_GRAIN, (w0, w1) -> {
                 for (int ch = 0; ch < chunks; ch++) simd.axpy(1f, partial, ch * wsize + w0, dWeight, w0, w1 - w0);
             });
         }
