@@ -161,9 +161,12 @@ public final class Tensor {
     /** The accumulated gradient, or null when none has been computed. Shares storage with this tensor's grad. */
     public Tensor grad() { return grad == null ? null : new Tensor(grad, shape); }
 
-    /** The gradient array, allocated (zeroed) on first use. */
+    /**
+     * The gradient array, allocated (zeroed) on first use; during a backward pass, an array that pass
+     * has finished with when one of the right size is free ({@link GradientPool}).
+     */
     public float[] gradBuffer() {
-        if (grad == null) grad = new float[data.length];
+        if (grad == null) grad = GradientPool.zeroed(data.length);
         return grad;
     }
 
@@ -209,16 +212,28 @@ public final class Tensor {
             throw new IllegalStateException("backward() on a tensor that does not require grad: no parameter or "
                     + "input on its path has requiresGrad(true), or it was computed inside NoGrad");
         }
-        K.axpy(1f, gradOut.data, 0, gradBuffer(), 0, data.length);
         List<Tensor> order = topologicalOrder();
-        for (int i = order.size() - 1; i >= 0; i--) {
-            Tensor t = order.get(i);
-            Function fn = t.creator;
-            if (fn == null) continue;
-            if (t.grad != null) fn.backward(t.grad);
-            // Free the graph as we go (tinygrad's `del t._ctx`): intermediate grads and saved activations.
-            t.creator = null;
-            t.grad = null;
+        try (GradientPool pool = GradientPool.enter()) {
+            // An intermediate tensor's gradient is read by its own function only (nothing in the graph
+            // below it can add to it), so it can be the caller's array itself, never written; a leaf's
+            // gradient is the caller's to keep and accumulates.
+            if (creator != null && grad == null) {
+                grad = gradOut.data;
+            } else {
+                K.axpy(1f, gradOut.data, 0, gradBuffer(), 0, data.length);
+            }
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Tensor t = order.get(i);
+                Function fn = t.creator;
+                if (fn == null) continue;
+                float[] g = t.grad;
+                if (g != null) fn.backward(g);
+                // Free the graph as we go (tinygrad's `del t._ctx`): intermediate grads and saved
+                // activations; the gradient array goes to the gradients still to come
+                t.creator = null;
+                t.grad = null;
+                if (g != null) pool.recycle(g); // a no-op for the caller's array
+            }
         }
     }
 

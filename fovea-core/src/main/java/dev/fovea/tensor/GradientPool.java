@@ -1,0 +1,83 @@
+package dev.fovea.tensor;
+
+import dev.fovea.kernels.Parallel;
+
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Gradient arrays that one {@link Tensor#backward} pass has finished with, handed out again to the
+ * gradients it computes later.
+ *
+ * <p>Backward frees the gradient of every intermediate tensor as soon as that tensor's function has
+ * used it (nothing else can see it: intermediate gradients are not kept), and the next layers down
+ * need arrays of the same sizes. Without reuse every gradient is a fresh {@code new float[]}: the
+ * JVM zeroes it on the calling thread alone, and the garbage (half of what a ResNet-18 training step
+ * allocates) brings the next young collection closer, which then copies the still-live activations
+ * of the step. A reused array is zeroed on all threads instead, since functions add into it.
+ *
+ * <p>Only the thread running the backward pass uses its pool ({@link #enter}, a thread-local
+ * scope); gradients requested from other threads are plain new arrays. The pool lives for one
+ * backward pass: afterwards its arrays are garbage, so reuse never holds memory past the pass.
+ */
+final class GradientPool implements AutoCloseable {
+
+    private static final ThreadLocal<GradientPool> ACTIVE = new ThreadLocal<>();
+    /** Elements per parallel chunk when zeroing a reused array (one chunk for small arrays). */
+    private static final int ZERO_GRAIN = 1 << 16;
+
+    private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
+    /** Every array this pool has handed out: only those can come back (a caller's array never does). */
+    private final Set<float[]> issued = Collections.newSetFromMap(new IdentityHashMap<>());
+    private final GradientPool outer;
+
+    private GradientPool(GradientPool outer) {
+        this.outer = outer;
+    }
+
+    /** Starts a pool for the backward pass running on this thread; close it when the pass ends. */
+    static GradientPool enter() {
+        GradientPool pool = new GradientPool(ACTIVE.get());
+        ACTIVE.set(pool);
+        return pool;
+    }
+
+    /** A zeroed array of {@code length} floats: a freed one of that length if this thread's pass has one. */
+    static float[] zeroed(int length) {
+        GradientPool pool = ACTIVE.get();
+        if (pool == null) return new float[length];
+        ArrayDeque<float[]> same = pool.free.get(length);
+        float[] reused = same == null ? null : same.pollLast();
+        if (reused == null) {
+            float[] fresh = new float[length];
+            pool.issued.add(fresh);
+            return fresh;
+        }
+        Parallel.forRange(length, ZERO_GRAIN, (from, to) -> Arrays.fill(reused, from, to, 0f));
+        return reused;
+    }
+
+    /**
+     * Takes back {@code array} for a later {@link #zeroed} call when this pool handed it out (the
+     * caller guarantees no tensor refers to it any more); ignores any other array.
+     */
+    void recycle(float[] array) {
+        if (issued.contains(array)) free.computeIfAbsent(array.length, n -> new ArrayDeque<>()).addLast(array);
+    }
+
+    @Override
+    public void close() {
+        free.clear();
+        issued.clear();
+        if (outer == null) {
+            ACTIVE.remove();
+        } else {
+            ACTIVE.set(outer);
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.fovea.tensor;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+
+/** Gradient arrays reused within a backward pass ({@link GradientPool}) and the borrowed output gradient. */
+class GradientPoolTest {
+
+    /** A chain of same-sized element-wise ops: every intermediate gradient can reuse a freed array. */
+    private static Tensor chain(Tensor x) {
+        return x.mul(3f).tanh().mul(x).add(x.square()).sigmoid().mul(2f);
+    }
+
+    @Test
+    void reusedGradientsGiveTheSameResultAsFreshOnes() {
+        SplittableRandom rng = new SplittableRandom(3);
+        // larger than one zeroing chunk, so reused arrays are cleared by several tasks
+        Tensor x = Tensor.randn(rng, 3, 100_000).requiresGrad(true);
+        Tensor gradOut = Tensor.randn(rng, 3, 100_000);
+        chain(x).backward(gradOut);
+        float[] first = x.grad().data().clone();
+        // the same pass again: stale values in a reused array would show up as a difference
+        x.clearGrad();
+        chain(x).backward(gradOut);
+        assertArrayEquals(first, x.grad().data(), 0f);
+        // and against the derivative computed element by element
+        float[] xs = x.data(), g = gradOut.data();
+        for (int i = 0; i < xs.length; i += 997) {
+            double v = xs[i], t = Math.tanh(3 * v), inner = t * v + v * v;
+            double s = 1 / (1 + Math.exp(-inner));
+            double dInner = 3 * (1 - t * t) * v + t + 2 * v;
+            assertEquals(g[i] * 2 * s * (1 - s) * dInner, first[i], 1e-4 * (1 + Math.abs(first[i])));
+        }
+    }
+
+    @Test
+    void theCallersOutputGradientIsReadNeverWritten() {
+        SplittableRandom rng = new SplittableRandom(5);
+        Tensor x = Tensor.randn(rng, 4, 50).requiresGrad(true);
+        Tensor gradOut = Tensor.randn(rng, 4, 50);
+        float[] before = gradOut.data().clone();
+        Tensor y = chain(x);
+        y.backward(gradOut);
+        assertArrayEquals(before, gradOut.data(), 0f);
+        // nor handed out again: a second pass with it still gives the first pass's gradient
+        float[] first = x.grad().data().clone();
+        x.clearGrad();
+        chain(x).backward(gradOut);
+        assertArrayEquals(first, x.grad().data(), 0f);
+        assertArrayEquals(before, gradOut.data(), 0f);
+    }
+
+    @Test
+    void aLeafRootAccumulatesACopyOfTheOutputGradient() {
+        Tensor x = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        Tensor gradOut = Tensor.of(new float[] {5, 7}, 2);
+        x.backward(gradOut);
+        x.backward(gradOut);
+        assertArrayEquals(new float[] {10, 14}, x.grad().data(), 0f);
+        assertNotSame(gradOut.data(), x.gradBuffer());
+        assertArrayEquals(new float[] {5, 7}, gradOut.data(), 0f);
+    }
+
+    @Test
+    void aGradientArrayTheCallerMadeIsNotReused() {
+        // a non-leaf's gradient buffer requested before backward belongs to the caller: after the pass
+        // it must still hold what the pass put there, not a later gradient of the same size
+        // (x's gradient is requested after h's is freed, so a reused `mine` would become x's gradient)
+        Tensor x = Tensor.of(new float[] {1, 2, 3}, 3).requiresGrad(true);
+        Tensor h = x.mul(1f).mul(2f);
+        float[] mine = h.gradBuffer();
+        Tensor y = h.mul(3f).add(h.mul(0f)).mul(1f);
+        y.backward(Tensor.ones(3));
+        assertArrayEquals(new float[] {3, 3, 3}, mine, 0f);
+        assertArrayEquals(new float[] {6, 6, 6}, x.grad().data(), 0f);
+    }
+}
