@@ -66,7 +66,7 @@ public interface Kernels {
     /** Per-channel mean and biased variance of in (n, c, spatial). */
     void channelMeanVar(float[] mean, float[] var, float[] in, int n, int c, int spatial);
 
-    /** out = (in - mean[c]) * invStd[c] * gamma[c] + beta[c]; gamma/beta may be null (1 and 0). */
+    /** out = (in - mean[c]) * invStd[c] * gamma[c] + beta[c]; gamma/beta may be null (1 and 0); out may be in. */
     void batchNormForward(float[] out, float[] in, float[] mean, float[] invStd, float[] gamma, float[] beta,
                           int n, int c, int spatial);
 

@@ -5,6 +5,7 @@ import dev.fovea.nn.Branching;
 import dev.fovea.nn.Conv2d;
 import dev.fovea.nn.Module;
 import dev.fovea.nn.ReLU;
+import dev.fovea.tensor.NoGrad;
 import dev.fovea.tensor.Tensor;
 
 import java.util.List;
@@ -65,9 +66,11 @@ public class BasicBlock extends Module implements Branching {
         // Same order as torchvision's __init__, hence the same state-dict order.
         conv1 = registerModule("conv1", ResNet.conv3x3(inplanes, planes, stride, rng));
         bn1 = registerModule("bn1", new BatchNorm2d(planes));
-        relu = registerModule("relu", new ReLU());
+        bn1.inPlace(true);
+        relu = registerModule("relu", new ReLU(true));
         conv2 = registerModule("conv2", ResNet.conv3x3(planes, planes, 1, rng));
         bn2 = registerModule("bn2", new BatchNorm2d(planes));
+        bn2.inPlace(true);
         this.downsample = downsample == null ? null : registerModule("downsample", downsample);
     }
 
@@ -77,7 +80,9 @@ public class BasicBlock extends Module implements Branching {
         Tensor out = relu.forward(bn1.forward(conv1.forward(x)));   // N x planes x H/s x W/s
         out = bn2.forward(conv2.forward(out));                      // N x planes x H/s x W/s
         Tensor identity = downsample == null ? x : downsample.forward(x); // N x planes x H/s x W/s
-        return relu.forward(out.add(identity));                     // N x planes x H/s x W/s
+        // inference adds into the block's own tensor (ReLU and the batch norms work in place there too)
+        out = NoGrad.isGradEnabled() ? out.add(identity) : out.addInPlace(identity);
+        return relu.forward(out);
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.fovea.nn.Branching;
 import dev.fovea.nn.Conv2d;
 import dev.fovea.nn.Module;
 import dev.fovea.nn.ReLU;
+import dev.fovea.tensor.NoGrad;
 import dev.fovea.tensor.Tensor;
 
 import java.util.List;
@@ -68,11 +69,14 @@ public class Bottleneck extends Module implements Branching {
         // Same order as torchvision's __init__, hence the same state-dict order.
         conv1 = registerModule("conv1", ResNet.conv1x1(inplanes, planes, 1, rng));
         bn1 = registerModule("bn1", new BatchNorm2d(planes));
+        bn1.inPlace(true);
         conv2 = registerModule("conv2", ResNet.conv3x3(planes, planes, stride, rng));
         bn2 = registerModule("bn2", new BatchNorm2d(planes));
+        bn2.inPlace(true);
         conv3 = registerModule("conv3", ResNet.conv1x1(planes, planes * EXPANSION, 1, rng));
         bn3 = registerModule("bn3", new BatchNorm2d(planes * EXPANSION));
-        relu = registerModule("relu", new ReLU());
+        bn3.inPlace(true);
+        relu = registerModule("relu", new ReLU(true));
         this.downsample = downsample == null ? null : registerModule("downsample", downsample);
     }
 
@@ -83,7 +87,9 @@ public class Bottleneck extends Module implements Branching {
         out = relu.forward(bn2.forward(conv2.forward(out)));        // N x planes x H/s x W/s
         out = bn3.forward(conv3.forward(out));                      // N x 4*planes x H/s x W/s
         Tensor identity = downsample == null ? x : downsample.forward(x); // N x 4*planes x H/s x W/s
-        return relu.forward(out.add(identity));                     // N x 4*planes x H/s x W/s
+        // inference adds into the block's own tensor (ReLU and the batch norms work in place there too)
+        out = NoGrad.isGradEnabled() ? out.add(identity) : out.addInPlace(identity);
+        return relu.forward(out);
     }
 
     @Override

@@ -111,7 +111,8 @@ public class ResNet extends Module {
         conv1 = registerModule("conv1", new Conv2d(3, 64, new int[] {7, 7}, new int[] {2, 2}, Padding.of(3),
                 new int[] {1, 1}, 1, false, rng));
         bn1 = registerModule("bn1", new BatchNorm2d(64));
-        relu = registerModule("relu", new ReLU());
+        bn1.inPlace(true);
+        relu = registerModule("relu", new ReLU(true));
         maxpool = registerModule("maxpool", new MaxPool2d(3, 2, 1));
         layer1 = registerModule("layer1", makeLayer(block, PLANES[0], layers[0], STRIDES[0], rng));
         layer2 = registerModule("layer2", makeLayer(block, PLANES[1], layers[1], STRIDES[1], rng));
@@ -166,7 +167,7 @@ public class ResNet extends Module {
         Module downsample = null;
         if (stride != 1 || inplanes != planes * block.expansion) {
             downsample = new Sequential(conv1x1(inplanes, planes * block.expansion, stride, rng),
-                    new BatchNorm2d(planes * block.expansion));
+                    new BatchNorm2d(planes * block.expansion).inPlace(true));
         }
         List<Module> out = new ArrayList<>();
         out.add(block.create(inplanes, planes, stride, downsample, rng));

@@ -1,5 +1,6 @@
 package dev.fovea.nn;
 
+import dev.fovea.tensor.NoGrad;
 import dev.fovea.tensor.Shapes;
 import dev.fovea.tensor.Tensor;
 
@@ -53,6 +54,19 @@ public abstract class BatchNorm extends Module {
         this.numBatchesTracked = registerBuffer("num_batches_tracked", Tensor.scalar(0f));
     }
 
+    private boolean inPlace;
+
+    /**
+     * Makes eval-mode inference under {@link NoGrad} normalise the input tensor in place
+     * ({@link Tensor#batchNormInPlace}) instead of allocating the output, as a model may for a layer
+     * whose input nothing else reads (the output of the convolution before it); training and
+     * recorded passes always allocate. Off by default. Returns this layer.
+     */
+    public BatchNorm inPlace(boolean on) {
+        this.inPlace = on;
+        return this;
+    }
+
     /** Checks the input's rank and channel count; the message names the expected shape. */
     protected abstract void checkInput(Tensor x);
 
@@ -71,7 +85,9 @@ public abstract class BatchNorm extends Module {
                         + " (numFeatures=" + numFeatures + "); use eval() or a larger batch");
             }
         }
-        Tensor y = x4.batchNorm(runningMean, runningVar, weight, bias, training, momentum, eps);
+        Tensor y = inPlace && !training && !NoGrad.isGradEnabled()
+                ? x4.batchNormInPlace(runningMean, runningVar, weight, bias, eps)
+                : x4.batchNorm(runningMean, runningVar, weight, bias, training, momentum, eps);
         if (training) numBatchesTracked.data()[0] += 1f; // after the op, so a failed call leaves the count alone
         return s.length == 4 ? y : y.reshape(s);
     }

@@ -1,5 +1,6 @@
 package dev.fovea.nn;
 
+import dev.fovea.tensor.NoGrad;
 import dev.fovea.tensor.Tensor;
 
 /**
@@ -10,8 +11,31 @@ import dev.fovea.tensor.Tensor;
  */
 public class ReLU extends Module {
 
+    /** Whether inference (under {@link NoGrad}) overwrites the input instead of allocating the output. */
+    public final boolean inPlace;
+
+    public ReLU() {
+        this(false);
+    }
+
+    /**
+     * @param inPlace PyTorch's {@code inplace}: under {@link NoGrad} the input is overwritten
+     *                ({@link Tensor#reluInPlace}), which saves inference an allocation; with gradients
+     *                recorded the output is always a new tensor (autograd here cannot track an
+     *                overwritten input). Only for an input that nothing else reads afterwards, such as
+     *                the output of the layer before it inside a block.
+     */
+    public ReLU(boolean inPlace) {
+        this.inPlace = inPlace;
+    }
+
     @Override
     protected Tensor compute(Tensor x) {
-        return x.relu();
+        return inPlace && !NoGrad.isGradEnabled() ? x.reluInPlace() : x.relu();
+    }
+
+    @Override
+    public String extraRepr() {
+        return inPlace ? "inplace=true" : "";
     }
 }

@@ -31,6 +31,21 @@ final class NormFn {
      */
     static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta,
                             boolean training, float momentum, float eps) {
+        return batchNorm(x, runningMean, runningVar, gamma, beta, training, momentum, eps, false);
+    }
+
+    /**
+     * {@link #batchNorm} in eval mode writing the result over x's own data and returning x; only
+     * where nothing is recorded (see {@link Tensor#batchNormInPlace}).
+     */
+    static Tensor batchNormInPlace(Tensor x, Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta,
+                                   float eps) {
+        Tensor.requireNoRecording("batchNormInPlace");
+        return batchNorm(x, runningMean, runningVar, gamma, beta, false, 0f, eps, true);
+    }
+
+    private static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta,
+                                    boolean training, float momentum, float eps, boolean inPlace) {
         int[] xs = x.shape();
         if (xs.length < 2 || xs.length > 4) {
             throw new IllegalArgumentException("batchNorm expects input of shape (N, C), (N, C, L) or (N, C, H, W); "
@@ -84,10 +99,11 @@ final class NormFn {
                 invStd[ch] = (float) (1.0 / Math.sqrt((double) rv[ch] + eps));
             }
         }
-        float[] out = new float[x.numel()];
+        float[] out = inPlace ? x.data() : new float[x.numel()];
         float[] gammaData = gamma == null ? null : gamma.data();
         Tensor.K.batchNormForward(out, x.data(), mean, invStd, gammaData, beta == null ? null : beta.data(),
                 n, c, spatial);
+        if (inPlace) return x;
         int sp = spatial;
         return new Function(x, gamma, beta) {
             @Override String name() { return "batchNorm"; }

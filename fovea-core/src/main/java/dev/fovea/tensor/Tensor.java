@@ -1,5 +1,6 @@
 package dev.fovea.tensor;
 
+import dev.fovea.kernels.Activation;
 import dev.fovea.kernels.Kernels;
 import dev.fovea.kernels.KernelsProvider;
 
@@ -303,6 +304,43 @@ public final class Tensor {
     /** max(x, 0); the gradient at exactly 0 is 0, as in PyTorch. */
     public Tensor relu() { return Elementwise.unary(Elementwise.Unary.RELU, this, 0f); }
 
+    // ------------------------------------------------------------------ in place, for inference
+
+    /**
+     * {@link #relu} written over this tensor's data (PyTorch's {@code relu_}); returns this tensor.
+     *
+     * <p>In-place operations save inference the allocation and zeroing of a fresh array per layer (and
+     * keep the data in cache): ResNet-18's blocks use them when nothing is recorded. They are allowed
+     * only inside {@link NoGrad}: autograd here keeps no version counters (PyTorch's way of noticing
+     * that a tensor saved for backward was overwritten), so with recording on they throw. Within
+     * NoGrad the caller still must not overwrite a tensor that a graph recorded earlier saved for its
+     * backward (a layer's input), nor one that is still needed elsewhere; views share the data.
+     */
+    public Tensor reluInPlace() {
+        requireNoRecording("reluInPlace");
+        K.activationForward(Activation.RELU, data, data, data.length, 0f);
+        return this;
+    }
+
+    /** {@code this += other} for a tensor of the same shape (PyTorch's {@code add_}); see {@link #reluInPlace}. */
+    public Tensor addInPlace(Tensor other) {
+        requireNoRecording("addInPlace");
+        if (!Arrays.equals(shape, other.shape)) {
+            throw new IllegalArgumentException("addInPlace expects a tensor of shape " + Shapes.str(shape)
+                    + "; received " + Shapes.str(other.shape));
+        }
+        K.axpy(1f, other.data, 0, data, 0, data.length);
+        return this;
+    }
+
+    /** Throws unless gradients are off ({@link NoGrad}): the rule of the in-place operations. */
+    static void requireNoRecording(String op) {
+        if (NoGrad.isGradEnabled()) {
+            throw new IllegalStateException(op + " overwrites its input, which autograd may have saved for "
+                    + "backward: use it inside NoGrad (inference), or the out-of-place operation");
+        }
+    }
+
     /** x for x > 0, slope * x otherwise. */
     public Tensor leakyRelu(float slope) { return Elementwise.unary(Elementwise.Unary.LEAKY_RELU, this, slope); }
 
@@ -442,6 +480,14 @@ public final class Tensor {
     public Tensor batchNorm(Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta,
                             boolean training, float momentum, float eps) {
         return NormFn.batchNorm(this, runningMean, runningVar, gamma, beta, training, momentum, eps);
+    }
+
+    /**
+     * {@link #batchNorm} in eval mode (the running statistics), written over this tensor's data; returns
+     * this tensor. For inference: see {@link #reluInPlace} for when in-place operations are allowed.
+     */
+    public Tensor batchNormInPlace(Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta, float eps) {
+        return NormFn.batchNormInPlace(this, runningMean, runningVar, gamma, beta, eps);
     }
 
     /** Local response normalisation across channels (Krizhevsky et al. 2012), PyTorch's formula. */

@@ -187,4 +187,34 @@ class ResNetTest {
         ResNetCifar b = new ResNetCifar(20, ResNetCifar.Shortcut.B, 10, new SplittableRandom(0));
         assertArrayEquals(new int[] {64, 32, 1, 1}, b.stateDict().get("layer3.0.downsample.0.weight").shape());
     }
+
+    @Test
+    void inferenceInPlaceMatchesTheRecordedPassAndLeavesTheInputAlone() {
+        // under NoGrad the blocks normalise, add and rectify in place; with recording on they allocate:
+        // the logits must agree bit for bit, for both block types, and the images must stay untouched
+        for (ResNet.Block block : ResNet.Block.values()) {
+            SplittableRandom rng = new SplittableRandom(21);
+            ResNet net = new ResNet(block, new int[] {1, 1, 1, 1}, 10, rng);
+            for (Module m : net.namedModules().values()) { // running statistics and affine terms far from 0 and 1
+                if (m instanceof BatchNorm2d bn) {
+                    for (int ch = 0; ch < bn.numFeatures; ch++) {
+                        bn.runningMean.data()[ch] = (float) rng.nextGaussian() * 0.1f;
+                        bn.runningVar.data()[ch] = 0.5f + (float) rng.nextDouble();
+                        bn.weight.data()[ch] = 0.5f + (float) rng.nextDouble();
+                        bn.bias.data()[ch] = (float) rng.nextGaussian() * 0.1f;
+                    }
+                }
+            }
+            net.eval();
+            Tensor images = Tensor.randn(rng, 2, 3, 32, 32);
+            float[] original = images.data().clone();
+            float[] recorded = net.forward(images).data();
+            float[] inPlace;
+            try (NoGrad _ = NoGrad.enter()) {
+                inPlace = net.forward(images).data();
+            }
+            assertArrayEquals(recorded, inPlace, 0f, block.name());
+            assertArrayEquals(original, images.data(), 0f, block.name());
+        }
+    }
 }
