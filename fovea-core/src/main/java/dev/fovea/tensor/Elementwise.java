@@ -29,9 +29,9 @@ final class Elementwise {
     static Tensor binary(Op op, Tensor a, Tensor b) {
         int[] as = a.shape(), bs = b.shape();
         float[] ad = a.data(), bd = b.data();
-        if (Arrays.equals(as, bs)) {
+        if (Arrays.equals(as, bs)) { // element by element, in parallel chunks (a residual connection's sum)
             float[] out = new float[ad.length];
-            for (int i = 0; i < out.length; i++) out[i] = apply(op, ad[i], bd[i]);
+            Parallel.forRange(out.length, PARALLEL_GRAIN, (from, to) -> applySameShape(op, ad, bd, out, from, to));
             return new BinaryFn(op, a, b, as, null, null).attach(new Tensor(out, as));
         }
         int[] os = Shapes.broadcast(as, bs);
@@ -53,6 +53,21 @@ final class Elementwise {
             }
         }
         return new BinaryFn(op, a, b, os, sa, sb).attach(new Tensor(out, os));
+    }
+
+    /**
+     * out[i] = x[i] op y[i] for i in [from, to): one plain loop per operation, which C2 vectorises
+     * (the per-element switch of {@link #apply} kept it scalar); the same IEEE operations, so the
+     * same bits.
+     */
+    private static void applySameShape(Op op, float[] x, float[] y, float[] out, int from, int to) {
+        switch (op) {
+            case ADD -> { for (int i = from; i < to; i++) out[i] = x[i] + y[i]; }
+            case SUB -> { for (int i = from; i < to; i++) out[i] = x[i] - y[i]; }
+            case MUL -> { for (int i = from; i < to; i++) out[i] = x[i] * y[i]; }
+            case DIV -> { for (int i = from; i < to; i++) out[i] = x[i] / y[i]; }
+            case MAX -> { for (int i = from; i < to; i++) out[i] = x[i] >= y[i] ? x[i] : y[i]; }
+        }
     }
 
     private static float apply(Op op, float x, float y) {
@@ -80,6 +95,11 @@ final class Elementwise {
         @Override
         void backward(float[] dOut) {
             float[] da = gradOf(0), db = gradOf(1);
+            if (sa == null && (op == Op.ADD || op == Op.SUB)) { // same shapes: da += dOut, db +-= dOut
+                if (da != null) Tensor.K.axpy(1f, dOut, 0, da, 0, dOut.length);
+                if (db != null) Tensor.K.axpy(op == Op.ADD ? 1f : -1f, dOut, 0, db, 0, dOut.length);
+                return;
+            }
             float[] ad = inputs[0].data(), bd = inputs[1].data();
             int[] idx = new int[outShape.length];
             int ia = 0, ib = 0;
