@@ -145,15 +145,17 @@ final class ImplicitConv {
     static float[] flippedWeight(float[] weight, ConvGeometry g) {
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kh = g.kh(), kw = g.kw(), taps = kh * kw;
         float[] flipped = Scratch.get().weights(weight.length); // every value is written below
-        for (int grp = 0; grp < g.groups(); grp++) {
-            for (int o = 0; o < ocg; o++) {
+        // in parallel over output channels: serial, it was 2% of a 2-thread ResNet-18 training step
+        Parallel.forRange(g.groups() * ocg, Math.max(1, COPY_GRAIN / (cpg * taps)), (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int grp = r / ocg, o = r % ocg;
                 for (int ci = 0; ci < cpg; ci++) {
                     int src = ((grp * ocg + o) * cpg + ci) * taps;
                     int dst = (grp * cpg + ci) * ocg * taps + o * taps;
                     for (int t = 0; t < taps; t++) flipped[dst + taps - 1 - t] = weight[src + t];
                 }
             }
-        }
+        });
         return flipped;
     }
 
