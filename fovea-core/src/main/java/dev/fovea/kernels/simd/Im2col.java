@@ -116,6 +116,8 @@ final class Im2col {
                 if (rowInside && ox >= oxLo && ox + len <= oxHi) { // the common case: no padding in reach
                     if (sw == 1) {
                         simd.copyRun(in, src + ox, dst, dd + ox, len, end);
+                    } else if (sw == 2) {
+                        simd.copyEvenRun(in, src + ox * 2, dst, dd + ox, len);
                     } else {
                         for (int x = ox; x < ox + len; x++) dst[dd + x] = in[src + x * sw];
                     }
@@ -126,6 +128,8 @@ final class Im2col {
                 Arrays.fill(dst, dd + ox, dd + lo, 0f);
                 if (sw == 1) {
                     simd.copyRun(in, src + lo, dst, dd + lo, hi - lo, end);
+                } else if (sw == 2) {
+                    simd.copyEvenRun(in, src + lo * 2, dst, dd + lo, hi - lo);
                 } else {
                     for (int x = lo; x < hi; x++) dst[dd + x] = in[src + x * sw];
                 }

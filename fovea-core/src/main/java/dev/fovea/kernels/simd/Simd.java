@@ -151,6 +151,12 @@ abstract class Simd {
      */
     abstract void copyRun(float[] src, int srcOff, float[] dst, int dstOff, int len, int dstEnd);
 
+    /**
+     * {@code dst[dstOff + i] = src[srcOff + 2*i]} for {@code i < len}: a row of a stride-2
+     * convolution's column matrix (ResNet's downsampling 3x3 layers), every other input element.
+     */
+    abstract void copyEvenRun(float[] src, int srcOff, float[] dst, int dstOff, int len);
+
     abstract float dot(float[] x, int xOff, float[] y, int yOff, int len);
 
     /** y += alpha * x. */

@@ -559,6 +559,24 @@ final class SimdImpl extends Simd {
     }
 
     @Override
+    void copyEvenRun(float[] src, int srcOff, float[] dst, int dstOff, int len) {
+        int i = 0;
+        // whole vectors while the run lasts and both source vectors lie inside the array (i + V <= len,
+        // srcOff + 2i + 2V <= src.length): the even lanes of two consecutive vectors, picked by a
+        // two-table selectFrom as in the stride-2 pooling
+        int last = Math.min(len - V, (src.length - srcOff) / 2 - V);
+        if (last >= 0) {
+            FloatVector even = FloatVector.fromArray(S, EVEN_INDEXES, 0);
+            for (; i <= last; i += V) {
+                int at = srcOff + 2 * i;
+                even.selectFrom(FloatVector.fromArray(S, src, at), FloatVector.fromArray(S, src, at + V))
+                        .intoArray(dst, dstOff + i);
+            }
+        }
+        for (; i < len; i++) dst[dstOff + i] = src[srcOff + 2 * i];
+    }
+
+    @Override
     float dot(float[] x, int xOff, float[] y, int yOff, int len) {
         int i = 0;
         float sum = 0f;
