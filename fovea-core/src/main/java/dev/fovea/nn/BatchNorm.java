@@ -34,6 +34,8 @@ public abstract class BatchNorm extends Module {
     public final Tensor runningVar;
     /** 0-d count of training batches seen. */
     public final Tensor numBatchesTracked;
+    /** Whether eval-mode inference overwrites the input ({@link #inPlace(boolean)}). */
+    private boolean inPlace;
 
     protected BatchNorm(int numFeatures, float eps, float momentum, boolean affine) {
         if (numFeatures < 1) {
@@ -53,8 +55,6 @@ public abstract class BatchNorm extends Module {
         this.runningVar = registerBuffer("running_var", Tensor.ones(numFeatures));
         this.numBatchesTracked = registerBuffer("num_batches_tracked", Tensor.scalar(0f));
     }
-
-    private boolean inPlace;
 
     /**
      * Makes eval-mode inference under {@link NoGrad} normalise the input tensor in place

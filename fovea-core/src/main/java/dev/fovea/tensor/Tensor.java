@@ -214,11 +214,12 @@ public final class Tensor {
                     + "input on its path has requiresGrad(true), or it was computed inside NoGrad");
         }
         List<Tensor> order = topologicalOrder();
+        // An intermediate tensor's gradient is read by its own function only (nothing in the graph
+        // below it can add to it), so it can be the caller's array itself, never written; a leaf's
+        // gradient is the caller's to keep and accumulates.
+        boolean borrowed = creator != null && grad == null;
         try (GradientPool pool = GradientPool.enter()) {
-            // An intermediate tensor's gradient is read by its own function only (nothing in the graph
-            // below it can add to it), so it can be the caller's array itself, never written; a leaf's
-            // gradient is the caller's to keep and accumulates.
-            if (creator != null && grad == null) {
+            if (borrowed) {
                 grad = gradOut.data;
             } else {
                 K.axpy(1f, gradOut.data, 0, gradBuffer(), 0, data.length);
@@ -235,6 +236,8 @@ public final class Tensor {
                 t.grad = null;
                 if (g != null) pool.recycle(g); // a no-op for the caller's array
             }
+        } finally {
+            if (borrowed) grad = null; // still set only when a function threw: never keep the caller's array
         }
     }
 

@@ -79,4 +79,14 @@ class GradientPoolTest {
         assertArrayEquals(new float[] {3, 3, 3}, mine, 0f);
         assertArrayEquals(new float[] {6, 6, 6}, x.grad().data(), 0f);
     }
+
+    @Test
+    void aLeafFedItsOwnGradientKeepsIt() {
+        // x.backward(x.grad()): the output gradient shares the leaf's gradient array, so the seed
+        // doubles it, and nothing of the borrowing for intermediate roots applies
+        Tensor x = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        x.backward(Tensor.of(new float[] {3, 4}, 2));
+        x.backward(x.grad());
+        assertArrayEquals(new float[] {6, 8}, x.grad().data(), 0f);
+    }
 }
