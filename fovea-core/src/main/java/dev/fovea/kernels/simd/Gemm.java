@@ -47,6 +47,8 @@ final class Gemm {
      * 2^21, 256^3 on two threads takes 0.21-0.24 ms against 0.26 ms on one.
      */
     static final long PARALLEL_WORK = 1L << 21;
+    /** The most B floats packed once for all the row-split tasks of a product (1 MB: half an L2). */
+    static final long SHARED_B_FLOATS = 1 << 18;
     /** Below this many multiply-adds packing costs more than it saves. */
     static final long SMALL = 32 * 1024;
 
@@ -261,33 +263,65 @@ final class Gemm {
             mSplit = Math.min(mBlocks, 2 * threads);
         }
         int nBlocks = (n + ncUsed - 1) / ncUsed, blockCols = ncUsed, rowSplit = mSplit;
+        int ncPad = (Math.min(blockCols, n) + nr - 1) / nr * nr; // floats per packed row of the widest block
+        // tasks that split the rows of a column block all read the same B: when all of it stays in
+        // L2 it is packed once, here, in parallel, rather than by each of them. Measured on
+        // ResNet-18's tall layers at batch 1, 2 threads: the strided 3x3 on 7x7 (B from im2col,
+        // 0.6 MB) 1.04-1.16 -> 0.76-0.83 ms, on 14x14 (1 MB) 0.85-0.87 -> 0.72-0.79 ms; but the
+        // stride-1 ones (2.4 and 1.8 MB, cheap window copies) 5-8% slower, so those pack per task
+        boolean shareB = rowSplit > 1 && (long) nBlocks * k * ncPad <= SHARED_B_FLOATS;
+        float[] shared = shareB ? packAllOfB(b, k, n, nBlocks, blockCols, ncPad) : null;
         Parallel.forRange(nBlocks * rowSplit, serial ? Integer.MAX_VALUE : 1, (t0, t1) -> {
             Scratch scratch = Scratch.get();
             float[] tile = scratch.tile(mr * nr);
             for (int t = t0; t < t1; t++) {
-                int j0 = (t / rowSplit) * blockCols, nCur = Math.min(blockCols, n - j0), nPanels = (nCur + nr - 1) / nr;
-                int part = t % rowSplit;
+                int block = t / rowSplit, j0 = block * blockCols, nCur = Math.min(blockCols, n - j0);
+                int nPanels = (nCur + nr - 1) / nr, part = t % rowSplit;
                 int mbLo = mBlocks * part / rowSplit, mbHi = mBlocks * (part + 1) / rowSplit;
-                float[] pb = scratch.packB(nPanels * nr * Math.min(k, KC));
+                float[] pb = shared != null ? shared : scratch.packB(nPanels * nr * Math.min(k, KC));
                 for (int p0 = 0; p0 < k; p0 += KC) {
-                    int kCur = Math.min(KC, k - p0);
-                    // this task's B block (KC x nc, 512 KiB) is packed right before its use, so the
-                    // micro-kernel reads it from L2: packing a whole k-slice of B first and reading
-                    // it back afterwards went through memory for wide products
-                    for (int q = 0; q < nPanels; q++) {
-                        b.pack(p0, kCur, j0 + q * nr, Math.min(nr, nCur - q * nr), pb, q * nr * kCur);
+                    int kCur = Math.min(KC, k - p0), pbOff = 0;
+                    if (shared != null) {
+                        pbOff = (block * k + p0) * ncPad;
+                    } else {
+                        // this task's B block (KC x nc, 512 KiB) is packed right before its use, so the
+                        // micro-kernel reads it from L2: packing a whole k-slice of B first and reading
+                        // it back afterwards went through memory for wide products
+                        for (int q = 0; q < nPanels; q++) {
+                            b.pack(p0, kCur, j0 + q * nr, Math.min(nr, nCur - q * nr), pb, q * nr * kCur);
+                        }
                     }
                     // the first slice applies beta; later slices add onto what the earlier ones stored
                     float bet = p0 == 0 ? beta : 1f;
                     for (int mb = mbLo; mb < mbHi; mb++) {
                         int i0 = mb * mc;
                         int aAt = lda > 0 ? aOff + i0 * lda + p0 : aOff + p0 * mPad + i0 * kCur;
-                        block(Math.min(mc, m - i0), nCur, kCur, alpha, packedA, aAt, lda, pb, 0, bet,
+                        block(Math.min(mc, m - i0), nCur, kCur, alpha, packedA, aAt, lda, pb, pbOff, bet,
                                 c, cOff + i0 * ldc + j0, ldc, tile);
                     }
                 }
             }
         });
+    }
+
+    /**
+     * Every panel of B, column block by column block and k-slice by k-slice, in parallel: panel q of
+     * slice p0 of block cb at {@code ((cb * k + p0) * ncPad + q * nr * kCur)}, laid out as the
+     * per-task packing of {@link #packed} lays out one slice.
+     */
+    private float[] packAllOfB(PanelSource b, int k, int n, int nBlocks, int blockCols, int ncPad) {
+        float[] all = Scratch.get().sharedB(nBlocks * k * ncPad);
+        int slices = (k + KC - 1) / KC, panels = ncPad / nr;
+        Parallel.forRange(nBlocks * slices * panels, 4, (u0, u1) -> {
+            for (int u = u0; u < u1; u++) {
+                int q = u % panels, p0 = (u / panels) % slices * KC, block = u / (panels * slices);
+                int j0 = block * blockCols, nCur = Math.min(blockCols, n - j0), kCur = Math.min(KC, k - p0);
+                if (q * nr < nCur) { // the last block may have fewer panels
+                    b.pack(p0, kCur, j0 + q * nr, Math.min(nr, nCur - q * nr), all, (block * k + p0) * ncPad + q * nr * kCur);
+                }
+            }
+        });
+        return all;
     }
 
     /**

@@ -13,6 +13,7 @@ final class Scratch {
 
     private float[] packA = new float[0];
     private float[] packB = new float[0];
+    private float[] sharedB = new float[0];
     private float[] tile = new float[0];
     private float[] rowA = new float[0];
     private float[] rowB = new float[0];
@@ -36,6 +37,9 @@ final class Scratch {
 
     /** Packed panels of B in the blocked GEMM. */
     float[] packB(int size) { return packB = grow(packB, size); }
+
+    /** All packed panels of B, for a product whose tasks split the rows and so share the columns. */
+    float[] sharedB(int size) { return sharedB = grow(sharedB, size); }
 
     /** One micro-tile for the edges of C, or the lane sums of a dot-product tile. */
     float[] tile(int size) { return tile = grow(tile, size); }
