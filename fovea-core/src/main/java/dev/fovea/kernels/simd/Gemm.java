@@ -267,7 +267,7 @@ final class Gemm {
         // tasks that split the rows of a column block all read the same B: when all of it stays in
         // L2 it is packed once, here, in parallel, rather than by each of them. Measured on
         // ResNet-18's tall layers at batch 1, 2 threads: the strided 3x3 on 7x7 (B from im2col,
-        // 0.6 MB) 1.04-1.16 -> 0.76-0.83 ms, on 14x14 (1 MB) 0.85-0.87 -> 0.72-0.79 ms; but the
+        // 0.6 MB) 1.04-1.07 -> 0.72-0.83 ms, on 14x14 (1 MB) 0.85-0.86 -> 0.68-0.75 ms; but the
         // stride-1 ones (2.4 and 1.8 MB, cheap window copies) 5-8% slower, so those pack per task
         boolean shareB = rowSplit > 1 && (long) nBlocks * k * ncPad <= SHARED_B_FLOATS;
         float[] shared = shareB ? packAllOfB(b, k, n, nBlocks, blockCols, ncPad) : null;
