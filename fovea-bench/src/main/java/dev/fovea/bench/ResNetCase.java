@@ -2,9 +2,9 @@ package dev.fovea.bench;
 
 import dev.fovea.models.ResNet;
 import dev.fovea.models.Summary;
+import dev.fovea.nn.InferenceSession;
 import dev.fovea.nn.Losses;
 import dev.fovea.optim.Sgd;
-import dev.fovea.tensor.NoGrad;
 import dev.fovea.tensor.Tensor;
 
 import java.util.SplittableRandom;
@@ -15,8 +15,9 @@ import java.util.SplittableRandom;
  * builds the same with {@code torchvision.models.resnet18(weights=None)}.
  *
  * <ul>
- *   <li>{@link #infer()}: inference, the model in eval mode (batch norm uses its running
- *       statistics) under {@link NoGrad};</li>
+ *   <li>{@link #infer()}: inference through an {@link InferenceSession} (eval mode, so batch norm
+ *       uses its running statistics; nothing recorded for backward; convolution weights packed
+ *       once, as ONNX Runtime's session prepacks them);</li>
  *   <li>{@link #step()}: one training step, the model in train mode (batch norm uses and updates
  *       the batch statistics): forward, cross-entropy on the fixed labels {@code label[i] = i},
  *       zeroGrad, backward, SGD step with momentum 0.9 and learning rate 1e-3. The images do not
@@ -45,6 +46,7 @@ public final class ResNetCase {
     private final Tensor images;
     private final int[] labels;
     private final Sgd optimizer;
+    private final InferenceSession session;
 
     private ResNetCase(int batch, boolean training) {
         if (batch < 1) throw new IllegalArgumentException("ResNetCase expects a batch >= 1; received " + batch);
@@ -56,9 +58,10 @@ public final class ResNetCase {
         if (training) {
             model.train();
             optimizer = new Sgd(model.parameters(), LEARNING_RATE).momentum(MOMENTUM);
+            session = null;
         } else {
-            model.eval();
             optimizer = null;
+            session = InferenceSession.of(model); // the case lives as long as the benchmark: never closed
         }
     }
 
@@ -74,9 +77,8 @@ public final class ResNetCase {
 
     /** Inference on the batch: the logits {@code (batch, 1000)}, nothing recorded for backward. */
     public Tensor infer() {
-        try (NoGrad _ = NoGrad.enter()) {
-            return model.forward(images);
-        }
+        if (session == null) throw new IllegalStateException("infer() needs a ResNetCase made by inference(batch)");
+        return session.run(images);
     }
 
     /** One training step; returns the loss before the update. */

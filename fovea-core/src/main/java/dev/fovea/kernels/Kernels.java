@@ -43,6 +43,19 @@ public interface Kernels {
     /** out (n, oc, oh, ow) = conv(in (n, c, h, w), weight (oc, c/groups, kh, kw)) + bias (oc) or no bias when null. */
     void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g);
 
+    /**
+     * Declares {@code weight} (oc, c/groups, kh, kw) constant until {@link #releaseConstantWeight}:
+     * an implementation may then prepare it once (the fast kernels pack it into their micro-kernel's
+     * panels) and reuse that for every {@link #conv2dForward} with this array, as an inference
+     * session does (ONNX Runtime's prepacking, {@code torch.jit.freeze}). The caller must not write
+     * the array meanwhile: a forward pass could read the prepared copy, or either. Declarations
+     * nest: each needs its own release. The reference kernels ignore both calls.
+     */
+    default void holdConstantWeight(float[] weight, int outChannels, int groups) {}
+
+    /** Undoes one {@link #holdConstantWeight} of {@code weight}; does nothing for an array not held. */
+    default void releaseConstantWeight(float[] weight) {}
+
     /** dIn (n, c, h, w) += gradient of the convolution with respect to its input. */
     void conv2dBackwardInput(float[] dIn, float[] dOut, float[] weight, ConvGeometry g);
 

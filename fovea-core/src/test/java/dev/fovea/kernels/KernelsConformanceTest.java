@@ -2,6 +2,7 @@ package dev.fovea.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -212,6 +213,70 @@ class KernelsConformanceTest {
                 assertClose(expected, actual, g.cPerGroup() * g.kh() * g.kw(), "conv forward bias=" + withBias + " " + g);
             }
         }
+    }
+
+    /**
+     * A weight held constant (packed once by holdConstantWeight) gives the reference's forward pass,
+     * at every geometry and for two batch sizes sharing the packed copy; once released, a changed
+     * weight is used as it is now (no stale packed copy).
+     */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void conv2dForwardWithHeldWeightMatchesReference(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(16);
+        for (ConvGeometry g : convGeometries()) {
+            float[] weight = random(rnd, g.weightSize()), bias = random(rnd, g.oc());
+            v.holdConstantWeight(weight, g.oc(), g.groups());
+            v.holdConstantWeight(weight, g.oc(), g.groups()); // nested: released twice below
+            for (ConvGeometry batch : List.of(g, withBatch(g, g.n() + 2))) {
+                float[] in = random(rnd, batch.inputSize());
+                float[] expected = new float[batch.outputSize()], actual = new float[batch.outputSize()];
+                Arrays.fill(actual, Float.NaN);
+                REF.conv2dForward(expected, in, weight, bias, batch);
+                v.conv2dForward(actual, in, weight, bias, batch);
+                assertClose(expected, actual, g.cPerGroup() * g.kh() * g.kw(), "held conv forward " + batch);
+            }
+            v.releaseConstantWeight(weight);
+            v.releaseConstantWeight(weight);
+            for (int i = 0; i < weight.length; i++) weight[i] = -2f * weight[i] + 0.5f;
+            float[] in = random(rnd, g.inputSize());
+            float[] expected = new float[g.outputSize()], actual = new float[g.outputSize()];
+            REF.conv2dForward(expected, in, weight, bias, g);
+            v.conv2dForward(actual, in, weight, bias, g);
+            assertClose(expected, actual, g.cPerGroup() * g.kh() * g.kw(), "released, changed weight " + g);
+        }
+    }
+
+    /** A held weight used by a convolution of another grouping (same array length) is read as it is, not as packed. */
+    @Test
+    void heldWeightIsNotUsedForAnotherGrouping() {
+        Kernels v = vector(VectorShape.preferredShape().vectorBitSize());
+        Random rnd = new Random(17);
+        ConvGeometry held = ConvGeometry.of(3, 20, 30, 30, 40, 3, 1, 1);
+        ConvGeometry grouped = new ConvGeometry(3, 40, 30, 30, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2);
+        float[] weight = random(rnd, held.weightSize()), in = random(rnd, grouped.inputSize());
+        assertEquals(held.weightSize(), grouped.weightSize());
+        v.holdConstantWeight(weight, held.oc(), held.groups());
+        float[] expected = new float[grouped.outputSize()], actual = new float[grouped.outputSize()];
+        REF.conv2dForward(expected, in, weight, null, grouped);
+        v.conv2dForward(actual, in, weight, null, grouped);
+        v.releaseConstantWeight(weight);
+        assertClose(expected, actual, grouped.cPerGroup() * 9, "grouped conv over a weight held ungrouped");
+    }
+
+    private static ConvGeometry withBatch(ConvGeometry g, int n) {
+        return new ConvGeometry(n, g.c(), g.h(), g.w(), g.oc(), g.kh(), g.kw(), g.strideH(), g.strideW(), g.padTop(),
+                g.padLeft(), g.padBottom(), g.padRight(), g.dilationH(), g.dilationW(), g.groups());
+    }
+
+    @Test
+    void holdConstantWeightRejectsAWeightThatDoesNotSplitIntoTheChannels() {
+        Kernels v = vector(VectorShape.preferredShape().vectorBitSize());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> v.holdConstantWeight(new float[10], 3, 1));
+        assertTrue(e.getMessage().contains("received 10 values, outChannels=3"), e.getMessage());
+        v.releaseConstantWeight(new float[4]); // never held: nothing happens
     }
 
     @ParameterizedTest(name = "{0} bits")

@@ -164,7 +164,9 @@ final class ImplicitConv {
      * plus {@code bias[biasOff + o]} per output channel when bias is not null, or
      * {@code dst_b += weight * columns(src_b)} when {@code accumulate}. Image b's {@code c x h x w}
      * input is at {@code src[srcOff + b*srcStride]} and its output at {@code dst[dstOff + b*dstStride]};
-     * the weight is row-major (m, depth) at {@code weight[weightOff]}.
+     * the weight is row-major (m, depth) at {@code weight[weightOff]}, or, when {@code packedWeight} is
+     * not null, already packed by {@link Gemm#prepackA} at {@code packedWeight[packedOff]} (the product
+     * with more than {@link #WINDOW_ROWS} rows then reads that instead).
      *
      * <p>One GEMM covers the whole batch: the padded images are stored channel-major
      * ({@code c, n, hp, wp}), so a window of channel ci runs on from one image into the next and
@@ -174,8 +176,8 @@ final class ImplicitConv {
      * channels and 25 taps, so per image the packing and the tile stores outweigh the arithmetic.
      */
     static void batch(Gemm gemm, Simd simd, Shape s, int n, int m, float[] weight, int weightOff,
-                      float[] src, int srcOff, int srcStride, float[] bias, int biasOff,
-                      float[] dst, int dstOff, int dstStride, boolean accumulate) {
+                      float[] packedWeight, int packedOff, float[] src, int srcOff, int srcStride, float[] bias,
+                      int biasOff, float[] dst, int dstOff, int dstStride, boolean accumulate) {
         int oh = s.oh(), ow = s.ow(), depth = s.depth(), rs = s.rowStride(), plane = s.plane(), positions = n * plane;
         Scratch scratch = Scratch.get();
         float[] padded = padBatch(simd, s, n, src, srcOff, srcStride);
@@ -200,7 +202,9 @@ final class ImplicitConv {
             out = scratch.wide(m * positions);
             Gemm.PanelSource windows = (p0, kCur, j0, cols, panel, off) ->
                     simd.packShifted(padded, j0, offsets, p0, kCur, panel, off);
-            if (positions >= DIRECT_WEIGHT_POSITIONS) { // the weight packed once, then read by every column block
+            if (packedWeight != null) { // packed by the caller, once for many calls
+                gemm.gemm(m, positions, depth, 1f, null, packedWeight, packedOff, windows, 0f, out, 0, positions);
+            } else if (positions >= DIRECT_WEIGHT_POSITIONS) { // the weight packed once, then read by every column block
                 gemm.gemm(m, positions, depth, 1f, gemm.panelsOfA(false, weight, weightOff, depth), null, 0, windows,
                         0f, out, 0, positions);
             } else { // few positions (a small batch of small images): packing the weight would not pay off

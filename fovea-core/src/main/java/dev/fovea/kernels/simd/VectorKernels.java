@@ -5,6 +5,8 @@ import dev.fovea.kernels.ConvGeometry;
 import dev.fovea.kernels.Kernels;
 import dev.fovea.kernels.Parallel;
 import dev.fovea.kernels.PoolGeometry;
+import java.util.IdentityHashMap;
+import java.util.Map;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -42,6 +44,14 @@ public final class VectorKernels implements Kernels {
     private final VectorSpecies<Float> species;
     private final Simd simd;
     private final Gemm gemm;
+    /** Convolution weights declared constant, by identity, with their packed panels (guarded by itself). */
+    private final Map<float[], HeldWeight> held = new IdentityHashMap<>();
+
+    /**
+     * A weight declared constant: its groups' GEMM panels ({@link Gemm#prepackA}) one after another,
+     * {@code groupSize} floats each, and how many declarations hold it.
+     */
+    private record HeldWeight(int outChannels, int groups, float[] panels, int groupSize, int[] holds) {}
 
     public VectorKernels() { this(FloatVector.SPECIES_PREFERRED); }
 
@@ -83,8 +93,56 @@ public final class VectorKernels implements Kernels {
      * (1x1 stride-1 unpadded convolutions read the image as the matrix it already is).
      */
     @Override
+    public void holdConstantWeight(float[] weight, int outChannels, int groups) {
+        if (outChannels < 1 || groups < 1 || outChannels % groups != 0 || weight.length % outChannels != 0) {
+            throw new IllegalArgumentException("holdConstantWeight expects a weight of outChannels x depth values with groups"
+                    + " dividing outChannels; received " + weight.length + " values, outChannels=" + outChannels
+                    + ", groups=" + groups);
+        }
+        synchronized (held) {
+            HeldWeight h = held.get(weight);
+            if (h != null && h.outChannels() == outChannels && h.groups() == groups) {
+                h.holds()[0]++;
+                return;
+            }
+            int ocg = outChannels / groups, depth = weight.length / outChannels, size = gemm.prepackedSize(ocg, depth);
+            float[] panels = new float[groups * size];
+            for (int grp = 0; grp < groups; grp++) {
+                gemm.prepackA(gemm.panelsOfA(false, weight, grp * ocg * depth, depth), ocg, depth, panels, grp * size);
+            }
+            held.put(weight, new HeldWeight(outChannels, groups, panels, size, new int[] {h == null ? 1 : h.holds()[0] + 1}));
+        }
+    }
+
+    @Override
+    public void releaseConstantWeight(float[] weight) {
+        synchronized (held) {
+            HeldWeight h = held.get(weight);
+            if (h != null && --h.holds()[0] == 0) held.remove(weight);
+        }
+    }
+
+    /** The packed panels of a weight held constant, when they were packed for this geometry; else null. */
+    private HeldWeight heldFor(float[] weight, ConvGeometry g) {
+        synchronized (held) {
+            if (held.isEmpty()) return null;
+            HeldWeight h = held.get(weight);
+            return h != null && h.outChannels() == g.oc() && h.groups() == g.groups()
+                    && weight.length == g.oc() * Im2col.rows(g) ? h : null;
+        }
+    }
+
+    /** Weights held constant, for tests. */
+    int heldWeights() {
+        synchronized (held) {
+            return held.size();
+        }
+    }
+
+    @Override
     public void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kk = Im2col.rows(g), hw = g.h() * g.w(), ohw = g.oh() * g.ow();
+        HeldWeight constant = heldFor(weight, g);
         if (fullyConnected(g)) { // out (n, oc) = in (n, K) * weight^T (K, oc) + bias
             gemm.gemm(false, true, g.n(), g.oc(), kk, 1f, in, 0, kk, weight, 0, kk, 0f, out, 0, g.oc());
             if (bias != null) {
@@ -95,8 +153,9 @@ public final class VectorKernels implements Kernels {
         ImplicitConv.Shape shape = pointwise(g) ? null : ImplicitConv.forward(g);
         if (shape != null) {
             for (int grp = 0; grp < g.groups(); grp++) {
-                ImplicitConv.batch(gemm, simd, shape, g.n(), ocg, weight, grp * ocg * kk, in, grp * cpg * hw, g.c() * hw,
-                        bias, grp * ocg, out, grp * ocg * ohw, g.oc() * ohw, false);
+                ImplicitConv.batch(gemm, simd, shape, g.n(), ocg, weight, grp * ocg * kk,
+                        constant == null ? null : constant.panels(), grp * (constant == null ? 0 : constant.groupSize()),
+                        in, grp * cpg * hw, g.c() * hw, bias, grp * ocg, out, grp * ocg * ohw, g.oc() * ohw, false);
             }
             return;
         }
@@ -104,10 +163,11 @@ public final class VectorKernels implements Kernels {
         // would repeat it n times, and reading it in place measured slower here (1x1, 192 -> 64
         // at batch 8); but with few positions in all (ResNet-18's stride-2 layers at batch 1)
         // packing costs more than it saves, as in ImplicitConv.batch
-        boolean inPlace = (long) g.n() * ohw < ImplicitConv.DIRECT_WEIGHT_POSITIONS;
+        // (a weight held constant is packed already)
+        boolean inPlace = constant == null && (long) g.n() * ohw < ImplicitConv.DIRECT_WEIGHT_POSITIONS;
         int size = inPlace ? 0 : gemm.prepackedSize(ocg, kk);
-        float[] packed = inPlace ? null : Scratch.get().weights(g.groups() * size);
-        for (int grp = 0; !inPlace && grp < g.groups(); grp++) {
+        float[] packed = inPlace ? null : constant != null ? constant.panels() : Scratch.get().weights(g.groups() * size);
+        for (int grp = 0; !inPlace && constant == null && grp < g.groups(); grp++) {
             gemm.prepackA(gemm.panelsOfA(false, weight, grp * ocg * kk, kk), ocg, kk, packed, grp * size);
         }
         Parallel.forRange(g.n(), 1, (b0, b1) -> {
@@ -151,7 +211,7 @@ public final class VectorKernels implements Kernels {
             float[] flipped = ImplicitConv.flippedWeight(weight, g);
             int depth = full.depth();
             for (int grp = 0; grp < g.groups(); grp++) {
-                ImplicitConv.batch(gemm, simd, full, g.n(), cpg, flipped, grp * cpg * depth, dOut, grp * ocg * ohw, g.oc() * ohw,
+                ImplicitConv.batch(gemm, simd, full, g.n(), cpg, flipped, grp * cpg * depth, null, 0, dOut, grp * ocg * ohw, g.oc() * ohw,
                         null, 0, dIn, grp * cpg * hw, g.c() * hw, true);
             }
             return;
