@@ -194,6 +194,8 @@ class KernelsConformanceTest {
         list.add(ConvGeometry.of(5, 6, 14, 14, 16, 5, 1, 0));                                       // LeNet C3: two row panels, windows in place
         list.add(ConvGeometry.of(2, 32, 24, 24, 16, 3, 1, 1));                                      // channels-last weight gradient
         list.add(new ConvGeometry(1, 64, 23, 25, 32, 3, 3, 1, 1, 2, 1, 2, 1, 2, 1, 2));            // the same, groups, dilation, uneven pads
+        list.add(ConvGeometry.of(3, 8, 10, 10, 21, 3, 1, 1));                                      // wide windows, rows not a multiple of 8
+        list.add(ConvGeometry.of(2, 20, 30, 30, 24, 3, 1, 1));                                     // wide windows from 1024 positions, also held
         return list;
     }
 

@@ -52,6 +52,17 @@ final class ImplicitConv {
      */
     private static final int WINDOW_ROWS = 16;
 
+    /**
+     * From this many output positions, products with more rows than {@link #WINDOW_ROWS} read the
+     * windows in place too ({@link #byWideWindows}) instead of packing them for the GEMM. Forward
+     * passes, 1 thread, packed GEMM against wide windows: 3x3, 64 channels on 56x56 at batch 8
+     * 16.2 -> 12.6 ms, 256 on 14x14 15.0 -> 13.8 ms; ResNet-18 at batch 1: 64 on 56x56 1.83 -> 1.49 ms,
+     * 128 on 28x28 2.21 -> 1.66, 256 on 14x14 (225 positions) 2.47 -> 2.23; but 512 on 7x7 (64
+     * positions) 2.3 -> 4.5 ms, where the GEMM reads the weight in place and packing it, as the
+     * window kernel needs, costs more than the product.
+     */
+    static final int WIDE_WINDOW_POSITIONS = 200;
+
     private ImplicitConv() {}
 
     /**
@@ -180,7 +191,12 @@ final class ImplicitConv {
                       int biasOff, float[] dst, int dstOff, int dstStride, boolean accumulate) {
         int oh = s.oh(), ow = s.ow(), depth = s.depth(), rs = s.rowStride(), plane = s.plane(), positions = n * plane;
         Scratch scratch = Scratch.get();
-        float[] padded = padBatch(simd, s, n, src, srcOff, srcStride);
+        // a weight packed already by the caller (an inference session) serves the GEMM unless the
+        // positions are many enough for copying it into the window kernel's panels to pay off too
+        boolean wide = m > WINDOW_ROWS && simd.hasRowsKernel() && positions >= WIDE_WINDOW_POSITIONS
+                && (packedWeight == null || positions >= DIRECT_WEIGHT_POSITIONS);
+        int mPad = (m + simd.mr() - 1) / simd.mr() * simd.mr();
+        float[] padded = padBatch(simd, s, n, src, srcOff, srcStride, wide ? mPad * depth : 0);
         int[] offsets = scratch.offsets(depth);
         float[] out;
         int ld; // of out
@@ -197,6 +213,11 @@ final class ImplicitConv {
             ld = (positions + simd.nr() - 1) / simd.nr() * simd.nr();
             out = scratch.wide((m + simd.mr() - 1) / simd.mr() * simd.mr() * ld);
             byWindows(simd, m, depth, weight, weightOff, padded, offsets, out, ld);
+        } else if (wide) {
+            int tw = 3 * simd.lanes();
+            ld = (positions + tw - 1) / tw * tw;
+            out = scratch.wide(mPad * ld);
+            byWideWindows(simd, m, depth, weight, weightOff, padded, windowsEnd(simd, s, n), offsets, out, ld);
         } else {
             ld = positions;
             out = scratch.wide(m * positions);
@@ -253,13 +274,57 @@ final class ImplicitConv {
     }
 
     /**
+     * {@code out (mPad, ld) = weight (m, depth) * columns}, rows past m unspecified, for products
+     * with more than {@link #WINDOW_ROWS} rows: the windows read in place by
+     * {@link Simd#kernelWindowsWide} (8 x 3 vectors), nothing packed but the weight, which goes
+     * into 8-row panels at {@code padded[at]}, past the windows, so that the kernel's loop reads
+     * one float array. A task is a run of (tile, row panel) pairs in tile-major order: the panels
+     * of a tile usually share a thread (and the window starts it computes once per tile), and a
+     * small image (ResNet-18's 14x14 at batch 1 makes 5 tiles) still splits over the threads.
+     */
+    private static void byWideWindows(Simd simd, int m, int depth, float[] weight, int weightOff, float[] padded,
+                                      int at, int[] offsets, float[] out, int ld) {
+        int mr = simd.mr(), nr = 3 * simd.lanes(), panels = (m + mr - 1) / mr, tiles = ld / nr;
+        Parallel.forRange(panels, Math.max(1, COPY_GRAIN / (mr * depth)), (pn0, pn1) -> {
+            for (int pn = pn0; pn < pn1; pn++) { // padded[at + pn*depth*mr + p*mr + r] = weight[pn*mr + r][p], zero past m
+                int base = at + pn * depth * mr;
+                for (int p = 0; p < depth; p++) {
+                    for (int r = 0, i = pn * mr; r < mr; r++, i++) {
+                        padded[base + p * mr + r] = i < m ? weight[weightOff + i * depth + p] : 0f;
+                    }
+                }
+            }
+        });
+        long perPair = (long) mr * nr * depth;
+        Parallel.forRange(tiles * panels, (int) Math.max(1, (1L << 20) / perPair), (q0, q1) -> {
+            int[] starts = Scratch.get().starts(depth);
+            int filled = -1;
+            for (int q = q0; q < q1; q++) {
+                int t = q / panels, pn = q % panels;
+                if (filled != t) {
+                    for (int p = 0; p < depth; p++) starts[p] = offsets[p] + t * nr;
+                    filled = t;
+                }
+                simd.kernelWindowsWide(depth, padded, at + pn * depth * mr, starts, out, pn * mr * ld + t * nr, ld);
+            }
+        });
+    }
+
+    /** Where the windows of {@link #padBatch} end: past this the scratch buffer is free. */
+    private static int windowsEnd(Simd simd, Shape s, int n) {
+        int block = s.lead() + n * s.plane(), planes = s.c() * s.phases() * block;
+        int reach = (s.kh() - 1) * s.dh() / s.sh() * s.rowStride() + (s.kw() - 1) * s.dw() / s.sw();
+        return planes + reach + 3 * simd.lanes();
+    }
+
+    /**
      * The batch layout of {@link #batch} in the calling thread's {@link Scratch#padded} buffer, and
      * the window offset of every column-matrix row in {@link Scratch#offsets} (padded with zeros to
      * a whole number of nr-wide panels): channel ci of image b, row y, column x is at
      * {@code ci*(lead + n*plane) + lead + b*plane + y*rowStride + x}; row {@code (ci, ky, kx)} of
      * the column matrix at position q is {@code padded[offsets[row] + q]}.
      */
-    private static float[] padBatch(Simd simd, Shape s, int n, float[] src, int srcOff, int srcStride) {
+    private static float[] padBatch(Simd simd, Shape s, int n, float[] src, int srcOff, int srcStride, int reserve) {
         int c = s.c(), h = s.h(), w = s.w(), rs = s.rowStride(), plane = s.plane(), lead = s.lead();
         int sh = s.sh(), sw = s.sw(), phases = s.phases();
         int block = lead + n * plane, planes = c * phases * block, depth = s.depth(), nr = simd.nr();
@@ -267,8 +332,8 @@ final class ImplicitConv {
         // windows of the dropped positions of the last image, and the last GEMM panel, read past
         // the last plane: zeros there keep every value read finite
         int reach = (s.kh() - 1) * s.dh() / sh * rs + (s.kw() - 1) * s.dw() / sw;
-        int end = planes + reach + nr; // the scratch buffer may be longer: only this much is read
-        float[] padded = scratch.padded(end);
+        int end = planes + reach + 3 * simd.lanes(); // the scratch buffer may be longer: only this much is read
+        float[] padded = scratch.padded(end + reserve);
         Parallel.forRange(c * n, Math.max(1, COPY_GRAIN / plane), (q0, q1) -> {
             for (int q = q0; q < q1; q++) { // channel q / n of image q % n
                 int ci = q / n, b = q % n, from = srcOff + b * srcStride + ci * h * w;
@@ -331,7 +396,7 @@ final class ImplicitConv {
         int oh = s.oh(), ow = s.ow(), rs = s.rowStride(), plane = s.plane(), positions = n * plane;
         int hw = g.h() * g.w(), ohw = oh * ow;
         for (int grp = 0; grp < g.groups(); grp++) {
-            float[] padded = padBatch(simd, s, n, in, grp * s.c() * hw, g.c() * hw);
+            float[] padded = padBatch(simd, s, n, in, grp * s.c() * hw, g.c() * hw, 0);
             int[] offsets = Scratch.get().offsets(0);
             float[] spread = Scratch.get().wide(ocg * positions);
             spreadOutputGradient(g, s, dOut, grp * ocg * ohw, spread);

@@ -23,6 +23,7 @@ final class Scratch {
     private float[] padded = new float[0];
     private float[] wide = new float[0];
     private int[] offsets = new int[0];
+    private int[] starts = new int[0];
     private float[] edgeA = new float[0];
     private float[] partials = new float[0];
     private float[] lrn = new float[0];
@@ -73,6 +74,9 @@ final class Scratch {
 
     /** Offsets of the column-matrix rows in the padded image ({@link ImplicitConv}); size 0 returns the current one. */
     int[] offsets(int size) { return offsets.length >= size ? offsets : (offsets = new int[size]); }
+
+    /** Window starts of one column tile ({@link Simd#kernelWindowsWide}), filled by a pool thread for its own tiles. */
+    int[] starts(int size) { return starts.length >= size ? starts : (starts = new int[size]); }
 
     /**
      * Floats every buffer has beyond the size asked for: a masked vector store whose whole vector

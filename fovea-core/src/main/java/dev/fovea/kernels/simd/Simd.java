@@ -87,6 +87,13 @@ abstract class Simd {
                                 int ldc);
 
     /**
+     * {@link #kernelWindows} over {@code 3 * lanes()} columns with the weight panel in the same
+     * array as the windows: {@code c[cOff + r*ldc + j] = sum over p < kc of data[aOff + p*mr + r] *
+     * data[starts[p] + j]} for {@code r < mr, j < 3 * lanes()}.
+     */
+    abstract void kernelWindowsWide(int kc, float[] data, int aOff, int[] starts, float[] c, int cOff, int ldc);
+
+    /**
      * {@link #kernel} with A read in place: row r of the tile is {@code a[aOff + r*lda + p]} for
      * {@code p < kc}, instead of a packed panel.
      */

@@ -195,6 +195,60 @@ final class SimdImpl extends Simd {
     }
 
     @Override
+    void kernelWindowsWide(int kc, float[] data, int aOff, int[] starts, float[] c, int cOff, int ldc) {
+        if (MR != 8) throw new UnsupportedOperationException("kernelWindowsWide needs 8-row tiles; this species has " + MR);
+        kernel8x3Windows(data, starts, aOff, kc, c, cOff, ldc);
+    }
+
+    /** {@link #kernel8Windows} over three vectors of columns, weight and windows in one array. */
+    private static void kernel8x3Windows(float[] d, int[] starts, int aOff, int kc, float[] c, int cOff, int ldc) {
+        final FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c02 = zero, c10 = zero, c11 = zero, c12 = zero,
+                c20 = zero, c21 = zero, c22 = zero, c30 = zero, c31 = zero, c32 = zero,
+                c40 = zero, c41 = zero, c42 = zero, c50 = zero, c51 = zero, c52 = zero,
+                c60 = zero, c61 = zero, c62 = zero, c70 = zero, c71 = zero, c72 = zero;
+        for (int p = 0, ai = aOff; p < kc; p++, ai += 8) {
+            int s = starts[p];
+            FloatVector b0 = FloatVector.fromArray(S, d, s);
+            FloatVector b1 = FloatVector.fromArray(S, d, s + V);
+            FloatVector b2 = FloatVector.fromArray(S, d, s + 2 * V);
+            FloatVector x;
+            x = FloatVector.broadcast(S, d[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, d[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, d[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, d[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, d[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, d[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(S, d[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61); c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(S, d[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71); c72 = x.fma(b2, c72);
+        }
+        c00.intoArray(c, cOff);
+        c01.intoArray(c, cOff + V);
+        c02.intoArray(c, cOff + 2 * V);
+        c10.intoArray(c, cOff + ldc);
+        c11.intoArray(c, cOff + ldc + V);
+        c12.intoArray(c, cOff + ldc + 2 * V);
+        c20.intoArray(c, cOff + 2 * ldc);
+        c21.intoArray(c, cOff + 2 * ldc + V);
+        c22.intoArray(c, cOff + 2 * ldc + 2 * V);
+        c30.intoArray(c, cOff + 3 * ldc);
+        c31.intoArray(c, cOff + 3 * ldc + V);
+        c32.intoArray(c, cOff + 3 * ldc + 2 * V);
+        c40.intoArray(c, cOff + 4 * ldc);
+        c41.intoArray(c, cOff + 4 * ldc + V);
+        c42.intoArray(c, cOff + 4 * ldc + 2 * V);
+        c50.intoArray(c, cOff + 5 * ldc);
+        c51.intoArray(c, cOff + 5 * ldc + V);
+        c52.intoArray(c, cOff + 5 * ldc + 2 * V);
+        c60.intoArray(c, cOff + 6 * ldc);
+        c61.intoArray(c, cOff + 6 * ldc + V);
+        c62.intoArray(c, cOff + 6 * ldc + 2 * V);
+        c70.intoArray(c, cOff + 7 * ldc);
+        c71.intoArray(c, cOff + 7 * ldc + V);
+        c72.intoArray(c, cOff + 7 * ldc + 2 * V);
+    }
+
+    @Override
     void kernelRows(int kc, float[] a, int aOff, int lda, float[] b, int bOff, float[] c, int cOff, int ldc,
                     float alpha, float beta) {
         if (MR != 8) throw new UnsupportedOperationException("kernelRows needs 8-row tiles; this species has " + MR);
