@@ -176,8 +176,10 @@ final class ImplicitConv {
      * {@code dst_b += weight * columns(src_b)} when {@code accumulate}. Image b's {@code c x h x w}
      * input is at {@code src[srcOff + b*srcStride]} and its output at {@code dst[dstOff + b*dstStride]};
      * the weight is row-major (m, depth) at {@code weight[weightOff]}, or, when {@code packedWeight} is
-     * not null, already packed by {@link Gemm#prepackA} at {@code packedWeight[packedOff]} (the product
-     * with more than {@link #WINDOW_ROWS} rows then reads that instead).
+     * not null, already packed by {@link Gemm#prepackA} at {@code packedWeight[packedOff]}: the GEMM of
+     * a product with more than {@link #WINDOW_ROWS} rows then reads that, below
+     * {@link #DIRECT_WEIGHT_POSITIONS} positions; from there the wide window kernel copies the
+     * weight into its own panels as without it.
      *
      * <p>One GEMM covers the whole batch: the padded images are stored channel-major
      * ({@code c, n, hp, wp}), so a window of channel ci runs on from one image into the next and

@@ -132,13 +132,6 @@ public final class VectorKernels implements Kernels {
         }
     }
 
-    /** Weights held constant, for tests. */
-    int heldWeights() {
-        synchronized (held) {
-            return held.size();
-        }
-    }
-
     @Override
     public void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kk = Im2col.rows(g), hw = g.h() * g.w(), ohw = g.oh() * g.ow();
