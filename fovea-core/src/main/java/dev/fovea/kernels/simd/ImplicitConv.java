@@ -197,8 +197,9 @@ final class ImplicitConv {
         // positions are many enough for copying it into the window kernel's panels to pay off too
         boolean wide = m > WINDOW_ROWS && simd.hasRowsKernel() && positions >= WIDE_WINDOW_POSITIONS
                 && (packedWeight == null || positions >= DIRECT_WEIGHT_POSITIONS);
+        boolean narrow = m > 1 && m <= WINDOW_ROWS && simd.hasRowsKernel();
         int mPad = (m + simd.mr() - 1) / simd.mr() * simd.mr();
-        float[] padded = padBatch(simd, s, n, src, srcOff, srcStride, wide ? mPad * depth : 0);
+        float[] padded = padBatch(simd, s, n, src, srcOff, srcStride, wide || narrow ? mPad * depth : 0);
         int[] offsets = scratch.offsets(depth);
         float[] out;
         int ld; // of out
@@ -211,10 +212,10 @@ final class ImplicitConv {
                     simd.kernelWindows1(depth, weight, weightOff, padded, offsets, t * nr, out, t * nr);
                 }
             });
-        } else if (m <= WINDOW_ROWS && simd.hasRowsKernel()) {
+        } else if (narrow) {
             ld = (positions + simd.nr() - 1) / simd.nr() * simd.nr();
-            out = scratch.wide((m + simd.mr() - 1) / simd.mr() * simd.mr() * ld);
-            byWindows(simd, m, depth, weight, weightOff, padded, offsets, out, ld);
+            out = scratch.wide(mPad * ld);
+            byWindows(simd, m, depth, weight, weightOff, padded, windowsEnd(simd, s, n), offsets, out, ld);
         } else if (wide) {
             int tw = 3 * simd.lanes();
             ld = (positions + tw - 1) / tw * tw;
@@ -257,19 +258,33 @@ final class ImplicitConv {
      * first (m * depth floats, a few thousand).
      */
     private static void byWindows(Simd simd, int m, int depth, float[] weight, int weightOff, float[] padded,
-                                  int[] offsets, float[] out, int ld) {
+                                  int at, int[] offsets, float[] out, int ld) {
         int mr = simd.mr(), nr = simd.nr(), panels = (m + mr - 1) / mr, tiles = ld / nr;
-        float[] packed = Scratch.get().packA(panels * mr * depth);
-        for (int i = 0; i < panels * mr; i++) {
-            int at = (i / mr) * depth * mr + i % mr;
-            for (int p = 0; p < depth; p++) packed[at + p * mr] = i < m ? weight[weightOff + i * depth + p] : 0f;
-        }
+        packPanels(weight, weightOff, m, depth, mr, padded, at);
         long perTile = (long) panels * mr * nr * depth;
         Parallel.forRange(tiles, (int) Math.max(1, (1L << 20) / perTile), (t0, t1) -> {
             for (int t = t0; t < t1; t++) {
                 for (int pn = 0; pn < panels; pn++) {
-                    simd.kernelWindows(depth, packed, pn * depth * mr, padded, offsets, t * nr, out,
-                            pn * mr * ld + t * nr, ld);
+                    simd.kernelWindows(depth, padded, at + pn * depth * mr, offsets, t * nr, out, pn * mr * ld + t * nr, ld);
+                }
+            }
+        });
+    }
+
+    /**
+     * The weight (m, depth) in mr-row panels over the whole depth at {@code dst[at]}, past the
+     * windows of the padded batch: {@code dst[at + pn*depth*mr + p*mr + r] = weight[pn*mr + r][p]},
+     * zero past m. The window kernels read both from one array (see {@link #WIDE_WINDOW_POSITIONS}).
+     */
+    private static void packPanels(float[] weight, int weightOff, int m, int depth, int mr, float[] dst, int at) {
+        int panels = (m + mr - 1) / mr;
+        Parallel.forRange(panels, Math.max(1, COPY_GRAIN / (mr * depth)), (pn0, pn1) -> {
+            for (int pn = pn0; pn < pn1; pn++) {
+                int base = at + pn * depth * mr;
+                for (int p = 0; p < depth; p++) {
+                    for (int r = 0, i = pn * mr; r < mr; r++, i++) {
+                        dst[base + p * mr + r] = i < m ? weight[weightOff + i * depth + p] : 0f;
+                    }
                 }
             }
         });
@@ -287,16 +302,7 @@ final class ImplicitConv {
     private static void byWideWindows(Simd simd, int m, int depth, float[] weight, int weightOff, float[] padded,
                                       int at, int[] offsets, float[] out, int ld) {
         int mr = simd.mr(), nr = 3 * simd.lanes(), panels = (m + mr - 1) / mr, tiles = ld / nr;
-        Parallel.forRange(panels, Math.max(1, COPY_GRAIN / (mr * depth)), (pn0, pn1) -> {
-            for (int pn = pn0; pn < pn1; pn++) { // padded[at + pn*depth*mr + p*mr + r] = weight[pn*mr + r][p], zero past m
-                int base = at + pn * depth * mr;
-                for (int p = 0; p < depth; p++) {
-                    for (int r = 0, i = pn * mr; r < mr; r++, i++) {
-                        padded[base + p * mr + r] = i < m ? weight[weightOff + i * depth + p] : 0f;
-                    }
-                }
-            }
-        });
+        packPanels(weight, weightOff, m, depth, mr, padded, at);
         long perPair = (long) mr * nr * depth;
         Parallel.forRange(tiles * panels, (int) Math.max(1, (1L << 20) / perPair), (q0, q1) -> {
             int[] starts = Scratch.get().starts(depth);

@@ -77,14 +77,13 @@ abstract class Simd {
     abstract boolean hasRowsKernel();
 
     /**
-     * {@link #kernel} with B read in place, each row a window of one array:
-     * {@code c[cOff + r*ldc + j] = sum over p < kc of a[aOff + p*mr + r] * src[offsets[p] + j0 + j]}
+     * {@link #kernel} with B read in place, each row a window of the array that also holds the A
+     * panel: {@code c[cOff + r*ldc + j] = sum over p < kc of data[aOff + p*mr + r] * data[offsets[p] + j0 + j]}
      * for {@code r < mr, j < nr} (alpha 1, beta 0; C is write-only). For products with at most a
      * few row panels, where each packed B value would serve only 8 or 16 multiply-adds and packing
      * costs as much as the arithmetic ({@link ImplicitConv}).
      */
-    abstract void kernelWindows(int kc, float[] a, int aOff, float[] src, int[] offsets, int j0, float[] c, int cOff,
-                                int ldc);
+    abstract void kernelWindows(int kc, float[] data, int aOff, int[] offsets, int j0, float[] c, int cOff, int ldc);
 
     /**
      * {@link #kernelWindows} over {@code 3 * lanes()} columns with the weight panel in the same

@@ -145,36 +145,36 @@ final class SimdImpl extends Simd {
     boolean hasRowsKernel() { return MR == 8; }
 
     @Override
-    void kernelWindows(int kc, float[] a, int aOff, float[] src, int[] offsets, int j0, float[] c, int cOff,
-                       int ldc) {
+    void kernelWindows(int kc, float[] data, int aOff, int[] offsets, int j0, float[] c, int cOff, int ldc) {
         if (MR != 8) throw new UnsupportedOperationException("kernelWindows needs 8-row tiles; this species has " + MR);
-        kernel8Windows(kc, a, aOff, src, offsets, j0, c, cOff, ldc);
+        kernel8Windows(kc, data, aOff, offsets, j0, c, cOff, ldc);
     }
 
     /**
-     * {@link #kernel8} with each B row loaded from its window of {@code src} (two unaligned
-     * loads) instead of a packed panel; the tile is stored inline, as in kernel8 (a store helper
-     * that C2 does not inline makes it box the accumulators).
+     * {@link #kernel8} with each B row loaded from its window of {@code d} (two unaligned
+     * loads) instead of a packed panel, and the A panel in the same array (one array base in the
+     * loop: see {@link ImplicitConv#WIDE_WINDOW_POSITIONS}); the tile is stored inline, as in
+     * kernel8 (a store helper that C2 does not inline makes it box the accumulators).
      */
-    private static void kernel8Windows(int kc, float[] a, int aOff, float[] src, int[] offsets, int j0,
-                                       float[] c, int cOff, int ldc) {
+    private static void kernel8Windows(int kc, float[] d, int aOff, int[] offsets, int j0, float[] c, int cOff,
+                                       int ldc) {
         final FloatVector zero = FloatVector.zero(S);
         FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero,
                 c40 = zero, c41 = zero, c50 = zero, c51 = zero, c60 = zero, c61 = zero, c70 = zero, c71 = zero;
         int ai = aOff;
         for (int p = 0; p < kc; p++, ai += 8) {
             int s = offsets[p] + j0;
-            FloatVector b0 = FloatVector.fromArray(S, src, s);
-            FloatVector b1 = FloatVector.fromArray(S, src, s + V);
+            FloatVector b0 = FloatVector.fromArray(S, d, s);
+            FloatVector b1 = FloatVector.fromArray(S, d, s + V);
             FloatVector x;
-            x = FloatVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(S, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(S, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
+            x = FloatVector.broadcast(S, d[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, d[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, d[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, d[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, d[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, d[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+            x = FloatVector.broadcast(S, d[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
+            x = FloatVector.broadcast(S, d[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
         }
         c00.intoArray(c, cOff);
         c01.intoArray(c, cOff + V);
