@@ -254,8 +254,8 @@ final class ImplicitConv {
     /**
      * {@code out (mPad, ld) = weight (m, depth) * columns}, rows past m unspecified, with the
      * windows read in place by {@link Simd#kernelWindows}: one task per nr columns, every row panel
-     * of the weight against them. The weight is packed into mr-row panels over the whole depth
-     * first (m * depth floats, a few thousand).
+     * of the weight against them. The weight is packed first ({@link #packPanels}, m * depth floats,
+     * a few thousand) at {@code padded[at]}, past the windows.
      */
     private static void byWindows(Simd simd, int m, int depth, float[] weight, int weightOff, float[] padded,
                                   int at, int[] offsets, float[] out, int ld) {
@@ -318,7 +318,11 @@ final class ImplicitConv {
         });
     }
 
-    /** Where the windows of {@link #padBatch} end: past this the scratch buffer is free. */
+    /**
+     * Where the windows of {@link #padBatch} end: the planes, then zeros for the windows of the last
+     * image's dropped positions and of the last, partly used column tile (3 vectors wide at most).
+     * Past this the scratch buffer is free for the window kernels' weight panels.
+     */
     private static int windowsEnd(Simd simd, Shape s, int n) {
         int block = s.lead() + n * s.plane(), planes = s.c() * s.phases() * block;
         int reach = (s.kh() - 1) * s.dh() / s.sh() * s.rowStride() + (s.kw() - 1) * s.dw() / s.sw();
@@ -339,8 +343,7 @@ final class ImplicitConv {
         Scratch scratch = Scratch.get();
         // windows of the dropped positions of the last image, and the last GEMM panel, read past
         // the last plane: zeros there keep every value read finite
-        int reach = (s.kh() - 1) * s.dh() / sh * rs + (s.kw() - 1) * s.dw() / sw;
-        int end = planes + reach + 3 * simd.lanes(); // the scratch buffer may be longer: only this much is read
+        int end = windowsEnd(simd, s, n); // the scratch buffer may be longer: only this much is read
         float[] padded = scratch.padded(end + reserve);
         Parallel.forRange(c * n, Math.max(1, COPY_GRAIN / plane), (q0, q1) -> {
             for (int q = q0; q < q1; q++) { // channel q / n of image q % n
