@@ -107,10 +107,19 @@ public final class VectorKernels implements Kernels {
             }
             int ocg = outChannels / groups, depth = weight.length / outChannels, size = gemm.prepackedSize(ocg, depth);
             float[] panels = new float[groups * size];
-            for (int grp = 0; grp < groups; grp++) {
-                gemm.prepackA(gemm.panelsOfA(false, weight, grp * ocg * depth, depth), ocg, depth, panels, grp * size);
-            }
+            packWeight(weight, groups, ocg, depth, panels);
             held.put(weight, new HeldWeight(outChannels, groups, panels, size, new int[] {h == null ? 1 : h.holds()[0] + 1}));
+        }
+    }
+
+    /**
+     * Each group's weight (ocg, depth) packed for the GEMM ({@link Gemm#prepackA}), group after group,
+     * {@code gemm.prepackedSize(ocg, depth)} floats each, at {@code dst[0]}.
+     */
+    private void packWeight(float[] weight, int groups, int ocg, int depth, float[] dst) {
+        int size = gemm.prepackedSize(ocg, depth);
+        for (int grp = 0; grp < groups; grp++) {
+            gemm.prepackA(gemm.panelsOfA(false, weight, grp * ocg * depth, depth), ocg, depth, dst, grp * size);
         }
     }
 
@@ -159,10 +168,8 @@ public final class VectorKernels implements Kernels {
         // (a weight held constant is packed already)
         boolean inPlace = constant == null && (long) g.n() * ohw < ImplicitConv.DIRECT_WEIGHT_POSITIONS;
         int size = inPlace ? 0 : gemm.prepackedSize(ocg, kk);
-        float[] packed = inPlace ? null : constant != null ? constant.panels() : Scratch.get().weights(g.groups() * size);
-        for (int grp = 0; !inPlace && constant == null && grp < g.groups(); grp++) {
-            gemm.prepackA(gemm.panelsOfA(false, weight, grp * ocg * kk, kk), ocg, kk, packed, grp * size);
-        }
+        float[] packed = constant != null ? constant.panels() : inPlace ? null : Scratch.get().weights(g.groups() * size);
+        if (constant == null && !inPlace) packWeight(weight, g.groups(), ocg, kk, packed);
         Parallel.forRange(g.n(), 1, (b0, b1) -> {
             for (int b = b0; b < b1; b++) {
                 for (int grp = 0; grp < g.groups(); grp++) {
