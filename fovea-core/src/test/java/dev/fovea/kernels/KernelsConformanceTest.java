@@ -196,6 +196,11 @@ class KernelsConformanceTest {
         list.add(new ConvGeometry(1, 64, 23, 25, 32, 3, 3, 1, 1, 2, 1, 2, 1, 2, 1, 2));            // the same, groups, dilation, uneven pads
         list.add(ConvGeometry.of(3, 8, 10, 10, 21, 3, 1, 1));                                      // wide windows, rows not a multiple of 8
         list.add(ConvGeometry.of(2, 20, 30, 30, 24, 3, 1, 1));                                     // wide windows from 1024 positions, also held
+        // weight gradient from windows in place (from 1,024 positions, 512 bits): two channel blocks (the
+        // second partly used), 101 row tiles (3 rows past the depth), runs across blocks and past 96 tiles
+        list.add(ConvGeometry.of(2, 67, 26, 26, 80, 3, 1, 1));
+        list.add(ConvGeometry.of(7, 12, 20, 21, 40, 5, 2, 2));                                     // the same, stride 2 (phases)
+        list.add(new ConvGeometry(2, 32, 24, 24, 96, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2));            // the same, groups, dilation
         return list;
     }
 
@@ -314,6 +319,33 @@ class KernelsConformanceTest {
                 if (withBias) assertClose(expectedB, actualB, reduction, "conv backward bias " + g);
             }
         }
+    }
+
+    /**
+     * Small integers make every product and partial sum exact in float, so the fast weight
+     * gradient must equal the reference bit for bit whatever its order of summation: a product
+     * dropped or counted twice (a chunk's last position, a tile's last row) shows, where the
+     * rounding tolerance of the test above could hide it.
+     */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void conv2dBackwardWeightIsExactOnSmallIntegers(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(81);
+        for (ConvGeometry g : convGeometries()) {
+            float[] dOut = smallIntegers(rnd, g.outputSize()), in = smallIntegers(rnd, g.inputSize());
+            float[] expected = smallIntegers(rnd, g.weightSize()), actual = expected.clone();
+            REF.conv2dBackwardWeight(expected, null, dOut, in, g);
+            v.conv2dBackwardWeight(actual, null, dOut, in, g);
+            assertArrayEquals(expected, actual, "conv backward weight " + g);
+        }
+    }
+
+    /** Integers in [-2, 2]. */
+    private static float[] smallIntegers(Random rnd, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) x[i] = rnd.nextInt(5) - 2;
+        return x;
     }
 
     // ------------------------------------------------------------------ normalisation, pooling, LRN
@@ -743,11 +775,13 @@ class KernelsConformanceTest {
         ConvGeometry g6 = ConvGeometry.of(6, 24, 7, 7, 32, 3, 1, 1); // a wide weight gradient over the batch
         ConvGeometry g7 = ConvGeometry.of(4, 8, 15, 15, 16, 5, 2, 2); // stride 2, 25 taps: polyphase implicit GEMM
         ConvGeometry g8 = ConvGeometry.of(6, 8, 33, 33, 16, 3, 2, 1); // stride 2, 9 taps: im2col, 6 weight-gradient chunks
+        ConvGeometry g9 = ConvGeometry.of(2, 67, 26, 26, 80, 3, 1, 1); // weight gradient from windows: runs split by thread count
         float[] in5 = random(rnd, g5.inputSize()), w5 = random(rnd, g5.weightSize()), d5 = random(rnd, g5.outputSize());
         float[] in1 = random(rnd, g1.inputSize()), w1 = random(rnd, g1.weightSize()), d1 = random(rnd, g1.outputSize());
         float[] in6 = random(rnd, g6.inputSize()), w6 = random(rnd, g6.weightSize()), d6 = random(rnd, g6.outputSize());
         float[] in7 = random(rnd, g7.inputSize()), w7 = random(rnd, g7.weightSize()), d7 = random(rnd, g7.outputSize());
         float[] in8 = random(rnd, g8.inputSize()), w8 = random(rnd, g8.weightSize()), d8 = random(rnd, g8.outputSize());
+        float[] in9 = random(rnd, g9.inputSize()), w9 = random(rnd, g9.weightSize()), d9 = random(rnd, g9.outputSize());
         List<Consumer<List<float[]>>> work = List.of(
                 out -> out.add(gemmOut(v, false, false, 300, 1100, 600, a, b)),
                 out -> out.add(gemmOut(v, true, true, 300, 550, 600, a, b)),
@@ -756,7 +790,7 @@ class KernelsConformanceTest {
                 out -> out.add(gemmOut(v, true, false, 600, 1, 300, a, b)),
                 out -> {
                     for (var geo : List.of(new Object[] {g5, in5, w5, d5}, new Object[] {g1, in1, w1, d1}, new Object[] {g6, in6, w6, d6},
-                            new Object[] {g7, in7, w7, d7}, new Object[] {g8, in8, w8, d8})) {
+                            new Object[] {g7, in7, w7, d7}, new Object[] {g8, in8, w8, d8}, new Object[] {g9, in9, w9, d9})) {
                         ConvGeometry g = (ConvGeometry) geo[0];
                         float[] in = (float[]) geo[1], w = (float[]) geo[2], d = (float[]) geo[3];
                         float[] y = new float[g.outputSize()], dIn = new float[g.inputSize()];

@@ -443,6 +443,136 @@ final class ImplicitConv {
     }
 
     /**
+     * Output positions per step of {@link #weightGradientWindows}: every tile of a run takes this
+     * many positions before the next tile does, so that the chunk of the transposed output
+     * gradient they share (128 x 64 channels, 32 KB) stays in L1 (48 KB here). 3x3, 1 thread,
+     * best of runs: 64 channels on 56x56 at batch 8, chunks of 64 / 128 / 256 / 512 positions
+     * 15.8 / 14.3 / 16.2 / 16.1 ms; 512 on 7x7 at batch 8 21.1 / 19.4 / 30.9 / 29.9 ms.
+     */
+    private static final int GRADIENT_CHUNK = 128;
+
+    /**
+     * Tiles of {@link #weightGradientWindows} that take each chunk of positions in turn before the
+     * next run of tiles starts: their sums (1.5 KB each) stay in L2 while the chunks pass (24 to
+     * 384 tiles measured within 5% of each other).
+     */
+    private static final int GRADIENT_TILES = 96;
+
+    /** Weight-gradient rows per tile of {@link Simd#kernelGradientWindows}. */
+    private static final int GRADIENT_ROWS = 6;
+
+    /**
+     * From this many output positions (batch x plane of the layout of {@link #batch}) the weight
+     * gradient is taken by {@link #weightGradientWindows}. 3x3 layers, best of runs, 1 / 2
+     * threads, packed GEMM ({@link #weightGradientBatch} or {@link #weightGradientChannelsLast})
+     * against windows: 512 channels on 7x7 at batch 16 (1,024 positions) 33.8-37.2 / 19.7-33.6
+     * -> 35.6-36.5 / 18.0-19.2 ms; 256 on 14x14 at batch 16 (3,600) 34.2-35.7 / 18.3-23.6 ->
+     * 29.6-30.4 / 14.7-16.6 ms; but 512 on 7x7 at batch 8 (512) 17.8 -> 19.4 ms and 256 on 14x14
+     * at batch 1 (225) 1.9 -> 2.4-2.8 ms, where the sums of the many tiles are loaded and stored
+     * for too few positions each.
+     */
+    static final int GRADIENT_POSITIONS = 1024;
+
+    /**
+     * Whether {@link #weightGradientWindows} applies: enough positions, and 16-lane vectors (the
+     * 29 registers of its 6 x 64 tile want AVX-512's 32).
+     */
+    static boolean windowsWeightGradient(Simd simd, ConvGeometry g, Shape s) {
+        return simd.lanes() == 16 && (long) g.n() * s.plane() >= GRADIENT_POSITIONS;
+    }
+
+    /**
+     * {@code dWeight_g += dOut_g (m, positions) * columns^T (positions, depth)} with nothing packed
+     * but the output gradient: the transposed product {@code columns (depth, positions) *
+     * dOut_g^T} is an outer-product GEMM whose left operand, row by row, is a window of the padded
+     * batch read in place (the roles of {@link #byWideWindows} turned round: broadcasts from six
+     * windows, vectors from a row of 64 output channels). The output gradient is copied once into
+     * the batch layout, position-major in blocks of 64 channels (zero at the dropped positions and
+     * past the last channel), into the same array as the windows (one array in the kernel's loop:
+     * see {@link #WIDE_WINDOW_POSITIONS}). {@link #weightGradientBatch} gathers every value of
+     * every transposed column panel instead (576 per position for a 3x3, 64-channel layer, 64
+     * here). Each task owns runs of (channel block, row tile) pairs; a run sums over all
+     * positions, {@link #GRADIENT_CHUNK} at a time in order, and adds its sums to dWeight
+     * transposed, so every weight is one task's sum in one order whatever the thread count.
+     * 3x3, 64 channels on 56x56 at batch 8, 1 thread: 19.0-20.5 -> 14.4 ms (the kernel itself
+     * 150-158 GFLOP/s on operands in L1, 85-90% of the FMA peak).
+     */
+    static void weightGradientWindows(Simd simd, ConvGeometry g, Shape s, float[] dWeight, float[] dOut, float[] in) {
+        int n = g.n(), ocg = g.ocPerGroup(), depth = s.depth(), cols = 4 * simd.lanes(), rows = GRADIENT_ROWS;
+        int oBlocks = (ocg + cols - 1) / cols, rTiles = (depth + rows - 1) / rows, tile = rows * cols;
+        int positions = n * s.plane(), hw = g.h() * g.w(), ohw = s.oh() * s.ow();
+        int end = windowsEnd(simd, s, n), at = (end + cols - 1) / cols * cols; // the gradient's rows start whole lines
+        int block = positions * cols; // floats per channel block of the transposed gradient
+        int[] starts = Scratch.get().starts(rTiles * rows);
+        // two runs of tiles per thread, so that a run's tiles share each chunk of the gradient
+        // (every tile sums over all positions in the same order: any split gives the same bits)
+        int units = oBlocks * rTiles, grain = (units + 2 * Parallel.threads() - 1) / (2 * Parallel.threads());
+        for (int grp = 0; grp < g.groups(); grp++) {
+            float[] padded = padBatch(simd, s, n, in, grp * s.c() * hw, g.c() * hw, at - end + oBlocks * block);
+            int[] offsets = Scratch.get().offsets(0);
+            for (int r = 0; r < rTiles * rows; r++) starts[r] = offsets[Math.min(r, depth - 1)]; // rows past depth: dropped
+            transposeOutputGradient(simd, g, s, dOut, grp * ocg * ohw, padded, at, cols);
+            int dwOff = grp * ocg * depth;
+            Parallel.forRange(units, grain, (u0, u1) -> {
+                float[] sum = Scratch.get().partials(GRADIENT_TILES * tile);
+                for (int b0 = u0; b0 < u1; b0 += GRADIENT_TILES) { // tiles of one channel block are neighbours
+                    int b1 = Math.min(u1, b0 + GRADIENT_TILES);
+                    Arrays.fill(sum, 0, (b1 - b0) * tile, 0f);
+                    for (int q0 = 0; q0 < positions; q0 += GRADIENT_CHUNK) {
+                        int kc = Math.min(GRADIENT_CHUNK, positions - q0);
+                        for (int u = b0; u < b1; u++) {
+                            simd.kernelGradientWindows(kc, padded, starts, u % rTiles * rows, q0,
+                                    at + u / rTiles * block + q0 * cols, cols, sum, (u - b0) * tile, cols);
+                        }
+                    }
+                    // dWeight (o, row) += sum (row, o), along the rows of dWeight: a channel's rows
+                    // in consecutive tiles are contiguous, and channels depth floats apart would
+                    // fall into a few cache sets (4,608 floats: 2 of L1's 64)
+                    for (int ub = b0; ub < b1; ) { // a run of tiles in one channel block
+                        int ob = ub / rTiles, ue = Math.min(b1, (ob + 1) * rTiles);
+                        for (int j = 0, o = ob * cols; j < cols && o < ocg; j++, o++) {
+                            for (int u = ub; u < ue; u++) {
+                                int r0 = u % rTiles * rows, to = dwOff + o * depth + r0, from = (u - b0) * tile + j;
+                                for (int i = 0, rn = Math.min(rows, depth - r0); i < rn; i++) dWeight[to + i] += sum[from + i * cols];
+                            }
+                        }
+                        ub = ue;
+                    }
+                }
+            });
+        }
+    }
+
+    /**
+     * One group's output gradient (starting at {@code dOut[dOutOff]} in image 0) in the batch
+     * layout of {@link #batch}, position-major in blocks of {@code cols} channels: channel
+     * {@code o = ob*cols + j} at position q is {@code dst[at + (ob*positions + q)*cols + j]}, zero at
+     * the dropped positions and past the last channel.
+     */
+    private static void transposeOutputGradient(Simd simd, ConvGeometry g, Shape s, float[] dOut, int dOutOff,
+                                                float[] dst, int at, int cols) {
+        int n = g.n(), ocg = g.ocPerGroup(), oh = s.oh(), ow = s.ow(), ohw = oh * ow, rs = s.rowStride();
+        int planeRows = s.planeRows(), v = simd.lanes(), oBlocks = (ocg + cols - 1) / cols, rowsPerBlock = n * planeRows;
+        Parallel.forRange(oBlocks * rowsPerBlock, Math.max(1, COPY_GRAIN / (rs * cols)), (t0, t1) -> {
+            int[] index = new int[(cols + v - 1) / v * v];
+            for (int j = 0; j < cols; j++) index[j] = j * ohw;
+            for (int t = t0; t < t1; t++) {
+                int ob = t / rowsPerBlock, b = t % rowsPerBlock / planeRows, oy = t % planeRows;
+                int d = at + (ob * n * s.plane() + b * s.plane() + oy * rs) * cols, count = Math.min(cols, ocg - ob * cols);
+                if (oy >= oh) { // below the image: dropped positions
+                    Arrays.fill(dst, d, d + rs * cols, 0f);
+                    continue;
+                }
+                simd.transpose(dOut, dOutOff + (b * g.oc() + ob * cols) * ohw + oy * ow, index, count, ow, dst, d, cols);
+                if (count < cols) {
+                    for (int x = 0; x < ow; x++) Arrays.fill(dst, d + x * cols + count, d + (x + 1) * cols, 0f);
+                }
+                Arrays.fill(dst, d + ow * cols, d + rs * cols, 0f);
+            }
+        });
+    }
+
+    /**
      * Whether {@link #weightGradientChannelsLast} applies and pays: stride 1, channels per group a
      * multiple of the B panel width (every panel reads one tap of whole rows), and feature maps of
      * at least 512 positions. Measured against weightGradientBatch (1 thread, best of runs), with

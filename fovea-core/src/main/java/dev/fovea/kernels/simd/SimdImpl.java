@@ -249,6 +249,74 @@ final class SimdImpl extends Simd {
     }
 
     @Override
+    void kernelGradientWindows(int kc, float[] data, int[] starts, int startsOff, int q0, int gOff, int ldg,
+                               float[] c, int cOff, int ldc) {
+        if (V != 16) throw new UnsupportedOperationException("kernelGradientWindows needs 16-lane vectors; this species has " + V);
+        kernel6x4Gradient(kc, data, starts[startsOff] + q0, starts[startsOff + 1] + q0, starts[startsOff + 2] + q0,
+                starts[startsOff + 3] + q0, starts[startsOff + 4] + q0, starts[startsOff + 5] + q0, gOff, ldg, c, cOff, ldc);
+    }
+
+    /**
+     * {@link #kernel8x3Windows} with the roles turned: the six broadcasts per step come from six
+     * windows (one position of each) and the four vectors from a row of the transposed output
+     * gradient, so 24 accumulators + 4 vectors + 1 broadcast fill 29 of the 32 registers. The
+     * accumulators start from the tile in c (the sum runs over chunks of positions); the tile is
+     * loaded and stored inline, as in kernel8.
+     */
+    private static void kernel6x4Gradient(int kc, float[] d, int s0, int s1, int s2, int s3, int s4, int s5, int gOff,
+                                          int ldg, float[] c, int cOff, int ldc) {
+        FloatVector c00 = FloatVector.fromArray(S, c, cOff), c01 = FloatVector.fromArray(S, c, cOff + V),
+                c02 = FloatVector.fromArray(S, c, cOff + 2 * V), c03 = FloatVector.fromArray(S, c, cOff + 3 * V),
+                c10 = FloatVector.fromArray(S, c, cOff + ldc), c11 = FloatVector.fromArray(S, c, cOff + ldc + V),
+                c12 = FloatVector.fromArray(S, c, cOff + ldc + 2 * V), c13 = FloatVector.fromArray(S, c, cOff + ldc + 3 * V),
+                c20 = FloatVector.fromArray(S, c, cOff + 2 * ldc), c21 = FloatVector.fromArray(S, c, cOff + 2 * ldc + V),
+                c22 = FloatVector.fromArray(S, c, cOff + 2 * ldc + 2 * V), c23 = FloatVector.fromArray(S, c, cOff + 2 * ldc + 3 * V),
+                c30 = FloatVector.fromArray(S, c, cOff + 3 * ldc), c31 = FloatVector.fromArray(S, c, cOff + 3 * ldc + V),
+                c32 = FloatVector.fromArray(S, c, cOff + 3 * ldc + 2 * V), c33 = FloatVector.fromArray(S, c, cOff + 3 * ldc + 3 * V),
+                c40 = FloatVector.fromArray(S, c, cOff + 4 * ldc), c41 = FloatVector.fromArray(S, c, cOff + 4 * ldc + V),
+                c42 = FloatVector.fromArray(S, c, cOff + 4 * ldc + 2 * V), c43 = FloatVector.fromArray(S, c, cOff + 4 * ldc + 3 * V),
+                c50 = FloatVector.fromArray(S, c, cOff + 5 * ldc), c51 = FloatVector.fromArray(S, c, cOff + 5 * ldc + V),
+                c52 = FloatVector.fromArray(S, c, cOff + 5 * ldc + 2 * V), c53 = FloatVector.fromArray(S, c, cOff + 5 * ldc + 3 * V);
+        for (int p = 0, g = gOff; p < kc; p++, g += ldg) {
+            FloatVector b0 = FloatVector.fromArray(S, d, g);
+            FloatVector b1 = FloatVector.fromArray(S, d, g + V);
+            FloatVector b2 = FloatVector.fromArray(S, d, g + 2 * V);
+            FloatVector b3 = FloatVector.fromArray(S, d, g + 3 * V);
+            FloatVector x;
+            x = FloatVector.broadcast(S, d[s0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
+            x = FloatVector.broadcast(S, d[s1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);
+            x = FloatVector.broadcast(S, d[s2 + p]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22); c23 = x.fma(b3, c23);
+            x = FloatVector.broadcast(S, d[s3 + p]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32); c33 = x.fma(b3, c33);
+            x = FloatVector.broadcast(S, d[s4 + p]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42); c43 = x.fma(b3, c43);
+            x = FloatVector.broadcast(S, d[s5 + p]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52); c53 = x.fma(b3, c53);
+        }
+        c00.intoArray(c, cOff);
+        c01.intoArray(c, cOff + V);
+        c02.intoArray(c, cOff + 2 * V);
+        c03.intoArray(c, cOff + 3 * V);
+        c10.intoArray(c, cOff + ldc);
+        c11.intoArray(c, cOff + ldc + V);
+        c12.intoArray(c, cOff + ldc + 2 * V);
+        c13.intoArray(c, cOff + ldc + 3 * V);
+        c20.intoArray(c, cOff + 2 * ldc);
+        c21.intoArray(c, cOff + 2 * ldc + V);
+        c22.intoArray(c, cOff + 2 * ldc + 2 * V);
+        c23.intoArray(c, cOff + 2 * ldc + 3 * V);
+        c30.intoArray(c, cOff + 3 * ldc);
+        c31.intoArray(c, cOff + 3 * ldc + V);
+        c32.intoArray(c, cOff + 3 * ldc + 2 * V);
+        c33.intoArray(c, cOff + 3 * ldc + 3 * V);
+        c40.intoArray(c, cOff + 4 * ldc);
+        c41.intoArray(c, cOff + 4 * ldc + V);
+        c42.intoArray(c, cOff + 4 * ldc + 2 * V);
+        c43.intoArray(c, cOff + 4 * ldc + 3 * V);
+        c50.intoArray(c, cOff + 5 * ldc);
+        c51.intoArray(c, cOff + 5 * ldc + V);
+        c52.intoArray(c, cOff + 5 * ldc + 2 * V);
+        c53.intoArray(c, cOff + 5 * ldc + 3 * V);
+    }
+
+    @Override
     void kernelRows(int kc, float[] a, int aOff, int lda, float[] b, int bOff, float[] c, int cOff, int ldc,
                     float alpha, float beta) {
         if (MR != 8) throw new UnsupportedOperationException("kernelRows needs 8-row tiles; this species has " + MR);

@@ -259,6 +259,8 @@ public final class VectorKernels implements Kernels {
         if (shape != null) {
             if (ImplicitConv.smallWeightGradient(g)) {
                 ImplicitConv.weightGradient(simd, g, dWeight, dOut, in);
+            } else if (ImplicitConv.windowsWeightGradient(simd, g, shape)) {
+                ImplicitConv.weightGradientWindows(simd, g, shape, dWeight, dOut, in);
             } else if (ImplicitConv.channelsLastWeightGradient(g, simd.nr())) {
                 ImplicitConv.weightGradientChannelsLast(gemm, simd, g, shape, dWeight, dOut, in);
             } else {
