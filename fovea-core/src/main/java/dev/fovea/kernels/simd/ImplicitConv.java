@@ -463,13 +463,14 @@ final class ImplicitConv {
 
     /**
      * From this many output positions (batch x plane of the layout of {@link #batch}) the weight
-     * gradient is taken by {@link #weightGradientWindows}. 3x3 layers, best of runs, 1 / 2
-     * threads, packed GEMM ({@link #weightGradientBatch} or {@link #weightGradientChannelsLast})
-     * against windows: 512 channels on 7x7 at batch 16 (1,024 positions) 33.8-37.2 / 19.7-33.6
-     * -> 35.6-36.5 / 18.0-19.2 ms; 256 on 14x14 at batch 16 (3,600) 34.2-35.7 / 18.3-23.6 ->
-     * 29.6-30.4 / 14.7-16.6 ms; but 512 on 7x7 at batch 8 (512) 17.8 -> 19.4 ms and 256 on 14x14
-     * at batch 1 (225) 1.9 -> 2.4-2.8 ms, where the sums of the many tiles are loaded and stored
-     * for too few positions each.
+     * gradient is taken by {@link #weightGradientWindows}. 3x3 layers, 1 thread, best of runs,
+     * packed GEMM ({@link #weightGradientBatch} or {@link #weightGradientChannelsLast}) against
+     * windows: 128 channels on 28x28 at batch 1 (841 positions) 2.0-3.5 -> 1.7-1.8 ms; 256 on
+     * 14x14 at batch 4 (900) 8.1-8.7 -> 7.7-8.1 ms, at batch 8 16.8 -> 14.6 ms; 512 on 7x7 at
+     * batch 16 (1,024) 38.1-40.2 -> 36.6-39.0 ms (2 threads 18.8-23.9 -> 19.9-27.0, even); but
+     * 512 on 7x7 at batch 8 (512) 16.7-18.4 -> 19.9-21.6 ms and 256 on 14x14 at batch 1 (225)
+     * 1.9-2.0 -> 2.6 ms: with few positions per tile the sums of the many tiles are zeroed,
+     * loaded, stored and added to dWeight for too little arithmetic.
      */
     static final int GRADIENT_POSITIONS = 1024;
 
@@ -522,7 +523,7 @@ final class ImplicitConv {
                         int kc = Math.min(GRADIENT_CHUNK, positions - q0);
                         for (int u = b0; u < b1; u++) {
                             simd.kernelGradientWindows(kc, padded, starts, u % rTiles * rows, q0,
-                                    at + u / rTiles * block + q0 * cols, cols, sum, (u - b0) * tile, cols);
+                                    at + u / rTiles * block + q0 * cols, sum, (u - b0) * tile, cols);
                         }
                     }
                     // dWeight (o, row) += sum (row, o), along the rows of dWeight: a channel's rows

@@ -249,11 +249,11 @@ final class SimdImpl extends Simd {
     }
 
     @Override
-    void kernelGradientWindows(int kc, float[] data, int[] starts, int startsOff, int q0, int gOff, int ldg,
-                               float[] c, int cOff, int ldc) {
+    void kernelGradientWindows(int kc, float[] data, int[] starts, int startsOff, int q0, int gOff, float[] c,
+                               int cOff, int ldc) {
         if (V != 16) throw new UnsupportedOperationException("kernelGradientWindows needs 16-lane vectors; this species has " + V);
         kernel6x4Gradient(kc, data, starts[startsOff] + q0, starts[startsOff + 1] + q0, starts[startsOff + 2] + q0,
-                starts[startsOff + 3] + q0, starts[startsOff + 4] + q0, starts[startsOff + 5] + q0, gOff, ldg, c, cOff, ldc);
+                starts[startsOff + 3] + q0, starts[startsOff + 4] + q0, starts[startsOff + 5] + q0, gOff, c, cOff, ldc);
     }
 
     /**
@@ -261,10 +261,15 @@ final class SimdImpl extends Simd {
      * windows (one position of each) and the four vectors from a row of the transposed output
      * gradient, so 24 accumulators + 4 vectors + 1 broadcast fill 29 of the 32 registers. The
      * accumulators start from the tile in c (the sum runs over chunks of positions); the tile is
-     * loaded and stored inline, as in kernel8.
+     * loaded and stored inline, as in kernel8. The gradient's index is computed from p with a
+     * constant stride rather than kept as a second induction variable stepped by a parameter: C2
+     * then hoists every range check out of the loop, and the 13 general registers suffice (with
+     * the stride as a parameter the index lived on the stack, stored and reloaded every step,
+     * and conv_d's forward+backward took 50 or 70 ms from run to run with the same machine code,
+     * likely where that store 4K-aliased a data load; now 45-48 ms in every run).
      */
     private static void kernel6x4Gradient(int kc, float[] d, int s0, int s1, int s2, int s3, int s4, int s5, int gOff,
-                                          int ldg, float[] c, int cOff, int ldc) {
+                                          float[] c, int cOff, int ldc) {
         FloatVector c00 = FloatVector.fromArray(S, c, cOff), c01 = FloatVector.fromArray(S, c, cOff + V),
                 c02 = FloatVector.fromArray(S, c, cOff + 2 * V), c03 = FloatVector.fromArray(S, c, cOff + 3 * V),
                 c10 = FloatVector.fromArray(S, c, cOff + ldc), c11 = FloatVector.fromArray(S, c, cOff + ldc + V),
@@ -277,7 +282,8 @@ final class SimdImpl extends Simd {
                 c42 = FloatVector.fromArray(S, c, cOff + 4 * ldc + 2 * V), c43 = FloatVector.fromArray(S, c, cOff + 4 * ldc + 3 * V),
                 c50 = FloatVector.fromArray(S, c, cOff + 5 * ldc), c51 = FloatVector.fromArray(S, c, cOff + 5 * ldc + V),
                 c52 = FloatVector.fromArray(S, c, cOff + 5 * ldc + 2 * V), c53 = FloatVector.fromArray(S, c, cOff + 5 * ldc + 3 * V);
-        for (int p = 0, g = gOff; p < kc; p++, g += ldg) {
+        for (int p = 0; p < kc; p++) {
+            int g = gOff + p * (4 * V);
             FloatVector b0 = FloatVector.fromArray(S, d, g);
             FloatVector b1 = FloatVector.fromArray(S, d, g + V);
             FloatVector b2 = FloatVector.fromArray(S, d, g + 2 * V);
