@@ -201,6 +201,7 @@ class KernelsConformanceTest {
         list.add(ConvGeometry.of(2, 67, 26, 26, 80, 3, 1, 1));
         list.add(ConvGeometry.of(7, 12, 20, 21, 40, 5, 2, 2));                                     // the same, stride 2 (phases)
         list.add(new ConvGeometry(2, 32, 24, 24, 96, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2));            // the same, groups, dilation
+        list.add(ConvGeometry.of(5, 12, 28, 28, 48, 3, 1, 1));                                     // the same, positions in 2 parts
         return list;
     }
 
@@ -775,13 +776,15 @@ class KernelsConformanceTest {
         ConvGeometry g6 = ConvGeometry.of(6, 24, 7, 7, 32, 3, 1, 1); // a wide weight gradient over the batch
         ConvGeometry g7 = ConvGeometry.of(4, 8, 15, 15, 16, 5, 2, 2); // stride 2, 25 taps: polyphase implicit GEMM
         ConvGeometry g8 = ConvGeometry.of(6, 8, 33, 33, 16, 3, 2, 1); // stride 2, 9 taps: im2col, 6 weight-gradient chunks
-        ConvGeometry g9 = ConvGeometry.of(2, 67, 26, 26, 80, 3, 1, 1); // weight gradient from windows: runs split by thread count
+        ConvGeometry g9 = ConvGeometry.of(2, 67, 26, 26, 80, 3, 1, 1); // weight gradient from windows: runs of tiles
+        ConvGeometry g10 = ConvGeometry.of(5, 12, 28, 28, 48, 3, 1, 1); // the same, positions in parts
         float[] in5 = random(rnd, g5.inputSize()), w5 = random(rnd, g5.weightSize()), d5 = random(rnd, g5.outputSize());
         float[] in1 = random(rnd, g1.inputSize()), w1 = random(rnd, g1.weightSize()), d1 = random(rnd, g1.outputSize());
         float[] in6 = random(rnd, g6.inputSize()), w6 = random(rnd, g6.weightSize()), d6 = random(rnd, g6.outputSize());
         float[] in7 = random(rnd, g7.inputSize()), w7 = random(rnd, g7.weightSize()), d7 = random(rnd, g7.outputSize());
         float[] in8 = random(rnd, g8.inputSize()), w8 = random(rnd, g8.weightSize()), d8 = random(rnd, g8.outputSize());
         float[] in9 = random(rnd, g9.inputSize()), w9 = random(rnd, g9.weightSize()), d9 = random(rnd, g9.outputSize());
+        float[] in10 = random(rnd, g10.inputSize()), w10 = random(rnd, g10.weightSize()), d10 = random(rnd, g10.outputSize());
         List<Consumer<List<float[]>>> work = List.of(
                 out -> out.add(gemmOut(v, false, false, 300, 1100, 600, a, b)),
                 out -> out.add(gemmOut(v, true, true, 300, 550, 600, a, b)),
@@ -790,7 +793,8 @@ class KernelsConformanceTest {
                 out -> out.add(gemmOut(v, true, false, 600, 1, 300, a, b)),
                 out -> {
                     for (var geo : List.of(new Object[] {g5, in5, w5, d5}, new Object[] {g1, in1, w1, d1}, new Object[] {g6, in6, w6, d6},
-                            new Object[] {g7, in7, w7, d7}, new Object[] {g8, in8, w8, d8}, new Object[] {g9, in9, w9, d9})) {
+                            new Object[] {g7, in7, w7, d7}, new Object[] {g8, in8, w8, d8}, new Object[] {g9, in9, w9, d9},
+                            new Object[] {g10, in10, w10, d10})) {
                         ConvGeometry g = (ConvGeometry) geo[0];
                         float[] in = (float[]) geo[1], w = (float[]) geo[2], d = (float[]) geo[3];
                         float[] y = new float[g.outputSize()], dIn = new float[g.inputSize()];
