@@ -446,8 +446,9 @@ final class ImplicitConv {
      * Output positions per step of {@link #weightGradientWindows}: every tile of a run takes this
      * many positions before the next tile does, so that the chunk of the transposed output
      * gradient they share (128 x 64 channels, 32 KB) stays in L1 (48 KB here). 3x3, 1 thread,
-     * best of runs: 64 channels on 56x56 at batch 8, chunks of 64 / 128 / 256 / 512 positions
-     * 15.8 / 14.3 / 16.2 / 16.1 ms; 512 on 7x7 at batch 8 21.1 / 19.4 / 30.9 / 29.9 ms.
+     * best of runs in two JVMs: 64 channels on 56x56 at batch 8, chunks of 64 / 128 / 256 / 512
+     * positions 15.8-15.9 / 14.3-15.3 / 15.8-16.5 / 15.8-16.5 ms; 512 on 7x7 at batch 8
+     * 21.0-21.2 / 19.4-19.9 / 30.9-31.0 / 29.6-30.1 ms.
      */
     private static final int GRADIENT_CHUNK = 128;
 
