@@ -466,7 +466,7 @@ final class ImplicitConv {
     private static final int GRADIENT_TASKS = 8;
 
     /** Fewest positions in a part of {@link #weightGradientWindows}: 16 chunks. */
-    private static final int GRADIENT_PART = 16 * 128;
+    private static final int GRADIENT_PART = 16 * GRADIENT_CHUNK;
 
     /** Weight-gradient rows per tile of {@link Simd#kernelGradientWindows}. */
     private static final int GRADIENT_ROWS = 6;

@@ -75,7 +75,11 @@ final class Scratch {
     /** Offsets of the column-matrix rows in the padded image ({@link ImplicitConv}); size 0 returns the current one. */
     int[] offsets(int size) { return offsets.length >= size ? offsets : (offsets = new int[size]); }
 
-    /** Window starts of one column tile ({@link Simd#kernelWindowsWide}), filled by a pool thread for its own tiles. */
+    /**
+     * Window starts: of one column tile ({@link Simd#kernelWindowsWide}, filled by a pool thread for
+     * its own tiles), or of every row tile of a weight gradient ({@link ImplicitConv#weightGradientWindows},
+     * filled by the calling thread and read by all).
+     */
     int[] starts(int size) { return starts.length >= size ? starts : (starts = new int[size]); }
 
     /**

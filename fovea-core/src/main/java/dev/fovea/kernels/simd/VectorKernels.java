@@ -49,9 +49,20 @@ public final class VectorKernels implements Kernels {
 
     /**
      * A weight declared constant: its groups' GEMM panels ({@link Gemm#prepackA}) one after another,
-     * {@code groupSize} floats each, and how many declarations hold it.
+     * {@code groupSize} floats each, and how many declarations hold it (changed under the map's lock).
      */
-    private record HeldWeight(int outChannels, int groups, float[] panels, int groupSize, int[] holds) {}
+    private static final class HeldWeight {
+        final int outChannels, groups, groupSize;
+        final float[] panels;
+        int holds = 1;
+
+        HeldWeight(int outChannels, int groups, float[] panels, int groupSize) {
+            this.outChannels = outChannels;
+            this.groups = groups;
+            this.panels = panels;
+            this.groupSize = groupSize;
+        }
+    }
 
     public VectorKernels() { this(FloatVector.SPECIES_PREFERRED); }
 
@@ -86,12 +97,6 @@ public final class VectorKernels implements Kernels {
 
     // ------------------------------------------------------------------ convolution
 
-    /**
-     * Per image and group: {@code out_g (oc/groups, oh*ow) = weight_g (oc/groups, K) * col (K, oh*ow)}
-     * with {@code K = c/groups*kh*kw}, then the bias is added to each output row. The weight is
-     * packed for the GEMM once per call; the column matrix is packed straight from the image
-     * (1x1 stride-1 unpadded convolutions read the image as the matrix it already is).
-     */
     @Override
     public void holdConstantWeight(float[] weight, int outChannels, int groups) {
         if (outChannels < 1 || groups < 1 || outChannels % groups != 0 || weight.length % outChannels != 0) {
@@ -101,14 +106,16 @@ public final class VectorKernels implements Kernels {
         }
         synchronized (held) {
             HeldWeight h = held.get(weight);
-            if (h != null && h.outChannels() == outChannels && h.groups() == groups) {
-                h.holds()[0]++;
+            if (h != null && h.outChannels == outChannels && h.groups == groups) {
+                h.holds++;
                 return;
             }
             int ocg = outChannels / groups, depth = weight.length / outChannels, size = gemm.prepackedSize(ocg, depth);
             float[] panels = new float[groups * size];
             packWeight(weight, groups, ocg, depth, panels);
-            held.put(weight, new HeldWeight(outChannels, groups, panels, size, new int[] {h == null ? 1 : h.holds()[0] + 1}));
+            HeldWeight repacked = new HeldWeight(outChannels, groups, panels, size); // another grouping of the same array
+            if (h != null) repacked.holds = h.holds + 1;
+            held.put(weight, repacked);
         }
     }
 
@@ -127,7 +134,7 @@ public final class VectorKernels implements Kernels {
     public void releaseConstantWeight(float[] weight) {
         synchronized (held) {
             HeldWeight h = held.get(weight);
-            if (h != null && --h.holds()[0] == 0) held.remove(weight);
+            if (h != null && --h.holds == 0) held.remove(weight);
         }
     }
 
@@ -136,11 +143,17 @@ public final class VectorKernels implements Kernels {
         synchronized (held) {
             if (held.isEmpty()) return null;
             HeldWeight h = held.get(weight);
-            return h != null && h.outChannels() == g.oc() && h.groups() == g.groups()
+            return h != null && h.outChannels == g.oc() && h.groups == g.groups()
                     && weight.length == g.oc() * Im2col.rows(g) ? h : null;
         }
     }
 
+    /**
+     * Per image and group: {@code out_g (oc/groups, oh*ow) = weight_g (oc/groups, K) * col (K, oh*ow)}
+     * with {@code K = c/groups*kh*kw}, then the bias is added to each output row. The weight is
+     * packed for the GEMM once per call, or once while it is held constant; the column matrix is packed straight from the image
+     * (1x1 stride-1 unpadded convolutions read the image as the matrix it already is).
+     */
     @Override
     public void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kk = Im2col.rows(g), hw = g.h() * g.w(), ohw = g.oh() * g.ow();
@@ -156,7 +169,7 @@ public final class VectorKernels implements Kernels {
         if (shape != null) {
             for (int grp = 0; grp < g.groups(); grp++) {
                 ImplicitConv.batch(gemm, simd, shape, g.n(), ocg, weight, grp * ocg * kk,
-                        constant == null ? null : constant.panels(), grp * (constant == null ? 0 : constant.groupSize()),
+                        constant == null ? null : constant.panels, grp * (constant == null ? 0 : constant.groupSize),
                         in, grp * cpg * hw, g.c() * hw, bias, grp * ocg, out, grp * ocg * ohw, g.oc() * ohw, false);
             }
             return;
@@ -168,7 +181,7 @@ public final class VectorKernels implements Kernels {
         // (a weight held constant is packed already)
         boolean inPlace = constant == null && (long) g.n() * ohw < ImplicitConv.DIRECT_WEIGHT_POSITIONS;
         int size = inPlace ? 0 : gemm.prepackedSize(ocg, kk);
-        float[] packed = constant != null ? constant.panels() : inPlace ? null : Scratch.get().weights(g.groups() * size);
+        float[] packed = constant != null ? constant.panels : inPlace ? null : Scratch.get().weights(g.groups() * size);
         if (constant == null && !inPlace) packWeight(weight, g.groups(), ocg, kk, packed);
         Parallel.forRange(g.n(), 1, (b0, b1) -> {
             for (int b = b0; b < b1; b++) {
