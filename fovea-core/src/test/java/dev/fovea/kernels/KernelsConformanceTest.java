@@ -202,6 +202,12 @@ class KernelsConformanceTest {
         list.add(ConvGeometry.of(7, 12, 20, 21, 40, 5, 2, 2));                                     // the same, stride 2 (phases)
         list.add(new ConvGeometry(2, 32, 24, 24, 96, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2));            // the same, groups, dilation
         list.add(ConvGeometry.of(5, 12, 28, 28, 48, 3, 1, 1));                                     // the same, positions in 2 parts
+        // channels-last forward (512 bits): stride 2, 1,058 positions (the last tile part-used), two
+        // blocks of output channels (the second part-used); 260 channels in chunks of 128, 128 and 4;
+        // groups of 16 channels with dilation and uneven padding
+        list.add(ConvGeometry.of(2, 24, 45, 45, 70, 3, 2, 1));
+        list.add(ConvGeometry.of(6, 260, 5, 5, 20, 3, 1, 1));
+        list.add(new ConvGeometry(3, 32, 11, 10, 40, 3, 2, 1, 1, 2, 0, 1, 2, 2, 1, 2));
         return list;
     }
 
@@ -778,6 +784,7 @@ class KernelsConformanceTest {
         ConvGeometry g8 = ConvGeometry.of(6, 8, 33, 33, 16, 3, 2, 1); // stride 2, 9 taps: im2col, 6 weight-gradient chunks
         ConvGeometry g9 = ConvGeometry.of(2, 67, 26, 26, 80, 3, 1, 1); // weight gradient from windows: runs of tiles
         ConvGeometry g10 = ConvGeometry.of(5, 12, 28, 28, 48, 3, 1, 1); // the same, positions in parts
+        ConvGeometry g11 = ConvGeometry.of(2, 24, 45, 45, 70, 3, 2, 1); // forward channels-last, runs of tiles
         float[] in5 = random(rnd, g5.inputSize()), w5 = random(rnd, g5.weightSize()), d5 = random(rnd, g5.outputSize());
         float[] in1 = random(rnd, g1.inputSize()), w1 = random(rnd, g1.weightSize()), d1 = random(rnd, g1.outputSize());
         float[] in6 = random(rnd, g6.inputSize()), w6 = random(rnd, g6.weightSize()), d6 = random(rnd, g6.outputSize());
@@ -785,6 +792,7 @@ class KernelsConformanceTest {
         float[] in8 = random(rnd, g8.inputSize()), w8 = random(rnd, g8.weightSize()), d8 = random(rnd, g8.outputSize());
         float[] in9 = random(rnd, g9.inputSize()), w9 = random(rnd, g9.weightSize()), d9 = random(rnd, g9.outputSize());
         float[] in10 = random(rnd, g10.inputSize()), w10 = random(rnd, g10.weightSize()), d10 = random(rnd, g10.outputSize());
+        float[] in11 = random(rnd, g11.inputSize()), w11 = random(rnd, g11.weightSize()), d11 = random(rnd, g11.outputSize());
         List<Consumer<List<float[]>>> work = List.of(
                 out -> out.add(gemmOut(v, false, false, 300, 1100, 600, a, b)),
                 out -> out.add(gemmOut(v, true, true, 300, 550, 600, a, b)),
@@ -794,7 +802,7 @@ class KernelsConformanceTest {
                 out -> {
                     for (var geo : List.of(new Object[] {g5, in5, w5, d5}, new Object[] {g1, in1, w1, d1}, new Object[] {g6, in6, w6, d6},
                             new Object[] {g7, in7, w7, d7}, new Object[] {g8, in8, w8, d8}, new Object[] {g9, in9, w9, d9},
-                            new Object[] {g10, in10, w10, d10})) {
+                            new Object[] {g10, in10, w10, d10}, new Object[] {g11, in11, w11, d11})) {
                         ConvGeometry g = (ConvGeometry) geo[0];
                         float[] in = (float[]) geo[1], w = (float[]) geo[2], d = (float[]) geo[3];
                         float[] y = new float[g.outputSize()], dIn = new float[g.inputSize()];

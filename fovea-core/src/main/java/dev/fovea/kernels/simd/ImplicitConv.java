@@ -544,7 +544,7 @@ final class ImplicitConv {
                         int kc = Math.min(GRADIENT_CHUNK, qb - q0);
                         for (int u = u0; u < u1; u++) {
                             simd.kernelGradientWindows(kc, padded, starts, u % rTiles * rows, q0,
-                                    at + u / rTiles * block + q0 * cols, sum, sumOff + (u - u0) * tile, cols);
+                                    padded, at + u / rTiles * block + q0 * cols, sum, sumOff + (u - u0) * tile, cols);
                         }
                     }
                     if (parts == 1) addTiles(dWeight, dwOff, sum, 0, 0, 1, u0, u1, rTiles, ocg, depth, cols);
@@ -759,6 +759,168 @@ final class ImplicitConv {
                         for (int l = 0, x = (r * 4 + j) * v; l < v; l++) sum += lanes[x + l];
                         dWeight[(grp * ocg + o0 + r) * depth + r0 + j] += sum;
                     }
+                }
+            }
+        });
+    }
+
+    /** Output positions per tile of {@link #forwardChannelsLast}: the six broadcast rows of {@link Simd#kernelGradientWindows}. */
+    private static final int POSITION_ROWS = 6;
+
+    /**
+     * Input channels per step of {@link #forwardChannelsLast}'s kernel: 128 channels of the
+     * transposed weight are 32 KB, read by a run of {@link #POSITION_TILES} tiles from L1/L2.
+     */
+    private static final int CHANNEL_CHUNK = 128;
+
+    /** Tiles of six positions that share one chunk of the transposed weight in {@link #forwardChannelsLast}. */
+    private static final int POSITION_TILES = 8;
+
+    /** Fewest output positions for which {@link #forwardChannelsLast} transposes a weight not held constant per call. */
+    private static final int TRANSPOSE_POSITIONS = 128;
+
+    /**
+     * Whether the forward pass is computed channels-last ({@link #forwardChannelsLast}) rather than
+     * by {@link #batch} or im2col. It needs 16-lane vectors (its kernel's 64 output channels) and
+     * at least 16 channels per group, and 1x1 kernels are plain GEMMs already. Then it is chosen where
+     * it measured faster (forward passes, ms, 1 and 2 threads, weights held as in an inference
+     * session unless said): every strided kernel, which otherwise goes through im2col (ResNet-18's
+     * 3x3 stride 2 at batch 1: 256 channels on 28x28 1.20 -> 0.82 and 0.94 -> 0.46; at batch 16, not
+     * held, 16.2 -> 8.0 at 2 threads); 256 channels and more, where the wrapped columns and the
+     * weight panel of the window kernels cost more (256 on 14x14 at batch 8: 14.5 -> 12.9;
+     * ResNet-18's 256 on 14x14 at batch 1: 2.09 -> 1.56 and 1.18 -> 0.90); and fewer than
+     * {@link #DIRECT_WEIGHT_POSITIONS} positions, where the GEMM of {@link #batch} would run
+     * (128 on 28x28 at batch 1: 1.86 -> 1.59 and 1.57 -> 0.92). Not chosen for 64 channels on 56x56
+     * (conv_c: 14.5 -> 18.1) or 128 on 28x28 at batch 16 (28.4 -> 31.8), where the window kernels
+     * win, nor for 1x1 kernels (192 -> 64 on 28x28: 1.34 -> 2.3). A weight not held is transposed
+     * per call, which few positions do not repay (512 on 7x7 at batch 1: 2.6 -> 5.7).
+     */
+    static boolean channelsLastForward(Simd simd, ConvGeometry g, boolean weightHeld) {
+        if (simd.lanes() != 16 || g.cPerGroup() < 16 || g.kh() * g.kw() == 1) return false;
+        long positions = (long) g.n() * g.oh() * g.ow();
+        if (!weightHeld && positions < TRANSPOSE_POSITIONS) return false;
+        return g.strideH() > 1 || g.strideW() > 1 || g.cPerGroup() >= 256 || positions < DIRECT_WEIGHT_POSITIONS;
+    }
+
+    /**
+     * The forward pass as a direct convolution over a channels-last copy of the padded input:
+     * {@code out^T (positions, oc) = columns^T (positions, depth) * weight^T (depth, oc)} with
+     * the depth ordered (tap, channel), six output positions broadcast against 64 output channels
+     * per step ({@link Simd#kernelGradientWindows}, its operands turned round), so that any
+     * stride and dilation reads the input in place and only the real output positions are computed
+     * (the layouts of {@link #batch} compute the wrapped columns too, and stride > 1 goes through
+     * im2col or phases). The same scheme as oneDNN's direct convolution for channels-last tensors.
+     *
+     * <p>Per group: the padded input is copied channels-last, {@code x[((b*hp + y)*wp + x)*cpg + ci]},
+     * so the window of output position p and tap t over channels c0.. starts at
+     * {@code starts[p] + shift[t] + c0}; the products go to {@code outT}, blocks of 64 output channels,
+     * each {@code (positions, 64)}, zeroed and summed over taps and chunks of {@link #CHANNEL_CHUNK}
+     * channels by one task per run of {@link #POSITION_TILES} tiles (so the result does not depend on
+     * the thread count), then transposed into {@code out} with the bias. The weight transpose is
+     * {@code transposed} when held constant, else made per call ({@link #transposeWeight}).
+     */
+    static void forwardChannelsLast(Simd simd, ConvGeometry g, float[] weight, float[] transposed, float[] bias,
+                                    float[] in, float[] out) {
+        int n = g.n(), cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kh = g.kh(), kw = g.kw(), taps = kh * kw;
+        int depth = taps * cpg, cols = 4 * simd.lanes(), rows = POSITION_ROWS, v = simd.lanes();
+        int h = g.h(), w = g.w(), hw = h * w, pt = g.padTop(), pl = g.padLeft();
+        int hp = h + pt + g.padBottom(), wp = w + pl + g.padRight(), oh = g.oh(), ow = g.ow(), ohw = oh * ow;
+        int positions = n * ohw, tiles = (positions + rows - 1) / rows, oBlocks = (ocg + cols - 1) / cols;
+        Scratch scratch = Scratch.get();
+        float[] x = scratch.padded(n * hp * wp * cpg);
+        int groupT = oBlocks * depth * cols;
+        float[] wT = transposed != null ? transposed : scratch.weights(groupT);
+        float[] outT = scratch.wide(oBlocks * tiles * rows * cols);
+        int[] starts = scratch.starts(tiles * rows);
+        for (int p = 0; p < tiles * rows; p++) { // the last tile's spare rows repeat the last position
+            int q = Math.min(p, positions - 1), b = q / ohw, oy = q % ohw / ow, ox = q % ow;
+            starts[p] = ((b * hp + oy * g.strideH()) * wp + ox * g.strideW()) * cpg;
+        }
+        int[] shift = new int[taps];
+        for (int ky = 0; ky < kh; ky++) {
+            for (int kx = 0; kx < kw; kx++) shift[ky * kw + kx] = (ky * g.dilationH() * wp + kx * g.dilationW()) * cpg;
+        }
+        for (int grp = 0; grp < g.groups(); grp++) {
+            int inOff = grp * cpg * hw, wOff = grp * ocg * depth;
+            Parallel.forRange(n * hp, Math.max(1, COPY_GRAIN / (wp * cpg)), (r0, r1) -> {
+                int[] index = new int[(cpg + v - 1) / v * v];
+                for (int ci = 0; ci < cpg; ci++) index[ci] = ci * hw;
+                for (int r = r0; r < r1; r++) {
+                    int b = r / hp, y = r % hp - pt, d = r * wp * cpg;
+                    if (y < 0 || y >= h) {
+                        Arrays.fill(x, d, d + wp * cpg, 0f);
+                        continue;
+                    }
+                    Arrays.fill(x, d, d + pl * cpg, 0f);
+                    simd.transpose(in, inOff + b * g.c() * hw + y * w, index, cpg, w, x, d + pl * cpg, cpg);
+                    Arrays.fill(x, d + (pl + w) * cpg, d + wp * cpg, 0f);
+                }
+            });
+            if (transposed == null) transposeWeight(simd, weight, wOff, ocg, cpg, taps, wT, 0);
+            int wAt = transposed == null ? 0 : grp * groupT;
+            Parallel.forRange(oBlocks * tiles, POSITION_TILES, (u0, u1) -> {
+                for (int ua = u0; ua < u1; ) {
+                    int ob = ua / tiles, ub = Math.min(u1, Math.min((ob + 1) * tiles, ua + POSITION_TILES));
+                    Arrays.fill(outT, ua * rows * cols, ub * rows * cols, 0f);
+                    for (int t = 0; t < taps; t++) {
+                        for (int c0 = 0; c0 < cpg; c0 += CHANNEL_CHUNK) {
+                            int kc = Math.min(CHANNEL_CHUNK, cpg - c0), gOff = wAt + ((ob * taps + t) * cpg + c0) * cols;
+                            for (int u = ua; u < ub; u++) {
+                                simd.kernelGradientWindows(kc, x, starts, (u - ob * tiles) * rows, shift[t] + c0, wT, gOff,
+                                        outT, u * rows * cols, cols);
+                            }
+                        }
+                    }
+                    ua = ub;
+                }
+            });
+            int outOff = grp * ocg * ohw, biasOff = grp * ocg;
+            int pixelChunk = Math.min(ohw, 256);
+            int pieces = (ohw + pixelChunk - 1) / pixelChunk;
+            Parallel.forRange(n * oBlocks * pieces, 1, (q0, q1) -> {
+                int[] index = new int[(pixelChunk + v - 1) / v * v];
+                for (int i = 0; i < pixelChunk; i++) index[i] = i * cols;
+                for (int q = q0; q < q1; q++) {
+                    int b = q / (oBlocks * pieces), ob = q / pieces % oBlocks, pc = q % pieces;
+                    int pix0 = pc * pixelChunk, count = Math.min(pixelChunk, ohw - pix0), channels = Math.min(cols, ocg - ob * cols);
+                    int src = ((ob * tiles * rows) + b * ohw + pix0) * cols, dst = outOff + (b * g.oc() + ob * cols) * ohw + pix0;
+                    simd.transpose(outT, src, index, count, channels, out, dst, ohw);
+                    if (bias != null) {
+                        for (int j = 0; j < channels; j++) simd.addScalar(bias[biasOff + ob * cols + j], out, dst + j * ohw, count);
+                    }
+                }
+            });
+        }
+    }
+
+    /** Every group's weight transposed for {@link #forwardChannelsLast}, group after group, in a new array. */
+    static float[] transposedWeight(Simd simd, float[] weight, ConvGeometry g) {
+        int cols = 4 * simd.lanes(), ocg = g.ocPerGroup(), cpg = g.cPerGroup(), taps = g.kh() * g.kw();
+        int groupT = (ocg + cols - 1) / cols * cols * cpg * taps;
+        float[] t = new float[g.groups() * groupT];
+        for (int grp = 0; grp < g.groups(); grp++) {
+            transposeWeight(simd, weight, grp * ocg * cpg * taps, ocg, cpg, taps, t, grp * groupT);
+        }
+        return t;
+    }
+
+    /**
+     * One group's weight {@code (ocg, cpg, taps)} at {@code weight[wOff]} transposed for
+     * {@link #forwardChannelsLast}, in blocks of 64 output channels:
+     * {@code dst[at + ((ob*taps + t)*cpg + ci)*64 + j] = weight[ob*64 + j][ci][t]}, zero past ocg.
+     * Gathers of 16 output channels; the taps of a channel share their cache lines.
+     */
+    static void transposeWeight(Simd simd, float[] weight, int wOff, int ocg, int cpg, int taps, float[] dst, int at) {
+        int cols = 4 * simd.lanes(), oBlocks = (ocg + cols - 1) / cols, depth = cpg * taps;
+        Parallel.forRange(oBlocks * cpg, Math.max(1, COPY_GRAIN / (taps * cols)), (u0, u1) -> {
+            int[] index = new int[cols];
+            for (int j = 0; j < cols; j++) index[j] = j * depth;
+            for (int u = u0; u < u1; u++) {
+                int ob = u / cpg, ci = u % cpg, count = Math.min(cols, ocg - ob * cols);
+                for (int t = 0; t < taps; t++) {
+                    int d = at + ((ob * taps + t) * cpg + ci) * cols;
+                    simd.transpose(weight, wOff + ob * cols * depth + ci * taps + t, index, count, 1, dst, d, cols);
+                    if (count < cols) Arrays.fill(dst, d + count, d + cols, 0f);
                 }
             }
         });

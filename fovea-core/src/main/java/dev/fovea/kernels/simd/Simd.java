@@ -95,13 +95,15 @@ abstract class Simd {
     /**
      * The weight-gradient counterpart of {@link #kernelWindowsWide}: a tile of 6 rows of the
      * transposed weight gradient by {@code 4 * lanes()} output channels, accumulated over kc
-     * output positions. Row r's window and the output gradient (transposed: one row of
-     * {@code 4 * lanes()} channels per position) are in the same array: {@code c[cOff + r*ldc + j]
-     * += sum over p < kc of data[starts[startsOff + r] + q0 + p] * data[gOff + p*4*lanes() + j]} for
-     * {@code r < 6, j < 4 * lanes()}.
+     * output positions. Row r's window is in data, the output gradient (transposed: one row of
+     * {@code 4 * lanes()} channels per position) in g (the same array, for the weight gradient):
+     * {@code c[cOff + r*ldc + j] += sum over p < kc of data[starts[startsOff + r] + q0 + p] *
+     * g[gOff + p*4*lanes() + j]} for {@code r < 6, j < 4 * lanes()}. The channels-last forward
+     * ({@link ImplicitConv#forwardChannelsLast}) calls it with the roles turned: six output
+     * positions' windows times the transposed weight.
      */
-    abstract void kernelGradientWindows(int kc, float[] data, int[] starts, int startsOff, int q0, int gOff, float[] c,
-                                        int cOff, int ldc);
+    abstract void kernelGradientWindows(int kc, float[] data, int[] starts, int startsOff, int q0, float[] g, int gOff,
+                                        float[] c, int cOff, int ldc);
 
     /**
      * {@link #kernel} with A read in place: row r of the tile is {@code a[aOff + r*lda + p]} for

@@ -249,11 +249,11 @@ final class SimdImpl extends Simd {
     }
 
     @Override
-    void kernelGradientWindows(int kc, float[] data, int[] starts, int startsOff, int q0, int gOff, float[] c,
-                               int cOff, int ldc) {
+    void kernelGradientWindows(int kc, float[] data, int[] starts, int startsOff, int q0, float[] g, int gOff,
+                               float[] c, int cOff, int ldc) {
         if (V != 16) throw new UnsupportedOperationException("kernelGradientWindows needs 16-lane vectors; this species has " + V);
         kernel6x4Gradient(kc, data, starts[startsOff] + q0, starts[startsOff + 1] + q0, starts[startsOff + 2] + q0,
-                starts[startsOff + 3] + q0, starts[startsOff + 4] + q0, starts[startsOff + 5] + q0, gOff, c, cOff, ldc);
+                starts[startsOff + 3] + q0, starts[startsOff + 4] + q0, starts[startsOff + 5] + q0, g, gOff, c, cOff, ldc);
     }
 
     /**
@@ -268,8 +268,8 @@ final class SimdImpl extends Simd {
      * and conv_d's forward+backward took 50 or 70 ms from run to run with the same machine code,
      * likely where that store 4K-aliased a data load; now 45-48 ms in every run).
      */
-    private static void kernel6x4Gradient(int kc, float[] d, int s0, int s1, int s2, int s3, int s4, int s5, int gOff,
-                                          float[] c, int cOff, int ldc) {
+    private static void kernel6x4Gradient(int kc, float[] d, int s0, int s1, int s2, int s3, int s4, int s5, float[] gr,
+                                          int gOff, float[] c, int cOff, int ldc) {
         FloatVector c00 = FloatVector.fromArray(S, c, cOff), c01 = FloatVector.fromArray(S, c, cOff + V),
                 c02 = FloatVector.fromArray(S, c, cOff + 2 * V), c03 = FloatVector.fromArray(S, c, cOff + 3 * V),
                 c10 = FloatVector.fromArray(S, c, cOff + ldc), c11 = FloatVector.fromArray(S, c, cOff + ldc + V),
@@ -284,10 +284,10 @@ final class SimdImpl extends Simd {
                 c52 = FloatVector.fromArray(S, c, cOff + 5 * ldc + 2 * V), c53 = FloatVector.fromArray(S, c, cOff + 5 * ldc + 3 * V);
         for (int p = 0; p < kc; p++) {
             int g = gOff + p * (4 * V);
-            FloatVector b0 = FloatVector.fromArray(S, d, g);
-            FloatVector b1 = FloatVector.fromArray(S, d, g + V);
-            FloatVector b2 = FloatVector.fromArray(S, d, g + 2 * V);
-            FloatVector b3 = FloatVector.fromArray(S, d, g + 3 * V);
+            FloatVector b0 = FloatVector.fromArray(S, gr, g);
+            FloatVector b1 = FloatVector.fromArray(S, gr, g + V);
+            FloatVector b2 = FloatVector.fromArray(S, gr, g + 2 * V);
+            FloatVector b3 = FloatVector.fromArray(S, gr, g + 3 * V);
             FloatVector x;
             x = FloatVector.broadcast(S, d[s0 + p]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02); c03 = x.fma(b3, c03);
             x = FloatVector.broadcast(S, d[s1 + p]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12); c13 = x.fma(b3, c13);

@@ -44,23 +44,47 @@ public final class VectorKernels implements Kernels {
     private final VectorSpecies<Float> species;
     private final Simd simd;
     private final Gemm gemm;
-    /** Convolution weights declared constant, by identity, with their packed panels (guarded by itself). */
+    /** Convolution weights declared constant, by identity, with their prepared layouts (guarded by itself). */
     private final Map<float[], HeldWeight> held = new IdentityHashMap<>();
 
     /**
-     * A weight declared constant: its groups' GEMM panels ({@link Gemm#prepackA}) one after another,
-     * {@code groupSize} floats each, and how many declarations hold it (changed under the map's lock).
+     * A weight declared constant, with the layouts the kernels read it in, each made the first time
+     * a convolution needs it (guarded by this object) and kept while the weight is held: its groups'
+     * GEMM panels ({@link Gemm#prepackA}), {@code groupSize} floats each, and its transpose for the
+     * channels-last forward pass ({@link ImplicitConv#transposedWeight}, for one kernel size).
+     * A layer uses one or the other, so a held weight costs one copy, not two. {@code holds} counts
+     * the declarations (changed under the map's lock).
      */
     private static final class HeldWeight {
-        final int outChannels, groups, groupSize;
-        final float[] panels;
+        final float[] weight;
+        final int outChannels, groups;
         int holds = 1;
+        private float[] panels, transposed;
+        private int transposedTaps;
 
-        HeldWeight(int outChannels, int groups, float[] panels, int groupSize) {
+        HeldWeight(float[] weight, int outChannels, int groups) {
+            this.weight = weight;
             this.outChannels = outChannels;
             this.groups = groups;
-            this.panels = panels;
-            this.groupSize = groupSize;
+        }
+
+        synchronized float[] panels(VectorKernels k) {
+            if (panels == null) {
+                int ocg = outChannels / groups, depth = weight.length / outChannels;
+                panels = new float[groups * k.gemm.prepackedSize(ocg, depth)];
+                k.packWeight(weight, groups, ocg, depth, panels);
+            }
+            return panels;
+        }
+
+        /** The channels-last transpose for geometry g; null (transpose per call) if made for another kernel size. */
+        synchronized float[] transposed(Simd simd, ConvGeometry g) {
+            int taps = g.kh() * g.kw();
+            if (transposed == null) {
+                transposed = ImplicitConv.transposedWeight(simd, weight, g);
+                transposedTaps = taps;
+            }
+            return transposedTaps == taps ? transposed : null;
         }
     }
 
@@ -110,12 +134,9 @@ public final class VectorKernels implements Kernels {
                 h.holds++;
                 return;
             }
-            int ocg = outChannels / groups, depth = weight.length / outChannels, size = gemm.prepackedSize(ocg, depth);
-            float[] panels = new float[groups * size];
-            packWeight(weight, groups, ocg, depth, panels);
-            HeldWeight repacked = new HeldWeight(outChannels, groups, panels, size); // another grouping of the same array
-            if (h != null) repacked.holds = h.holds + 1;
-            held.put(weight, repacked);
+            HeldWeight regrouped = new HeldWeight(weight, outChannels, groups); // another grouping of the same array
+            if (h != null) regrouped.holds = h.holds + 1;
+            held.put(weight, regrouped);
         }
     }
 
@@ -138,7 +159,7 @@ public final class VectorKernels implements Kernels {
         }
     }
 
-    /** The packed panels of a weight held constant, when they were packed for this geometry; else null. */
+    /** The declaration of a weight held constant, when it was held for this geometry's grouping; else null. */
     private HeldWeight heldFor(float[] weight, ConvGeometry g) {
         synchronized (held) {
             if (held.isEmpty()) return null;
@@ -165,11 +186,16 @@ public final class VectorKernels implements Kernels {
             }
             return;
         }
+        if (ImplicitConv.channelsLastForward(simd, g, constant != null)) {
+            ImplicitConv.forwardChannelsLast(simd, g, weight, constant == null ? null : constant.transposed(simd, g), bias, in, out);
+            return;
+        }
         ImplicitConv.Shape shape = pointwise(g) ? null : ImplicitConv.forward(g);
         if (shape != null) {
+            float[] panels = constant == null ? null : constant.panels(this);
+            int groupSize = panels == null ? 0 : panels.length / g.groups();
             for (int grp = 0; grp < g.groups(); grp++) {
-                ImplicitConv.batch(gemm, simd, shape, g.n(), ocg, weight, grp * ocg * kk,
-                        constant == null ? null : constant.panels, grp * (constant == null ? 0 : constant.groupSize),
+                ImplicitConv.batch(gemm, simd, shape, g.n(), ocg, weight, grp * ocg * kk, panels, grp * groupSize,
                         in, grp * cpg * hw, g.c() * hw, bias, grp * ocg, out, grp * ocg * ohw, g.oc() * ohw, false);
             }
             return;
@@ -178,10 +204,10 @@ public final class VectorKernels implements Kernels {
         // would repeat it n times, and reading it in place measured slower here (1x1, 192 -> 64
         // at batch 8); but with few positions in all (ResNet-18's stride-2 layers at batch 1)
         // packing costs more than it saves, as in ImplicitConv.batch
-        // (a weight held constant is packed already)
+        // (a weight held constant is packed once, at its first use)
         boolean inPlace = constant == null && (long) g.n() * ohw < ImplicitConv.DIRECT_WEIGHT_POSITIONS;
         int size = inPlace ? 0 : gemm.prepackedSize(ocg, kk);
-        float[] packed = constant != null ? constant.panels : inPlace ? null : Scratch.get().weights(g.groups() * size);
+        float[] packed = constant != null ? constant.panels(this) : inPlace ? null : Scratch.get().weights(g.groups() * size);
         if (constant == null && !inPlace) packWeight(weight, g.groups(), ocg, kk, packed);
         Parallel.forRange(g.n(), 1, (b0, b1) -> {
             for (int b = b0; b < b1; b++) {
