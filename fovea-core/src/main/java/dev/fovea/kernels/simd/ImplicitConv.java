@@ -773,7 +773,7 @@ final class ImplicitConv {
      */
     private static final int CHANNEL_CHUNK = 128;
 
-    /** Tiles of six positions that share one chunk of the transposed weight in {@link #forwardChannelsLast}. */
+    /** Most tiles of six positions that share one chunk of the transposed weight in {@link #forwardChannelsLast}. */
     private static final int POSITION_TILES = 8;
 
     /** Fewest output positions for which {@link #forwardChannelsLast} transposes a weight not held constant per call. */
@@ -815,8 +815,8 @@ final class ImplicitConv {
      * so the window of output position p and tap t over channels c0.. starts at
      * {@code starts[p] + shift[t] + c0}; the products go to {@code outT}, blocks of 64 output channels,
      * each {@code (positions, 64)}, zeroed and summed over taps and chunks of {@link #CHANNEL_CHUNK}
-     * channels by one task per run of {@link #POSITION_TILES} tiles (so the result does not depend on
-     * the thread count), then transposed into {@code out} with the bias. The weight transpose is
+     * channels by one task per run of at most {@link #POSITION_TILES} tiles (so the result does not
+     * depend on the thread count), then transposed into {@code out} with the bias. The weight transpose is
      * {@code transposed} when held constant, else made per call ({@link #transposeWeight}).
      */
     static void forwardChannelsLast(Simd simd, ConvGeometry g, float[] weight, float[] transposed, float[] bias,
@@ -858,9 +858,13 @@ final class ImplicitConv {
             });
             if (transposed == null) transposeWeight(simd, weight, wOff, ocg, cpg, taps, wT, 0);
             int wAt = transposed == null ? 0 : grp * groupT;
-            Parallel.forRange(oBlocks * tiles, POSITION_TILES, (u0, u1) -> {
-                for (int ua = u0; ua < u1; ) {
-                    int ob = ua / tiles, ub = Math.min(u1, Math.min((ob + 1) * tiles, ua + POSITION_TILES));
+            // each block of output channels in runs of equal length: a task that took the last tiles of
+            // one block and the first of the next streamed both blocks' weights (512 channels on 7x7
+            // at batch 1, 9 tiles a block, 2 threads: 1.2 -> 1.0 ms)
+            int runs = (tiles + POSITION_TILES - 1) / POSITION_TILES, runLength = (tiles + runs - 1) / runs;
+            Parallel.forRange(oBlocks * runs, 1, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    int ob = r / runs, ua = ob * tiles + r % runs * runLength, ub = Math.min((ob + 1) * tiles, ua + runLength);
                     Arrays.fill(outT, ua * rows * cols, ub * rows * cols, 0f);
                     for (int t = 0; t < taps; t++) {
                         for (int c0 = 0; c0 < cpg; c0 += CHANNEL_CHUNK) {
@@ -871,7 +875,6 @@ final class ImplicitConv {
                             }
                         }
                     }
-                    ua = ub;
                 }
             });
             int outOff = grp * ocg * ohw, biasOff = grp * ocg;
