@@ -203,11 +203,13 @@ class KernelsConformanceTest {
         list.add(new ConvGeometry(2, 32, 24, 24, 96, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2));            // the same, groups, dilation
         list.add(ConvGeometry.of(5, 12, 28, 28, 48, 3, 1, 1));                                     // the same, positions in 2 parts
         // channels-last forward (512 bits): stride 2, 1,058 positions (the last tile part-used), two
-        // blocks of output channels (the second part-used); 260 channels in chunks of 128, 128 and 4;
-        // groups of 16 channels with dilation and uneven padding
+        // blocks of output channels (the second part-used); 260 channels in chunks of 128, 128 and 4
+        // (and its input gradient, 40 channels from 260); groups of 32 channels with dilation and
+        // uneven padding, forward and input gradient; an input gradient of 40 channels from 70
         list.add(ConvGeometry.of(2, 24, 45, 45, 70, 3, 2, 1));
-        list.add(ConvGeometry.of(6, 260, 5, 5, 20, 3, 1, 1));
-        list.add(new ConvGeometry(3, 32, 11, 10, 40, 3, 2, 1, 1, 2, 0, 1, 2, 2, 1, 2));
+        list.add(ConvGeometry.of(6, 260, 5, 5, 40, 3, 1, 1));
+        list.add(new ConvGeometry(3, 64, 11, 10, 64, 3, 2, 1, 1, 2, 0, 1, 1, 2, 1, 2));
+        list.add(ConvGeometry.of(2, 40, 9, 9, 70, 3, 1, 1));
         return list;
     }
 
@@ -785,6 +787,7 @@ class KernelsConformanceTest {
         ConvGeometry g9 = ConvGeometry.of(2, 67, 26, 26, 80, 3, 1, 1); // weight gradient from windows: runs of tiles
         ConvGeometry g10 = ConvGeometry.of(5, 12, 28, 28, 48, 3, 1, 1); // the same, positions in parts
         ConvGeometry g11 = ConvGeometry.of(2, 24, 45, 45, 70, 3, 2, 1); // forward channels-last, runs of tiles
+        ConvGeometry g12 = ConvGeometry.of(2, 40, 9, 9, 70, 3, 1, 1); // forward and input gradient channels-last
         float[] in5 = random(rnd, g5.inputSize()), w5 = random(rnd, g5.weightSize()), d5 = random(rnd, g5.outputSize());
         float[] in1 = random(rnd, g1.inputSize()), w1 = random(rnd, g1.weightSize()), d1 = random(rnd, g1.outputSize());
         float[] in6 = random(rnd, g6.inputSize()), w6 = random(rnd, g6.weightSize()), d6 = random(rnd, g6.outputSize());
@@ -793,6 +796,7 @@ class KernelsConformanceTest {
         float[] in9 = random(rnd, g9.inputSize()), w9 = random(rnd, g9.weightSize()), d9 = random(rnd, g9.outputSize());
         float[] in10 = random(rnd, g10.inputSize()), w10 = random(rnd, g10.weightSize()), d10 = random(rnd, g10.outputSize());
         float[] in11 = random(rnd, g11.inputSize()), w11 = random(rnd, g11.weightSize()), d11 = random(rnd, g11.outputSize());
+        float[] in12 = random(rnd, g12.inputSize()), w12 = random(rnd, g12.weightSize()), d12 = random(rnd, g12.outputSize());
         List<Consumer<List<float[]>>> work = List.of(
                 out -> out.add(gemmOut(v, false, false, 300, 1100, 600, a, b)),
                 out -> out.add(gemmOut(v, true, true, 300, 550, 600, a, b)),
@@ -802,7 +806,8 @@ class KernelsConformanceTest {
                 out -> {
                     for (var geo : List.of(new Object[] {g5, in5, w5, d5}, new Object[] {g1, in1, w1, d1}, new Object[] {g6, in6, w6, d6},
                             new Object[] {g7, in7, w7, d7}, new Object[] {g8, in8, w8, d8}, new Object[] {g9, in9, w9, d9},
-                            new Object[] {g10, in10, w10, d10}, new Object[] {g11, in11, w11, d11})) {
+                            new Object[] {g10, in10, w10, d10}, new Object[] {g11, in11, w11, d11},
+                            new Object[] {g12, in12, w12, d12})) {
                         ConvGeometry g = (ConvGeometry) geo[0];
                         float[] in = (float[]) geo[1], w = (float[]) geo[2], d = (float[]) geo[3];
                         float[] y = new float[g.outputSize()], dIn = new float[g.inputSize()];

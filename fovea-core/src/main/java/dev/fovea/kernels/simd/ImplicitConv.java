@@ -781,8 +781,9 @@ final class ImplicitConv {
 
     /**
      * Whether the forward pass is computed channels-last ({@link #forwardChannelsLast}) rather than
-     * by {@link #batch} or im2col. It needs 16-lane vectors (its kernel's 64 output channels) and
-     * at least 16 channels per group, and 1x1 kernels are plain GEMMs already. Then it is chosen where
+     * by {@link #batch} or im2col. It needs 16-lane vectors (its kernel's 64 output channels), at
+     * least 16 input channels per group, and at least 32 output channels (a block of 64 half used or
+     * more); 1x1 kernels are plain GEMMs already. Then it is chosen where
      * it measured faster (forward passes, ms, 1 and 2 threads, weights held as in an inference
      * session unless said): every strided kernel, which otherwise goes through im2col (ResNet-18's
      * 3x3 stride 2 at batch 1: 256 channels on 28x28 1.20 -> 0.82 and 0.94 -> 0.46; at batch 16, not
@@ -796,7 +797,7 @@ final class ImplicitConv {
      * per call, which few positions do not repay (512 on 7x7 at batch 1: 2.6 -> 5.7).
      */
     static boolean channelsLastForward(Simd simd, ConvGeometry g, boolean weightHeld) {
-        if (simd.lanes() != 16 || g.cPerGroup() < 16 || g.kh() * g.kw() == 1) return false;
+        if (simd.lanes() != 16 || g.cPerGroup() < 16 || g.ocPerGroup() < 32 || g.kh() * g.kw() == 1) return false;
         long positions = (long) g.n() * g.oh() * g.ow();
         if (!weightHeld && positions < TRANSPOSE_POSITIONS) return false;
         return g.strideH() > 1 || g.strideW() > 1 || g.cPerGroup() >= 256 || positions < DIRECT_WEIGHT_POSITIONS;
@@ -821,6 +822,36 @@ final class ImplicitConv {
      */
     static void forwardChannelsLast(Simd simd, ConvGeometry g, float[] weight, float[] transposed, float[] bias,
                                     float[] in, float[] out) {
+        channelsLast(simd, g, weight, false, transposed, bias, in, out, false);
+    }
+
+    /**
+     * The full convolution of stride-1 layer g's input gradient ({@link #inputGradient}) as a
+     * geometry of its own: the output gradient is its input, dIn its output, {@code c/groups}
+     * output channels per group read from the flipped kernel.
+     */
+    static ConvGeometry inputGradientGeometry(ConvGeometry g) {
+        int reachH = (g.kh() - 1) * g.dilationH(), reachW = (g.kw() - 1) * g.dilationW();
+        return new ConvGeometry(g.n(), g.oc(), g.oh(), g.ow(), g.c(), g.kh(), g.kw(), 1, 1, reachH - g.padTop(),
+                reachW - g.padLeft(), reachH - g.padBottom(), reachW - g.padRight(), g.dilationH(), g.dilationW(), g.groups());
+    }
+
+    /**
+     * {@code dIn += } the input gradient of stride-1 layer g, computed channels-last as the full
+     * convolution of {@link #inputGradientGeometry} (its weight, the flipped kernel, is transposed
+     * straight from {@code weight}).
+     */
+    static void inputGradientChannelsLast(Simd simd, ConvGeometry g, float[] weight, float[] dOut, float[] dIn) {
+        channelsLast(simd, inputGradientGeometry(g), weight, true, null, null, dOut, dIn, true);
+    }
+
+    /**
+     * {@link #forwardChannelsLast}, with a weight that is the flipped kernel of the layer whose
+     * input gradient this is when {@code flipped} ({@link #transposeWeight}), and the result added
+     * to {@code out} when {@code accumulate}.
+     */
+    private static void channelsLast(Simd simd, ConvGeometry g, float[] weight, boolean flipped, float[] transposed,
+                                     float[] bias, float[] in, float[] out, boolean accumulate) {
         int n = g.n(), cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kh = g.kh(), kw = g.kw(), taps = kh * kw;
         int depth = taps * cpg, cols = 4 * simd.lanes(), rows = POSITION_ROWS, v = simd.lanes();
         int h = g.h(), w = g.w(), hw = h * w, pt = g.padTop(), pl = g.padLeft();
@@ -856,7 +887,7 @@ final class ImplicitConv {
                     Arrays.fill(x, d + (pl + w) * cpg, d + wp * cpg, 0f);
                 }
             });
-            if (transposed == null) transposeWeight(simd, weight, wOff, ocg, cpg, taps, wT, 0);
+            if (transposed == null) transposeWeight(simd, weight, wOff, ocg, cpg, taps, flipped, wT, 0);
             int wAt = transposed == null ? 0 : grp * groupT;
             // each block of output channels in runs of equal length: a task that took the last tiles of
             // one block and the first of the next streamed both blocks' weights (512 channels on 7x7
@@ -887,7 +918,13 @@ final class ImplicitConv {
                     int b = q / (oBlocks * pieces), ob = q / pieces % oBlocks, pc = q % pieces;
                     int pix0 = pc * pixelChunk, count = Math.min(pixelChunk, ohw - pix0), channels = Math.min(cols, ocg - ob * cols);
                     int src = ((ob * tiles * rows) + b * ohw + pix0) * cols, dst = outOff + (b * g.oc() + ob * cols) * ohw + pix0;
-                    simd.transpose(outT, src, index, count, channels, out, dst, ohw);
+                    if (accumulate) {
+                        float[] sum = Scratch.get().tile(channels * count);
+                        simd.transpose(outT, src, index, count, channels, sum, 0, count);
+                        for (int j = 0; j < channels; j++) simd.axpy(1f, sum, j * count, out, dst + j * ohw, count);
+                    } else {
+                        simd.transpose(outT, src, index, count, channels, out, dst, ohw);
+                    }
                     if (bias != null) {
                         for (int j = 0; j < channels; j++) simd.addScalar(bias[biasOff + ob * cols + j], out, dst + j * ohw, count);
                     }
@@ -902,27 +939,32 @@ final class ImplicitConv {
         int groupT = (ocg + cols - 1) / cols * cols * cpg * taps;
         float[] t = new float[g.groups() * groupT];
         for (int grp = 0; grp < g.groups(); grp++) {
-            transposeWeight(simd, weight, grp * ocg * cpg * taps, ocg, cpg, taps, t, grp * groupT);
+            transposeWeight(simd, weight, grp * ocg * cpg * taps, ocg, cpg, taps, false, t, grp * groupT);
         }
         return t;
     }
 
     /**
-     * One group's weight {@code (ocg, cpg, taps)} at {@code weight[wOff]} transposed for
-     * {@link #forwardChannelsLast}, in blocks of 64 output channels:
-     * {@code dst[at + ((ob*taps + t)*cpg + ci)*64 + j] = weight[ob*64 + j][ci][t]}, zero past ocg.
-     * Gathers of 16 output channels; the taps of a channel share their cache lines.
+     * One group's weight transposed for {@link #forwardChannelsLast}, in blocks of 64 output
+     * channels: {@code dst[at + ((ob*taps + t)*ins + ci)*64 + j] = W[ob*64 + j][ci][t]}, zero past
+     * {@code outs}, where W, {@code (outs, ins, taps)}, is the weight at {@code weight[wOff]} itself,
+     * or when {@code flipped} the kernel of an input gradient's full convolution:
+     * {@code W[j][ci][t] = weight[wOff + (ci*outs + j)*taps + taps-1-t]} (the layer's own weight,
+     * {@code (ins, outs, taps)}, transposed and turned round). Gathers of 16 output channels.
      */
-    static void transposeWeight(Simd simd, float[] weight, int wOff, int ocg, int cpg, int taps, float[] dst, int at) {
-        int cols = 4 * simd.lanes(), oBlocks = (ocg + cols - 1) / cols, depth = cpg * taps;
-        Parallel.forRange(oBlocks * cpg, Math.max(1, COPY_GRAIN / (taps * cols)), (u0, u1) -> {
+    static void transposeWeight(Simd simd, float[] weight, int wOff, int outs, int ins, int taps, boolean flipped,
+                                float[] dst, int at) {
+        int cols = 4 * simd.lanes(), oBlocks = (outs + cols - 1) / cols;
+        int outStride = flipped ? taps : ins * taps, inStride = flipped ? outs * taps : taps;
+        Parallel.forRange(oBlocks * ins, Math.max(1, COPY_GRAIN / (taps * cols)), (u0, u1) -> {
             int[] index = new int[cols];
-            for (int j = 0; j < cols; j++) index[j] = j * depth;
+            for (int j = 0; j < cols; j++) index[j] = j * outStride;
             for (int u = u0; u < u1; u++) {
-                int ob = u / cpg, ci = u % cpg, count = Math.min(cols, ocg - ob * cols);
+                int ob = u / ins, ci = u % ins, count = Math.min(cols, outs - ob * cols);
                 for (int t = 0; t < taps; t++) {
-                    int d = at + ((ob * taps + t) * cpg + ci) * cols;
-                    simd.transpose(weight, wOff + ob * cols * depth + ci * taps + t, index, count, 1, dst, d, cols);
+                    int d = at + ((ob * taps + t) * ins + ci) * cols;
+                    int src = wOff + ob * cols * outStride + ci * inStride + (flipped ? taps - 1 - t : t);
+                    simd.transpose(weight, src, index, count, 1, dst, d, cols);
                     if (count < cols) Arrays.fill(dst, d + count, d + cols, 0f);
                 }
             }
