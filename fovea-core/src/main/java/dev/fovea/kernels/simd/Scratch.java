@@ -66,10 +66,13 @@ final class Scratch {
     /** A partial panel of A rows packed on the fly by the blocked GEMM. */
     float[] edgeA(int size) { return edgeA = grow(edgeA, size); }
 
-    /** An image with its zero border ({@link ImplicitConv}). */
+    /** An image with its zero border, planar or channels-last ({@link ImplicitConv}). */
     float[] padded(int size) { return padded = grow(padded, size); }
 
-    /** A convolution output computed at every column of the padded width ({@link ImplicitConv}). */
+    /**
+     * A convolution output computed at every column of the padded width, or transposed in blocks of
+     * output channels by the channels-last convolution ({@link ImplicitConv}).
+     */
     float[] wide(int size) { return wide = grow(wide, size); }
 
     /** Offsets of the column-matrix rows in the padded image ({@link ImplicitConv}); size 0 returns the current one. */
@@ -77,8 +80,9 @@ final class Scratch {
 
     /**
      * Window starts: of one column tile ({@link Simd#kernelWindowsWide}, filled by a pool thread for
-     * its own tiles), or of every row tile of a weight gradient ({@link ImplicitConv#weightGradientWindows},
-     * filled by the calling thread and read by all).
+     * its own tiles), or of every row tile of a weight gradient ({@link ImplicitConv#weightGradientWindows})
+     * or every output position of a channels-last convolution ({@link ImplicitConv#forwardChannelsLast}),
+     * filled by the calling thread and read by all.
      */
     int[] starts(int size) { return starts.length >= size ? starts : (starts = new int[size]); }
 

@@ -50,7 +50,7 @@ public final class VectorKernels implements Kernels {
     /**
      * A weight declared constant, with the layouts the kernels read it in, each made the first time
      * a convolution needs it (guarded by this object) and kept while the weight is held: its groups'
-     * GEMM panels ({@link Gemm#prepackA}), {@code groupSize} floats each, and its transpose for the
+     * GEMM panels ({@link Gemm#prepackA}) one after another, and its transpose for the
      * channels-last forward pass ({@link ImplicitConv#transposedWeight}, for one kernel size).
      * A layer uses one or the other, so a held weight costs one copy, not two. {@code holds} counts
      * the declarations (changed under the map's lock).
@@ -171,9 +171,13 @@ public final class VectorKernels implements Kernels {
 
     /**
      * Per image and group: {@code out_g (oc/groups, oh*ow) = weight_g (oc/groups, K) * col (K, oh*ow)}
-     * with {@code K = c/groups*kh*kw}, then the bias is added to each output row. The weight is
-     * packed for the GEMM once per call, or once while it is held constant; the column matrix is packed straight from the image
-     * (1x1 stride-1 unpadded convolutions read the image as the matrix it already is).
+     * with {@code K = c/groups*kh*kw}, then the bias is added to each output row. Strided, wide and
+     * few-position layers run as a direct convolution over a channels-last copy instead
+     * ({@link ImplicitConv#channelsLastForward}); the others as an implicit GEMM over the padded
+     * batch ({@link ImplicitConv#batch}) or, with a 1x1 or an awkward kernel, per image, the column
+     * matrix packed straight from the image (1x1 stride-1 unpadded convolutions read the image as
+     * the matrix it already is). The weight is laid out for its kernel once per call, or once while
+     * it is held constant.
      */
     @Override
     public void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
@@ -233,6 +237,8 @@ public final class VectorKernels implements Kernels {
     /**
      * Per image and group: {@code dCol (K, oh*ow) = weight_g^T * dOut_g}, then col2im adds dCol into
      * dIn (1x1 stride-1 unpadded: the GEMM adds into dIn directly). weight_g^T is packed once per call.
+     * At stride 1 the input gradient is the full convolution of dOut with the flipped kernel instead,
+     * channels-last or as an implicit GEMM by the same rules as the forward pass.
      */
     @Override
     public void conv2dBackwardInput(float[] dIn, float[] dOut, float[] weight, ConvGeometry g) {
