@@ -281,6 +281,29 @@ class KernelsConformanceTest {
         assertClose(expected, actual, grouped.cPerGroup() * 9, "grouped conv over a weight held ungrouped");
     }
 
+    /**
+     * A held weight read by a convolution with another kernel size (same array length, grouping and
+     * output channels) is not read through the channels-last transpose made for the first one.
+     */
+    @Test
+    void heldWeightTransposeIsNotUsedForAnotherKernelSize() {
+        Kernels v = vector(512); // the channels-last path needs 16 lanes
+        Random rnd = new Random(18);
+        ConvGeometry square = ConvGeometry.of(1, 32, 8, 8, 64, 3, 1, 1);               // 64 x 32 x 9
+        ConvGeometry row = new ConvGeometry(1, 96, 6, 8, 64, 1, 3, 1, 1, 0, 1, 0, 1, 1, 1, 1); // 64 x 96 x 3
+        float[] weight = random(rnd, square.weightSize());
+        assertEquals(square.weightSize(), row.weightSize());
+        v.holdConstantWeight(weight, 64, 1);
+        for (ConvGeometry g : List.of(square, row, square)) {
+            float[] in = random(rnd, g.inputSize());
+            float[] expected = new float[g.outputSize()], actual = new float[g.outputSize()];
+            REF.conv2dForward(expected, in, weight, null, g);
+            v.conv2dForward(actual, in, weight, null, g);
+            assertClose(expected, actual, g.cPerGroup() * g.kh() * g.kw(), "held weight read as " + g);
+        }
+        v.releaseConstantWeight(weight);
+    }
+
     private static ConvGeometry withBatch(ConvGeometry g, int n) {
         return new ConvGeometry(n, g.c(), g.h(), g.w(), g.oc(), g.kh(), g.kw(), g.strideH(), g.strideW(), g.padTop(),
                 g.padLeft(), g.padBottom(), g.padRight(), g.dilationH(), g.dilationW(), g.groups());
