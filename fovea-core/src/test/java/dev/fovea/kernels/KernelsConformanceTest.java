@@ -210,6 +210,9 @@ class KernelsConformanceTest {
         list.add(ConvGeometry.of(6, 260, 5, 5, 40, 3, 1, 1));
         list.add(new ConvGeometry(3, 64, 11, 10, 64, 3, 2, 1, 1, 2, 0, 1, 1, 2, 1, 2));
         list.add(ConvGeometry.of(2, 40, 9, 9, 70, 3, 1, 1));
+        // the same for 1-D convolutions (Conv1d: height 1): stride 2, and dilation 2 with its input gradient
+        list.add(new ConvGeometry(6, 32, 1, 50, 48, 1, 5, 1, 2, 0, 2, 0, 2, 1, 1, 1));
+        list.add(new ConvGeometry(6, 48, 1, 40, 40, 1, 7, 1, 1, 0, 3, 0, 3, 1, 2, 1));
         return list;
     }
 
