@@ -837,12 +837,12 @@ final class ImplicitConv {
     }
 
     /**
-     * {@code dIn += } the input gradient of stride-1 layer g, computed channels-last as the full
-     * convolution of {@link #inputGradientGeometry} (its weight, the flipped kernel, is transposed
-     * straight from {@code weight}).
+     * {@code dIn += } the input gradient of a stride-1 layer, computed channels-last as the full
+     * convolution {@code full} ({@link #inputGradientGeometry} of the layer; its weight, the flipped
+     * kernel, is transposed straight from {@code weight}).
      */
-    static void inputGradientChannelsLast(Simd simd, ConvGeometry g, float[] weight, float[] dOut, float[] dIn) {
-        channelsLast(simd, inputGradientGeometry(g), weight, true, null, null, dOut, dIn, true);
+    static void inputGradientChannelsLast(Simd simd, ConvGeometry full, float[] weight, float[] dOut, float[] dIn) {
+        channelsLast(simd, full, weight, true, null, null, dOut, dIn, true);
     }
 
     /**
@@ -859,7 +859,7 @@ final class ImplicitConv {
         int positions = n * ohw, tiles = (positions + rows - 1) / rows, oBlocks = (ocg + cols - 1) / cols;
         Scratch scratch = Scratch.get();
         float[] x = scratch.padded(n * hp * wp * cpg);
-        int groupT = oBlocks * depth * cols;
+        int groupT = transposedGroupSize(simd, ocg, depth);
         float[] wT = transposed != null ? transposed : scratch.weights(groupT);
         float[] outT = scratch.wide(oBlocks * tiles * rows * cols);
         int[] starts = scratch.starts(tiles * rows);
@@ -933,10 +933,16 @@ final class ImplicitConv {
         }
     }
 
+    /** Floats of one group's transposed weight: {@code depth} rows of 64 per block of 64 output channels. */
+    private static int transposedGroupSize(Simd simd, int ocg, int depth) {
+        int cols = 4 * simd.lanes();
+        return (ocg + cols - 1) / cols * cols * depth;
+    }
+
     /** Every group's weight transposed for {@link #forwardChannelsLast}, group after group, in a new array. */
     static float[] transposedWeight(Simd simd, float[] weight, ConvGeometry g) {
-        int cols = 4 * simd.lanes(), ocg = g.ocPerGroup(), cpg = g.cPerGroup(), taps = g.kh() * g.kw();
-        int groupT = (ocg + cols - 1) / cols * cols * cpg * taps;
+        int ocg = g.ocPerGroup(), cpg = g.cPerGroup(), taps = g.kh() * g.kw();
+        int groupT = transposedGroupSize(simd, ocg, cpg * taps);
         float[] t = new float[g.groups() * groupT];
         for (int grp = 0; grp < g.groups(); grp++) {
             transposeWeight(simd, weight, grp * ocg * cpg * taps, ocg, cpg, taps, false, t, grp * groupT);
