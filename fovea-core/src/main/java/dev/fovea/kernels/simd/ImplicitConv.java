@@ -114,6 +114,12 @@ final class ImplicitConv {
         return g.strideH() == 1 && g.strideW() == 1;
     }
 
+    /** A 1x1, stride-1, unpadded convolution: each input channel of an image is its own window. */
+    static boolean pointwise(ConvGeometry g) {
+        return g.kh() == 1 && g.kw() == 1 && applies(g)
+                && g.padTop() == 0 && g.padLeft() == 0 && g.padBottom() == 0 && g.padRight() == 0;
+    }
+
     /**
      * The forward pass of one group: input channels {@code c/groups}, padding, dilation and stride
      * as given. Null, for the im2col path, when a padding at stride 1 is wider than the kernel's
@@ -493,6 +499,21 @@ final class ImplicitConv {
     }
 
     /**
+     * Whether a 1x1 stride-1 unpadded weight gradient is taken by {@link #weightGradientWindows},
+     * reading the input in place, rather than by a GEMM per chunk of images with the input packed:
+     * as {@link #windowsWeightGradient}, and images of at least {@link #GRADIENT_CHUNK} positions,
+     * since a chunk does not cross an image. 1 thread, best of 2 runs, GEMM against in place:
+     * 192 -> 64 on 28x28 at batch 8 1.88-1.93 -> 1.29 ms (2 threads 1.21-1.54 -> 0.75-0.96);
+     * 256 -> 64 on 56x56 at batch 1 1.18-1.20 -> 0.79 ms; 1024 -> 256 on 14x14 at batch 8
+     * 7.6-8.1 -> 6.3 ms; 480 -> 192 on 14x14 at batch 16 5.9-6.1 -> 4.5-4.6 ms; but 7x7 images
+     * (49-position chunks), 2048 -> 512 at batch 16 15.2-15.5 against 14.8-16.1 ms and 512 ->
+     * 2048 at batch 32 29.9-30.6 against 30.8-32.1 ms, no better.
+     */
+    static boolean pointwiseWeightGradient(Simd simd, ConvGeometry g, Shape s) {
+        return windowsWeightGradient(simd, g, s) && s.plane() >= GRADIENT_CHUNK;
+    }
+
+    /**
      * {@code dWeight_g += dOut_g (m, positions) * columns^T (positions, depth)} with nothing packed
      * but the output gradient: the transposed product {@code columns (depth, positions) *
      * dOut_g^T} is an outer-product GEMM whose left operand, row by row, is a window of the padded
@@ -510,16 +531,26 @@ final class ImplicitConv {
      * tiles, 211,600 positions at batch 16) read its data once instead of once per run: its weight
      * gradient on 2 threads 34.7-36.5 -> 22.4-28.2 ms, against runs of tiles split by thread count.
      * 3x3, 64 channels on 56x56 at batch 8, 1 thread: 19.0-20.5 -> 14.4 ms against the packed GEMM
-     * (the kernel itself 150-158 GFLOP/s on operands in L1, 85-90% of the FMA peak).
+     * (the kernel itself 150-158 GFLOP/s on operands in L1, 85-90% of the FMA peak). A 1x1
+     * stride-1 unpadded kernel's windows are the input's channel rows themselves, so it reads the
+     * input in place, nothing padded, in chunks that stay within an image
+     * ({@link #pointwiseWeightGradient}).
      */
     static void weightGradientWindows(Simd simd, ConvGeometry g, Shape s, float[] dWeight, float[] dOut, float[] in) {
         int n = g.n(), ocg = g.ocPerGroup(), depth = s.depth(), cols = 4 * simd.lanes(), rows = GRADIENT_ROWS;
         int oBlocks = (ocg + cols - 1) / cols, rTiles = (depth + rows - 1) / rows, tile = rows * cols;
         int positions = n * s.plane(), hw = g.h() * g.w(), ohw = s.oh() * s.ow();
-        int end = windowsEnd(simd, s, n), at = (end + cols - 1) / cols * cols; // the gradient's rows start whole lines
+        // a 1x1 stride-1 unpadded kernel's windows are the input's own channel rows: read in place,
+        // image by image (its positions are not contiguous across images), nothing padded
+        boolean inPlace = pointwise(g);
+        int end = inPlace ? 0 : windowsEnd(simd, s, n), at = (end + cols - 1) / cols * cols; // the gradient's rows start whole lines
         int block = positions * cols; // floats per channel block of the transposed gradient
         int[] starts = Scratch.get().starts(rTiles * rows);
-        // tasks: (part of the positions, run of tiles), a function of the geometry only, so every
+        // chunks of about GRADIENT_CHUNK positions, equal within a span (an image in place, else
+        // the whole batch), so that none is a short remainder
+        int spans = inPlace ? n : 1, span = positions / spans, perSpan = (span + GRADIENT_CHUNK - 1) / GRADIENT_CHUNK;
+        int chunks = spans * perSpan, spanStride = inPlace ? g.c() * hw : span;
+        // tasks: (part of the chunks, run of tiles), a function of the geometry only, so every
         // weight is the same sum in the same order whatever the thread count
         int units = oBlocks * rTiles;
         int parts = Math.clamp(positions / GRADIENT_PART, 1, Math.min(GRADIENT_TASKS, Math.max(1, (1 << 21) / (units * tile))));
@@ -528,23 +559,32 @@ final class ImplicitConv {
         runs = (units + runLength - 1) / runLength;
         float[] partial = parts > 1 ? Scratch.get().partials(parts * units * tile) : null;
         for (int grp = 0; grp < g.groups(); grp++) {
-            float[] padded = padBatch(simd, s, n, in, grp * s.c() * hw, g.c() * hw, at - end + oBlocks * block);
-            int[] offsets = Scratch.get().offsets(0);
-            for (int r = 0; r < rTiles * rows; r++) starts[r] = offsets[Math.min(r, depth - 1)]; // rows past depth: dropped
-            transposeOutputGradient(simd, g, s, dOut, grp * ocg * ohw, padded, at, cols);
+            float[] data, gradient;
+            if (inPlace) {
+                data = in;
+                gradient = Scratch.get().padded(oBlocks * block);
+                for (int r = 0; r < rTiles * rows; r++) starts[r] = (grp * s.c() + Math.min(r, depth - 1)) * hw;
+            } else {
+                data = gradient = padBatch(simd, s, n, in, grp * s.c() * hw, g.c() * hw, at - end + oBlocks * block);
+                int[] offsets = Scratch.get().offsets(0);
+                for (int r = 0; r < rTiles * rows; r++) starts[r] = offsets[Math.min(r, depth - 1)]; // rows past depth: dropped
+            }
+            transposeOutputGradient(simd, g, s, dOut, grp * ocg * ohw, gradient, at, cols);
             int dwOff = grp * ocg * depth, runCount = runs;
             Parallel.forRange(parts * runs, 1, (t0, t1) -> {
                 for (int t = t0; t < t1; t++) {
                     int part = t / runCount, u0 = t % runCount * runLength, u1 = Math.min(units, u0 + runLength);
-                    int qa = (int) ((long) positions * part / parts), qb = (int) ((long) positions * (part + 1) / parts);
+                    int ka = (int) ((long) chunks * part / parts), kb = (int) ((long) chunks * (part + 1) / parts);
                     float[] sum = parts > 1 ? partial : Scratch.get().tile(runLength * tile);
                     int sumOff = parts > 1 ? (part * units + u0) * tile : 0;
                     Arrays.fill(sum, sumOff, sumOff + (u1 - u0) * tile, 0f);
-                    for (int q0 = qa; q0 < qb; q0 += GRADIENT_CHUNK) { // tiles of one channel block are neighbours
-                        int kc = Math.min(GRADIENT_CHUNK, qb - q0);
+                    for (int k = ka; k < kb; k++) { // tiles of one channel block are neighbours
+                        int sp = k / perSpan, i = k % perSpan;
+                        int p0 = (int) ((long) span * i / perSpan), kc = (int) ((long) span * (i + 1) / perSpan) - p0;
+                        int q0 = sp * span + p0, dataQ = sp * spanStride + p0;
                         for (int u = u0; u < u1; u++) {
-                            simd.kernelGradientWindows(kc, padded, starts, u % rTiles * rows, q0,
-                                    padded, at + u / rTiles * block + q0 * cols, sum, sumOff + (u - u0) * tile, cols);
+                            simd.kernelGradientWindows(kc, data, starts, u % rTiles * rows, dataQ,
+                                    gradient, at + u / rTiles * block + q0 * cols, sum, sumOff + (u - u0) * tile, cols);
                         }
                     }
                     if (parts == 1) addTiles(dWeight, dwOff, sum, 0, 0, 1, u0, u1, rTiles, ocg, depth, cols);

@@ -194,7 +194,7 @@ public final class VectorKernels implements Kernels {
             ImplicitConv.forwardChannelsLast(simd, g, weight, constant == null ? null : constant.transposed(simd, g), bias, in, out);
             return;
         }
-        ImplicitConv.Shape shape = pointwise(g) ? null : ImplicitConv.forward(g);
+        ImplicitConv.Shape shape = ImplicitConv.pointwise(g) ? null : ImplicitConv.forward(g);
         if (shape != null) {
             float[] panels = constant == null ? null : constant.panels(this);
             int groupSize = panels == null ? 0 : panels.length / g.groups();
@@ -218,7 +218,7 @@ public final class VectorKernels implements Kernels {
                 for (int grp = 0; grp < g.groups(); grp++) {
                     int inOff = (b * g.c() + grp * cpg) * hw;
                     int outOff = (b * g.oc() + grp * ocg) * ohw;
-                    Gemm.PanelSource col = pointwise(g)
+                    Gemm.PanelSource col = ImplicitConv.pointwise(g)
                             ? gemm.panelsOfB(false, in, inOff, ohw)
                             : (p0, kCur, j0, w, dst, off) -> Im2col.packPanel(in, inOff, g, p0, kCur, j0, w, simd, dst, off);
                     if (inPlace) {
@@ -250,7 +250,7 @@ public final class VectorKernels implements Kernels {
         // the full convolution's GEMM has c/groups rows: far fewer than a micro-tile's wastes most
         // of it (LeNet's one-channel C1 with 8-row tiles: 2.6 ms against 1.0 ms through col2im);
         // one row has a kernel of its own (Simd.kernelWindows1: C1's input gradient 0.83 -> 0.54 ms)
-        boolean byFullConv = ImplicitConv.applies(g) && !pointwise(g) && (cpg >= simd.mr() / 2 || cpg == 1);
+        boolean byFullConv = ImplicitConv.applies(g) && !ImplicitConv.pointwise(g) && (cpg >= simd.mr() / 2 || cpg == 1);
         ImplicitConv.Shape full = byFullConv ? ImplicitConv.inputGradient(g) : null;
         ConvGeometry fullConv = full == null ? null : ImplicitConv.inputGradientGeometry(g);
         if (fullConv != null && ImplicitConv.channelsLastForward(simd, fullConv, false)) {
@@ -276,7 +276,7 @@ public final class VectorKernels implements Kernels {
                 for (int grp = 0; grp < g.groups(); grp++) {
                     int dInOff = (b * g.c() + grp * cpg) * hw;
                     Gemm.PanelSource dOutG = gemm.panelsOfB(false, dOut, (b * g.oc() + grp * ocg) * ohw, ohw);
-                    if (pointwise(g)) { // dIn_g += weight_g^T * dOut_g straight away
+                    if (ImplicitConv.pointwise(g)) { // dIn_g += weight_g^T * dOut_g straight away
                         gemm.gemm(kk, ohw, ocg, 1f, null, packed, grp * size, dOutG, 1f, dIn, dInOff, hw);
                     } else {
                         float[] col = Scratch.get().col(kk * ohw);
@@ -294,7 +294,9 @@ public final class VectorKernels implements Kernels {
      * function of the geometry only): each chunk is one GEMM into its own partial buffer, and the
      * partials are added to dWeight in chunk order, so the result does not depend on the thread
      * count. Chunks hold enough images to fill a GEMM k-slice: with 7x7 feature maps one image
-     * gives k = 49, and the GEMM would then read and write all of dWeight for every image.
+     * gives k = 49, and the GEMM would then read and write all of dWeight for every image. Layers
+     * with a kernel wider than 1x1, and 1x1 layers with many positions per image, take the
+     * implicit weight gradients of {@link ImplicitConv} instead.
      */
     @Override
     public void conv2dBackwardWeight(float[] dWeight, float[] dBias, float[] dOut, float[] in, ConvGeometry g) {
@@ -305,8 +307,13 @@ public final class VectorKernels implements Kernels {
             addBiasGradient(dBias, dOut, g);
             return;
         }
-        ImplicitConv.Shape shape = pointwise(g) ? null : ImplicitConv.forward(g);
-        if (shape != null) {
+        ImplicitConv.Shape shape = ImplicitConv.forward(g);
+        if (ImplicitConv.pointwise(g) && shape != null && ImplicitConv.pointwiseWeightGradient(simd, g, shape)) {
+            ImplicitConv.weightGradientWindows(simd, g, shape, dWeight, dOut, in); // the input read in place
+            addBiasGradient(dBias, dOut, g);
+            return;
+        }
+        if (shape != null && !ImplicitConv.pointwise(g)) {
             if (ImplicitConv.smallWeightGradient(g)) {
                 ImplicitConv.weightGradient(simd, g, dWeight, dOut, in);
             } else if (ImplicitConv.windowsWeightGradient(simd, g, shape)) {
@@ -360,7 +367,7 @@ public final class VectorKernels implements Kernels {
         int images = b1 - b0, positions = images * ohw;
         for (int grp = 0; grp < g.groups(); grp++) {
             Gemm.PanelSource col;
-            if (pointwise(g) && images == 1) { // the input of the group is its column matrix
+            if (ImplicitConv.pointwise(g) && images == 1) { // the input of the group is its column matrix
                 col = gemm.panelsOfB(true, in, (b0 * g.c() + grp * cpg) * hw, hw);
             } else {
                 float[] cols = Scratch.get().col(kk * positions);
@@ -389,11 +396,6 @@ public final class VectorKernels implements Kernels {
                 && g.padTop() == 0 && g.padLeft() == 0 && g.padBottom() == 0 && g.padRight() == 0;
     }
 
-    /** A 1x1, stride-1, unpadded convolution: the input of a group already is its column matrix. */
-    private static boolean pointwise(ConvGeometry g) {
-        return g.kh() == 1 && g.kw() == 1 && g.strideH() == 1 && g.strideW() == 1
-                && g.padTop() == 0 && g.padLeft() == 0 && g.padBottom() == 0 && g.padRight() == 0;
-    }
 
     // ------------------------------------------------------------------ pooling
 
