@@ -4,7 +4,9 @@ import dev.fovea.kernels.Kernels;
 import dev.fovea.kernels.KernelsProvider;
 import dev.fovea.tensor.NoGrad;
 import dev.fovea.tensor.Tensor;
+import dev.fovea.tensor.Workspace;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /**
@@ -24,7 +26,15 @@ import java.util.List;
  * <p>While a session is open the module's parameters are read-only: training it, loading a state
  * dict into it or writing a weight's {@code data()} gives undefined results until the session is
  * closed (the kernels may keep reading the copy packed at the start). Closing restores the
- * module's training mode. Sessions over the same module may overlap; each holds its own
+ * module's training mode.
+ *
+ * <p>The outputs of the convolutions and pooling layers inside a run are kept for the next run on
+ * the same thread ({@link Workspace}), so that the JVM does not zero a fresh array for each (it
+ * does so on the calling thread alone, while the others wait). ResNet-18, best of 3-4 interleaved
+ * runs: batch 1 34.0 -> 33.4 ms on 1 thread, 20.1 -> 19.6 ms on 2; batch 16 499 -> 486 ms and
+ * 282 -> 262 ms.
+ * The tensor a run returns is always the caller's; a session holds one run's intermediate
+ * activations per thread until it is closed. Sessions over the same module may overlap; each holds its own
  * declarations. A session may be used by several threads at once if the module's forward pass may.
  */
 public final class InferenceSession implements AutoCloseable {
@@ -33,12 +43,20 @@ public final class InferenceSession implements AutoCloseable {
     private final boolean wasTraining;
     private final Kernels kernels;
     private final List<float[]> held = new ArrayList<>();
+    /** Each thread's intermediate outputs, reused by its next run (only the result of a run is the caller's). */
+    private final ThreadLocal<Workspace> workspaces;
+    private final List<Workspace> allWorkspaces = Collections.synchronizedList(new ArrayList<>());
     private boolean closed;
 
     private InferenceSession(Module module) {
         this.module = module;
         this.wasTraining = module.isTraining();
         this.kernels = KernelsProvider.get();
+        this.workspaces = ThreadLocal.withInitial(() -> {
+            Workspace workspace = new Workspace();
+            allWorkspaces.add(workspace);
+            return workspace;
+        });
         module.eval();
         try {
             for (Module m : module.namedModules().values()) {
@@ -63,8 +81,11 @@ public final class InferenceSession implements AutoCloseable {
     /** The module's forward pass on {@code input} with nothing recorded for backward. */
     public Tensor run(Tensor input) {
         if (closed) throw new IllegalStateException("InferenceSession.run: the session is closed");
-        try (NoGrad _ = NoGrad.enter()) {
-            return module.forward(input);
+        Workspace workspace = workspaces.get();
+        try (NoGrad _ = NoGrad.enter(); Workspace.Scope _ = workspace.enter()) {
+            Tensor result = module.forward(input);
+            workspace.release(result);
+            return result;
         }
     }
 
@@ -78,6 +99,7 @@ public final class InferenceSession implements AutoCloseable {
         closed = true;
         for (float[] weight : held) kernels.releaseConstantWeight(weight);
         held.clear();
+        allWorkspaces.forEach(Workspace::clear);
         if (wasTraining) module.train();
     }
 }

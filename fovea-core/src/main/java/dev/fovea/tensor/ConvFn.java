@@ -24,7 +24,7 @@ final class ConvFn {
      */
     static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
         ConvGeometry g = geometry(x, weight, bias, stride, padding, dilation, groups);
-        float[] out = new float[g.outputSize()];
+        float[] out = Workspace.uninitialized(g.outputSize()); // the kernel overwrites it
         Tensor.K.conv2dForward(out, x.data(), weight.data(), bias == null ? null : bias.data(), g);
         return new Function(x, weight, bias) {
             @Override String name() { return "conv2d"; }

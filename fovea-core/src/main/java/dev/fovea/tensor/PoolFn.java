@@ -24,7 +24,7 @@ final class PoolFn {
      */
     static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
         PoolGeometry g = geometry("maxPool2d", x, kernel, stride, padding, dilation, ceilMode, true);
-        float[] out = new float[g.outputSize()];
+        float[] out = Workspace.uninitialized(g.outputSize()); // the kernel overwrites it
         int[] argmax = new int[g.outputSize()];
         Tensor.K.maxPool2dForward(out, argmax, x.data(), g);
         return new Function(x) {
@@ -45,7 +45,7 @@ final class PoolFn {
      */
     static Tensor avgPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, boolean ceilMode, boolean countIncludePad) {
         PoolGeometry g = geometry("avgPool2d", x, kernel, stride, padding, new int[] {1, 1}, ceilMode, countIncludePad);
-        float[] out = new float[g.outputSize()];
+        float[] out = Workspace.uninitialized(g.outputSize()); // the kernel overwrites it
         Tensor.K.avgPool2dForward(out, x.data(), g);
         return new Function(x) {
             @Override String name() { return "avgPool2d"; }

@@ -52,6 +52,31 @@ class InferenceSessionTest {
         assertTrue(model.isTraining(), "closing restores the training mode");
     }
 
+    /**
+     * Intermediate outputs are reused from run to run, results never: a model that ends in a
+     * convolution (whose output array a session would otherwise hand out again), run three times,
+     * keeps every earlier result intact and gives the module's own forward pass each time.
+     */
+    @Test
+    void earlierResultsSurviveLaterRuns() {
+        SplittableRandom rng = new SplittableRandom(5);
+        Module model = new Sequential(new Conv2d(3, 8, 3, 1, 1, rng), new ReLU(), new MaxPool2d(2),
+                new Conv2d(8, 6, 3, 1, 1, rng));
+        model.eval();
+        Tensor x = Tensor.randn(rng, 2, 3, 10, 10), y = Tensor.randn(rng, 2, 3, 10, 10);
+        Tensor expectedX, expectedY;
+        try (NoGrad _ = NoGrad.enter()) {
+            expectedX = model.forward(x);
+            expectedY = model.forward(y);
+        }
+        try (InferenceSession session = InferenceSession.of(model)) {
+            Tensor first = session.run(x), second = session.run(y), third = session.run(x);
+            assertClose(expectedX.data(), first.data());
+            assertClose(expectedY.data(), second.data());
+            assertClose(expectedX.data(), third.data());
+        }
+    }
+
     @Test
     void closedSessionRefusesToRunAndReleasesTheWeights() {
         SplittableRandom rng = new SplittableRandom(4);
