@@ -26,16 +26,15 @@ import java.util.List;
  * <p>While a session is open the module's parameters are read-only: training it, loading a state
  * dict into it or writing a weight's {@code data()} gives undefined results until the session is
  * closed (the kernels may keep reading the copy packed at the start). Closing restores the
- * module's training mode.
+ * module's training mode. Sessions over the same module may overlap; each holds its own
+ * declarations. A session may be used by several threads at once if the module's forward pass may.
  *
  * <p>The outputs of the convolutions and pooling layers inside a run are kept for the next run on
  * the same thread ({@link Workspace}), so that the JVM does not zero a fresh array for each (it
  * does so on the calling thread alone, while the others wait). ResNet-18, best of 3-4 interleaved
  * runs: batch 1 34.0 -> 33.4 ms on 1 thread, 20.1 -> 19.6 ms on 2; batch 16 499 -> 486 ms and
- * 282 -> 262 ms.
- * The tensor a run returns is always the caller's; a session holds one run's intermediate
- * activations per thread until it is closed. Sessions over the same module may overlap; each holds its own
- * declarations. A session may be used by several threads at once if the module's forward pass may.
+ * 282 -> 262 ms. The tensor a run returns is always the caller's; a session holds one run's
+ * intermediate activations per thread until it is closed.
  */
 public final class InferenceSession implements AutoCloseable {
 
