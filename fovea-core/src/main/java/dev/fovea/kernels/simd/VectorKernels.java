@@ -396,7 +396,6 @@ public final class VectorKernels implements Kernels {
                 && g.padTop() == 0 && g.padLeft() == 0 && g.padBottom() == 0 && g.padRight() == 0;
     }
 
-
     // ------------------------------------------------------------------ pooling
 
     /**
