@@ -350,6 +350,17 @@ public final class VectorKernels implements Kernels {
     private void addBiasGradient(float[] dBias, float[] dOut, ConvGeometry g) {
         if (dBias == null) return;
         int ohw = g.oh() * g.ow();
+        // one value per image and channel (LeNet-5's C5): a masked vector sum per value cost far more
+        // than the add (C5's weight gradient 0.075 -> 0.061 ms; the LeNet-5 step, 6 interleaved
+        // rounds on 1 thread, 5.47-6.08 -> 5.17-5.51 ms)
+        if (ohw == 1) {
+            for (int o = 0; o < g.oc(); o++) {
+                float sum = 0f;
+                for (int b = 0; b < g.n(); b++) sum += dOut[b * g.oc() + o];
+                dBias[o] += sum;
+            }
+            return;
+        }
         // one channel per index, summed over the images in order: the same bits for any thread count
         Parallel.forRange(g.oc(), Math.max(1, ImplicitConv.COPY_GRAIN / Math.max(1, g.n() * ohw)), (o0, o1) -> {
             for (int o = o0; o < o1; o++) {
