@@ -211,7 +211,8 @@ final class ImplicitConv {
     static void batch(Gemm gemm, Simd simd, Shape s, int n, int m, float[] weight, int weightOff,
                       float[] packedWeight, int packedOff, float[] src, int srcOff, int srcStride, float[] bias,
                       int biasOff, float[] dst, int dstOff, int dstStride, boolean accumulate) {
-        int perPart = (int) Math.clamp(BATCH_PART_FLOATS / ((long) (m + simd.mr()) * s.plane()), 1, n);
+        int mPad = (m + simd.mr() - 1) / simd.mr() * simd.mr(); // rows of the wide output
+        int perPart = (int) Math.clamp(BATCH_PART_FLOATS / ((long) mPad * s.plane()), 1, n);
         for (int b0 = 0; b0 < n; b0 += perPart) {
             int images = Math.min(perPart, n - b0);
             batchPart(gemm, simd, s, images, m, weight, weightOff, packedWeight, packedOff, src, srcOff + b0 * srcStride,

@@ -307,13 +307,14 @@ public final class VectorKernels implements Kernels {
             addBiasGradient(dBias, dOut, g);
             return;
         }
-        ImplicitConv.Shape shape = ImplicitConv.forward(g);
-        if (ImplicitConv.pointwise(g) && shape != null && ImplicitConv.pointwiseWeightGradient(simd, g, shape)) {
+        ImplicitConv.Shape shape = ImplicitConv.forward(g); // never null for a pointwise geometry
+        boolean pointwise = ImplicitConv.pointwise(g);
+        if (pointwise && ImplicitConv.pointwiseWeightGradient(simd, g, shape)) {
             ImplicitConv.weightGradientWindows(simd, g, shape, dWeight, dOut, in); // the input read in place
             addBiasGradient(dBias, dOut, g);
             return;
         }
-        if (shape != null && !ImplicitConv.pointwise(g)) {
+        if (!pointwise && shape != null) {
             if (ImplicitConv.smallWeightGradient(g)) {
                 ImplicitConv.weightGradient(simd, g, dWeight, dOut, in);
             } else if (ImplicitConv.windowsWeightGradient(simd, g, shape)) {
