@@ -64,7 +64,11 @@ public interface Kernels {
 
     // ---------------------------------------------------------------- pooling
 
-    /** Max pooling; {@code argmax} (same size as out) receives the flat index in {@code in} of each maximum. */
+    /**
+     * Max pooling; {@code argmax} (same size as out) receives the flat index in {@code in} of each
+     * maximum, or is null when nothing will run backward (inference): then only the values are
+     * computed, the same values.
+     */
     void maxPool2dForward(float[] out, int[] argmax, float[] in, PoolGeometry g);
 
     /** dIn[argmax[i]] += dOut[i]. */

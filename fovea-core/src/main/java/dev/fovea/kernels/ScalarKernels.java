@@ -160,7 +160,7 @@ public final class ScalarKernels implements Kernels {
      */
     @Override
     public void maxPool2dForward(float[] out, int[] argmax, float[] in, PoolGeometry g) {
-        assert out.length >= g.outputSize() && argmax.length >= g.outputSize() && in.length >= g.inputSize();
+        assert out.length >= g.outputSize() && (argmax == null || argmax.length >= g.outputSize()) && in.length >= g.inputSize();
         int oh = g.oh(), ow = g.ow();
         for (int plane = 0; plane < g.n() * g.c(); plane++) {          // plane = b * c + channel
             int inBase = plane * g.h() * g.w();
@@ -185,7 +185,7 @@ public final class ScalarKernels implements Kernels {
                     }
                     int o = (plane * oh + oy) * ow + ox;
                     out[o] = best;
-                    argmax[o] = bestIndex;
+                    if (argmax != null) argmax[o] = bestIndex;
                 }
             }
         }

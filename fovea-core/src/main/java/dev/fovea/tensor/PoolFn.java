@@ -20,12 +20,15 @@ final class PoolFn {
     /**
      * Max pooling; kernel, stride, padding, dilation are {h, w} pairs, a null stride means the kernel
      * size (PyTorch's default). Padding never wins (it counts as -inf); on ties the gradient goes to
-     * the first maximum in window order. Backward saves only the argmax indices.
+     * the first maximum in window order. Backward saves only the argmax indices, which are not
+     * computed when nothing is recorded.
      */
     static Tensor maxPool2d(Tensor x, int[] kernel, int[] stride, int[] padding, int[] dilation, boolean ceilMode) {
         PoolGeometry g = geometry("maxPool2d", x, kernel, stride, padding, dilation, ceilMode, true);
         float[] out = Workspace.uninitialized(g.outputSize()); // the kernel overwrites it
-        int[] argmax = new int[g.outputSize()];
+        // the indices only for a backward pass: inference (ResNet-18 at batch 16: 3.2 million ints a
+        // call) computes the values alone
+        int[] argmax = NoGrad.isGradEnabled() && x.requiresGrad() ? new int[g.outputSize()] : null;
         Tensor.K.maxPool2dForward(out, argmax, x.data(), g);
         return new Function(x) {
             @Override String name() { return "maxPool2d"; }

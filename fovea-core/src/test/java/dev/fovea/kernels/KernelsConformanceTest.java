@@ -508,7 +508,7 @@ class KernelsConformanceTest {
         return x;
     }
 
-    /** Max pooling: values, argmax and the gradient equal the reference bit for bit. */
+    /** Max pooling: values (with and without argmax), argmax and the gradient equal the reference bit for bit. */
     @ParameterizedTest(name = "{0} bits")
     @ValueSource(ints = {128, 256, 512})
     void maxPoolingIsBitIdenticalToReference(int bits) {
@@ -527,6 +527,12 @@ class KernelsConformanceTest {
                 v.maxPool2dForward(aOut, aArg, in, g);
                 assertArrayEquals(eOut, aOut, "maxPool2dForward special=" + special + " " + g);
                 assertArrayEquals(eArg, aArg, "maxPool2dForward argmax special=" + special + " " + g);
+                float[] valuesOnly = new float[g.outputSize()], refValuesOnly = new float[g.outputSize()];
+                Arrays.fill(valuesOnly, 42f);
+                v.maxPool2dForward(valuesOnly, null, in, g); // inference: no argmax, the same values
+                REF.maxPool2dForward(refValuesOnly, null, in, g);
+                assertArrayEquals(eOut, valuesOnly, "maxPool2dForward without argmax special=" + special + " " + g);
+                assertArrayEquals(eOut, refValuesOnly, "reference maxPool2dForward without argmax " + g);
                 float[] dOut = random(rnd, g.outputSize()), eIn = random(rnd, g.inputSize()), aIn = eIn.clone();
                 REF.maxPool2dBackward(eIn, dOut, eArg, g);
                 v.maxPool2dBackward(aIn, dOut, aArg, g);

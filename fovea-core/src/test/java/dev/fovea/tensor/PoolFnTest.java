@@ -65,6 +65,23 @@ class PoolFnTest {
     }
 
     @Test
+    void maxPoolWithoutRecordingGivesTheSameValues() {
+        // nothing recorded (no grad needed, or NoGrad): the kernels skip the argmax, not the values
+        Tensor x = Tensor.of(new float[] {1, Float.NaN, 3, 2, -0f, 0f, 5, 5, 4, 9, 8, 7, 6, 3, 2, 1}, 1, 1, 4, 4);
+        float[] recorded = x.requiresGrad(true).maxPool2d(2, 2).data().clone();
+        Tensor plain = Tensor.of(x.data().clone(), 1, 1, 4, 4);
+        Tensor values = plain.maxPool2d(2, 2);
+        assertTrue(Float.isNaN(values.data()[0]));
+        assertEquals(recorded.length, values.data().length);
+        for (int i = 0; i < recorded.length; i++) {
+            assertEquals(Float.floatToRawIntBits(recorded[i]), Float.floatToRawIntBits(values.data()[i]), "output " + i);
+        }
+        try (NoGrad _ = NoGrad.enter()) {
+            assertArrayEquals(recorded, x.maxPool2d(2, 2).data());
+        }
+    }
+
+    @Test
     void maxPoolTiesSendTheGradientToTheFirstElement() {
         Tensor x = Tensor.full(3f, 1, 1, 2, 2).requiresGrad(true);
         x.maxPool2d(2, 2).sum().backward();

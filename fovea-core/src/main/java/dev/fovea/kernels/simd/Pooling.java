@@ -2,6 +2,8 @@ package dev.fovea.kernels.simd;
 
 import dev.fovea.kernels.PoolGeometry;
 
+import java.util.Arrays;
+
 /**
  * Max and average pooling of one (n, c) plane at a time, for {@link VectorKernels}, with the
  * results of the scalar reference: max pooling bit for bit (values and argmax, ties and NaN
@@ -28,7 +30,7 @@ final class Pooling {
 
     private Pooling() {}
 
-    /** Max pooling forward of plane {@code plane} (= b * c + channel). */
+    /** Max pooling forward of plane {@code plane} (= b * c + channel); argmax may be null (values only). */
     static void maxForward(float[] out, int[] argmax, float[] in, PoolGeometry g, int plane, Simd simd) {
         int h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow(), kw = g.kw();
         int sW = g.strideW(), pW = g.padW(), dW = g.dilationW();
@@ -42,10 +44,8 @@ final class Pooling {
             int kyLo = firstInside(iy0, g.dilationH()), kyHi = endInside(iy0, g.dilationH(), g.kh(), h);
             int outRow = (plane * oh + oy) * ow;
             if (kyLo >= kyHi) { // every row of the window is padding: -inf, no argmax (dilated windows only)
-                for (int ox = 0; ox < ow; ox++) {
-                    out[outRow + ox] = Float.NEGATIVE_INFINITY;
-                    argmax[outRow + ox] = -1;
-                }
+                Arrays.fill(out, outRow, outRow + ow, Float.NEGATIVE_INFINITY);
+                if (argmax != null) Arrays.fill(argmax, outRow, outRow + ow, -1);
                 continue;
             }
             int rowFirst = inBase + (iy0 + kyLo * g.dilationH()) * w; // first window row inside the input
@@ -80,7 +80,7 @@ final class Pooling {
             }
         }
         out[outRow + ox] = best;
-        argmax[outRow + ox] = bestIndex;
+        if (argmax != null) argmax[outRow + ox] = bestIndex;
     }
 
     /**

@@ -264,7 +264,7 @@ abstract class Simd {
     /**
      * Max pooling with the reference's rule, taps in window order: the first tap is taken, a later one
      * replaces it when greater or when it is NaN and the current best is not. {@code argmax} receives
-     * the flat index of the winning tap.
+     * the flat index of the winning tap, unless it is null (values only, the same values).
      */
     abstract int maxPoolRow(float[] in, int first, int rows, int rowStep, int kw, int dilationW, int strideW,
                              int count, float[] out, int[] argmax, int outOff);

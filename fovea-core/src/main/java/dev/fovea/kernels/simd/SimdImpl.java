@@ -1199,7 +1199,8 @@ final class SimdImpl extends Simd {
             maxPoolChunks2(in, first, rows, rowStep, kw, dilationW, chunks, out, argmax, outOff);
         }
         int j = chunks * V, lanes = count - j, at = first + j * strideW;
-        if (j < count && lanes < V && at + reach <= in.length && outOff + j + V <= Math.min(out.length, argmax.length)) {
+        if (j < count && lanes < V && at + reach <= in.length
+                && outOff + j + V <= Math.min(out.length, argmax == null ? out.length : argmax.length)) {
             maxPoolTail(in, at, rows, rowStep, kw, dilationW, strideW, lanes, out, argmax, outOff + j);
             return count;
         }
@@ -1227,11 +1228,11 @@ final class SimdImpl extends Simd {
                     VectorMask<Float> take = v.compare(VectorOperators.LE, best).not()
                             .and(best.compare(VectorOperators.EQ, best));
                     best = best.blend(v, take);
-                    index = index.blend(laneOffsets.add(tap), take.cast(I));
+                    if (argmax != null) index = index.blend(laneOffsets.add(tap), take.cast(I));
                 }
             }
             best.intoArray(out, outOff + c * V);
-            index.intoArray(argmax, outOff + c * V);
+            if (argmax != null) index.intoArray(argmax, outOff + c * V);
         }
     }
 
@@ -1251,11 +1252,11 @@ final class SimdImpl extends Simd {
                     VectorMask<Float> take = v.compare(VectorOperators.LE, best).not()
                             .and(best.compare(VectorOperators.EQ, best));
                     best = best.blend(v, take);
-                    index = index.blend(laneOffsets.add(tap), take.cast(I));
+                    if (argmax != null) index = index.blend(laneOffsets.add(tap), take.cast(I));
                 }
             }
             best.intoArray(out, outOff + c * V);
-            index.intoArray(argmax, outOff + c * V);
+            if (argmax != null) index.intoArray(argmax, outOff + c * V);
         }
     }
 
@@ -1279,12 +1280,12 @@ final class SimdImpl extends Simd {
                 VectorMask<Float> take = v.compare(VectorOperators.LE, best).not()
                         .and(best.compare(VectorOperators.EQ, best));
                 best = best.blend(v, take);
-                index = index.blend(laneOffsets.add(tap), take.cast(I));
+                if (argmax != null) index = index.blend(laneOffsets.add(tap), take.cast(I));
             }
         }
         long bits = laneBits(lanes);
         best.intoArray(out, outOff, VectorMask.fromLong(S, bits));
-        index.intoArray(argmax, outOff, VectorMask.fromLong(I, bits));
+        if (argmax != null) index.intoArray(argmax, outOff, VectorMask.fromLong(I, bits));
     }
 
     @Override
