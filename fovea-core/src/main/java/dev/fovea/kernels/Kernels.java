@@ -44,6 +44,17 @@ public interface Kernels {
     void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g);
 
     /**
+     * {@link #conv2dForward}, then ReLU on every output ({@code x <= 0} becomes 0, NaN stays), with
+     * the same values as the two calls. Fast kernels rectify each output run as they write it, so
+     * that a convolution, batch norm and ReLU folded into one (an inference session) write their
+     * result once.
+     */
+    default void conv2dForwardRelu(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
+        conv2dForward(out, in, weight, bias, g);
+        activationForward(Activation.RELU, out, out, g.outputSize(), 0f);
+    }
+
+    /**
      * Declares {@code weight} (oc, c/groups, kh, kw) constant until {@link #releaseConstantWeight}:
      * an implementation may then prepare it once (the fast kernels pack it into their micro-kernel's
      * panels) and reuse that for every {@link #conv2dForward} with this array, as an inference

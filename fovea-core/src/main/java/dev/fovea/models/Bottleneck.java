@@ -1,6 +1,7 @@
 package dev.fovea.models;
 
 import dev.fovea.nn.BatchNorm2d;
+import dev.fovea.nn.BatchNormFolding;
 import dev.fovea.nn.Branching;
 import dev.fovea.nn.Conv2d;
 import dev.fovea.nn.Module;
@@ -83,9 +84,10 @@ public class Bottleneck extends Module implements Branching {
     /** Input (N, inplanes, H, W); output (N, 4*planes, ceil(H/stride), ceil(W/stride)). */
     @Override
     protected Tensor compute(Tensor x) {
-        Tensor out = relu.forward(bn1.forward(conv1.forward(x)));   // N x planes x H x W
-        out = relu.forward(bn2.forward(conv2.forward(out)));        // N x planes x H/s x W/s
-        out = bn3.forward(conv3.forward(out));                      // N x 4*planes x H/s x W/s
+        // conv then bn: one convolution with the batch norm folded in inside an inference session
+        Tensor out = BatchNormFolding.convolveNormalizeAndRectify(conv1, bn1, relu, x);   // N x planes x H x W
+        out = BatchNormFolding.convolveNormalizeAndRectify(conv2, bn2, relu, out);        // N x planes x H/s x W/s
+        out = BatchNormFolding.convolveAndNormalize(conv3, bn3, out);                      // N x 4*planes x H/s x W/s
         Tensor identity = downsample == null ? x : downsample.forward(x); // N x 4*planes x H/s x W/s
         // inference adds into the block's own tensor (ReLU and the batch norms work in place there too)
         out = NoGrad.isGradEnabled() ? out.add(identity) : out.addInPlace(identity);

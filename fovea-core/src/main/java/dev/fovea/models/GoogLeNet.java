@@ -2,6 +2,7 @@ package dev.fovea.models;
 
 import dev.fovea.nn.AdaptiveAvgPool2d;
 import dev.fovea.nn.BatchNorm2d;
+import dev.fovea.nn.BatchNormFolding;
 import dev.fovea.nn.Branching;
 import dev.fovea.nn.Conv2d;
 import dev.fovea.nn.Dropout;
@@ -255,7 +256,7 @@ public class GoogLeNet extends Module {
 
         @Override
         protected Tensor compute(Tensor x) {
-            return relu.forward(bn.forward(conv.forward(x))); // N x out x OH x OW
+            return BatchNormFolding.convolveNormalizeAndRectify(conv, bn, relu, x); // N x out x OH x OW
         }
     }
 

@@ -2,6 +2,7 @@ package dev.fovea.models;
 
 import dev.fovea.nn.AdaptiveAvgPool2d;
 import dev.fovea.nn.BatchNorm2d;
+import dev.fovea.nn.BatchNormFolding;
 import dev.fovea.nn.Conv2d;
 import dev.fovea.nn.Flatten;
 import dev.fovea.nn.Init;
@@ -196,7 +197,7 @@ public class ResNet extends Module {
         if (s.length != 4 || s[1] != 3) {
             throw new IllegalArgumentException("ResNet expects input of shape (N, 3, H, W); received " + Shapes.str(s));
         }
-        x = relu.forward(bn1.forward(conv1.forward(x))); // N x 64 x 112 x 112 (at 224x224)
+        x = BatchNormFolding.convolveNormalizeAndRectify(conv1, bn1, relu, x); // N x 64 x 112 x 112 (at 224x224)
         x = maxpool.forward(x);                          // N x 64 x 56 x 56
         x = layer1.forward(x);                           // N x 64e x 56 x 56
         x = layer2.forward(x);                           // N x 128e x 28 x 28

@@ -2,6 +2,7 @@ package dev.fovea.models;
 
 import dev.fovea.nn.AdaptiveAvgPool2d;
 import dev.fovea.nn.BatchNorm2d;
+import dev.fovea.nn.BatchNormFolding;
 import dev.fovea.nn.Conv2d;
 import dev.fovea.nn.Flatten;
 import dev.fovea.nn.Init;
@@ -139,7 +140,7 @@ public class ResNetCifar extends Module {
         if (s.length != 4 || s[1] != 3) {
             throw new IllegalArgumentException("ResNetCifar expects input of shape (N, 3, H, W); received " + Shapes.str(s));
         }
-        x = relu.forward(bn1.forward(conv1.forward(x))); // N x 16 x 32 x 32
+        x = BatchNormFolding.convolveNormalizeAndRectify(conv1, bn1, relu, x); // N x 16 x 32 x 32
         x = layer1.forward(x);                           // N x 16 x 32 x 32
         x = layer2.forward(x);                           // N x 32 x 16 x 16
         x = layer3.forward(x);                           // N x 64 x 8 x 8

@@ -123,12 +123,22 @@ public class Conv2d extends Module {
 
     @Override
     protected Tensor compute(Tensor x) {
+        return convolve(x, weight, bias, false);
+    }
+
+    /**
+     * This layer's convolution of {@code x} with another weight and bias of the same shapes (its
+     * own, or those an inference session folded a batch norm into: {@link BatchNormFolding}),
+     * rectified in the same pass when {@code rectify}.
+     */
+    Tensor convolve(Tensor x, Tensor weight, Tensor bias, boolean rectify) {
         if (x.dim() != 4 || x.size(1) != inChannels) {
             throw new IllegalArgumentException("Conv2d expects input of shape (N, " + inChannels + ", H, W); received "
                     + Shapes.str(x.shape()) + " (" + extraRepr() + ")");
         }
         outputSize(x.size(2), x.size(3));
-        return x.conv2d(weight, bias, stride, resolvedPadding(), dilation, groups);
+        return rectify ? x.conv2dRelu(weight, bias, stride, resolvedPadding(), dilation, groups)
+                : x.conv2d(weight, bias, stride, resolvedPadding(), dilation, groups);
     }
 
     /**

@@ -8,6 +8,8 @@ import dev.fovea.tensor.Workspace;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A module prepared for inference, the way ONNX Runtime's {@code InferenceSession} or
@@ -29,6 +31,14 @@ import java.util.List;
  * module's training mode. Sessions over the same module may overlap; each holds its own
  * declarations. A session may be used by several threads at once if the module's forward pass may.
  *
+ * <p>Where a model's code applies a batch norm (and a ReLU) to a convolution's output alone
+ * ({@link BatchNormFolding}: ResNet, GoogLeNet, {@link Sequential}), a run folds the batch norm into
+ * the convolution's weight and bias, made at the first run and held like the other weights, and
+ * rectifies the outputs as the convolution writes them: the activation is written once instead
+ * of three times (ResNet-18, best of 3 interleaved runs: batch 1 33.2 -> 32.8 ms on 1 thread;
+ * batch 16 476 -> 467 ms and 262 -> 259 ms). Results equal the module's eval forward pass up to
+ * rounding.
+ *
  * <p>The outputs of the convolutions and pooling layers inside a run are kept for the next run on
  * the same thread ({@link Workspace}), so that the JVM does not zero a fresh array for each (it
  * does so on the calling thread alone, while the others wait). ResNet-18, best of 3-4 interleaved
@@ -45,6 +55,12 @@ public final class InferenceSession implements AutoCloseable {
     /** Each thread's intermediate outputs, reused by its next run (only the result of a run is the caller's). */
     private final ThreadLocal<Workspace> workspaces;
     private final List<Workspace> allWorkspaces = Collections.synchronizedList(new ArrayList<>());
+    /** A convolution and the batch norm after it (modules compare by identity). */
+    private record Chain(Conv2d conv, BatchNorm2d bn) {}
+
+    /** Convolutions with the batch norm after them folded in: {weight, bias} per pair. */
+    private final Map<Chain, Tensor[]> folded = new ConcurrentHashMap<>();
+    private static final ThreadLocal<InferenceSession> RUNNING = new ThreadLocal<>();
     private boolean closed;
 
     private InferenceSession(Module module) {
@@ -81,11 +97,41 @@ public final class InferenceSession implements AutoCloseable {
     public Tensor run(Tensor input) {
         if (closed) throw new IllegalStateException("InferenceSession.run: the session is closed");
         Workspace workspace = workspaces.get();
+        InferenceSession outer = RUNNING.get();
+        RUNNING.set(this);
         try (NoGrad _ = NoGrad.enter(); Workspace.Scope _ = workspace.enter()) {
             Tensor result = module.forward(input);
             workspace.release(result);
             return result;
+        } finally {
+            RUNNING.set(outer);
         }
+    }
+
+    /** The session whose {@link #run} is on this thread's stack (the innermost), or null. */
+    static InferenceSession running() {
+        return RUNNING.get();
+    }
+
+    /**
+     * {@code conv}'s weight and bias with {@code bn} folded in ({@link BatchNormFolding#fold}),
+     * computed at the first call for that pair and held constant for the kernels like the
+     * layers' own weights; later calls return the same tensors.
+     */
+    Tensor[] folded(Conv2d conv, BatchNorm2d bn) {
+        return folded.computeIfAbsent(new Chain(conv, bn), chain -> {
+            Tensor[] f = BatchNormFolding.fold(conv, bn);
+            synchronized (held) {
+                kernels.holdConstantWeight(f[0].data(), conv.outChannels, conv.groups);
+                held.add(f[0].data());
+            }
+            return f;
+        });
+    }
+
+    /** How many convolutions have a batch norm folded in so far (for tests). */
+    int foldedConvolutions() {
+        return folded.size();
     }
 
     /** The module this session runs. */
@@ -96,8 +142,11 @@ public final class InferenceSession implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        for (float[] weight : held) kernels.releaseConstantWeight(weight);
-        held.clear();
+        synchronized (held) {
+            for (float[] weight : held) kernels.releaseConstantWeight(weight);
+            held.clear();
+        }
+        folded.clear();
         allWorkspaces.forEach(Workspace::clear);
         if (wasTraining) module.train();
     }

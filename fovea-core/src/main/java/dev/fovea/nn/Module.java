@@ -44,6 +44,11 @@ public abstract class Module {
         return () -> LISTENER.set(previous);
     }
 
+    /** Whether a {@link ForwardListener} observes this thread's module calls. */
+    static boolean listening() {
+        return LISTENER.get() != null;
+    }
+
     /** Applies this module to {@code x}. */
     public final Tensor forward(Tensor x) {
         Tensor y = compute(x);

@@ -33,7 +33,21 @@ public class Sequential extends Module {
 
     @Override
     protected Tensor compute(Tensor x) {
-        for (Module m : children().values()) x = m.forward(x);
+        Module[] layers = children().values().toArray(new Module[0]);
+        for (int i = 0; i < layers.length; i++) {
+            // a batch norm reads only the convolution before it, a ReLU only the batch norm
+            if (layers[i] instanceof Conv2d conv && i + 1 < layers.length && layers[i + 1] instanceof BatchNorm2d bn) {
+                if (i + 2 < layers.length && layers[i + 2] instanceof ReLU relu) {
+                    x = BatchNormFolding.convolveNormalizeAndRectify(conv, bn, relu, x);
+                    i += 2;
+                } else {
+                    x = BatchNormFolding.convolveAndNormalize(conv, bn, x);
+                    i++;
+                }
+            } else {
+                x = layers[i].forward(x);
+            }
+        }
         return x;
     }
 }

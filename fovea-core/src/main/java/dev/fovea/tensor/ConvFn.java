@@ -1,5 +1,6 @@
 package dev.fovea.tensor;
 
+import dev.fovea.kernels.Activation;
 import dev.fovea.kernels.ConvGeometry;
 
 import java.util.Arrays;
@@ -21,15 +22,28 @@ final class ConvFn {
      * @param stride   {strideH, strideW}
      * @param padding  {top, left, bottom, right}
      * @param dilation {dilationH, dilationW}
+     * @param rectify  ReLU on the output, in the same pass ({@code Kernels.conv2dForwardRelu}); backward
+     *                 then passes on the output gradient where the output is positive
      */
-    static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+    static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups,
+                         boolean rectify) {
         ConvGeometry g = geometry(x, weight, bias, stride, padding, dilation, groups);
         float[] out = Workspace.uninitialized(g.outputSize()); // the kernel overwrites it
-        Tensor.K.conv2dForward(out, x.data(), weight.data(), bias == null ? null : bias.data(), g);
+        float[] b = bias == null ? null : bias.data();
+        if (rectify) {
+            Tensor.K.conv2dForwardRelu(out, x.data(), weight.data(), b, g);
+        } else {
+            Tensor.K.conv2dForward(out, x.data(), weight.data(), b, g);
+        }
         return new Function(x, weight, bias) {
-            @Override String name() { return "conv2d"; }
+            @Override String name() { return rectify ? "conv2dRelu" : "conv2d"; }
 
-            @Override void backward(float[] dOut) {
+            @Override void backward(float[] dOutput) {
+                float[] dOut = dOutput;
+                if (rectify) { // ReLU's backward: out > 0 exactly where the convolution's output was
+                    dOut = new float[dOutput.length];
+                    Tensor.K.activationBackward(Activation.RELU, dOut, dOutput, out, null, dOut.length, 0f);
+                }
                 float[] dx = gradOf(0), dw = gradOf(1), db = bias == null ? null : gradOf(2);
                 if (dx != null) Tensor.K.conv2dBackwardInput(dx, dOut, weight.data(), g);
                 if (dw != null) {

@@ -428,7 +428,16 @@ public final class Tensor {
      * @param dilation {dilationH, dilationW}
      */
     public Tensor conv2d(Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
-        return ConvFn.conv2d(this, weight, bias, stride, padding, dilation, groups);
+        return ConvFn.conv2d(this, weight, bias, stride, padding, dilation, groups, false);
+    }
+
+    /**
+     * {@code conv2d(...).relu()} as one operation: the same values and gradients, but each output
+     * is rectified as the convolution writes it instead of in a second pass over memory (what an
+     * inference session runs for a convolution, batch norm and ReLU folded into one).
+     */
+    public Tensor conv2dRelu(Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
+        return ConvFn.conv2d(this, weight, bias, stride, padding, dilation, groups, true);
     }
 
     /** Square stride and symmetric padding, no dilation, one group. */

@@ -243,6 +243,33 @@ class KernelsConformanceTest {
     }
 
     /**
+     * The forward pass with ReLU folded into its output pass is the forward pass, then ReLU, bit for
+     * bit, on every path (weights held or not: the channels-last, window and GEMM paths).
+     */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void conv2dForwardReluIsTheForwardPassRectified(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(26);
+        for (ConvGeometry g : convGeometries()) {
+            for (boolean held : new boolean[] {false, true}) {
+                float[] in = random(rnd, g.inputSize()), weight = random(rnd, g.weightSize());
+                float[] bias = held ? random(rnd, g.oc()) : null;
+                if (held) v.holdConstantWeight(weight, g.oc(), g.groups());
+                for (Kernels k : List.of(v, REF)) {
+                    float[] expected = new float[g.outputSize()], actual = new float[g.outputSize()];
+                    Arrays.fill(actual, Float.NaN); // forward overwrites
+                    k.conv2dForward(expected, in, weight, bias, g);
+                    for (int i = 0; i < expected.length; i++) expected[i] = expected[i] <= 0f ? 0f : expected[i];
+                    k.conv2dForwardRelu(actual, in, weight, bias, g);
+                    assertArrayEquals(expected, actual, k.getClass().getSimpleName() + " conv forward + relu held=" + held + " " + g);
+                }
+                if (held) v.releaseConstantWeight(weight);
+            }
+        }
+    }
+
+    /**
      * A weight held constant (packed once by holdConstantWeight) gives the reference's forward pass,
      * at every geometry and for two batch sizes sharing the packed copy; once released, a changed
      * weight is used as it is now (no stale packed copy).

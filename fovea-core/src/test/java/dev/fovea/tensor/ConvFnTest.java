@@ -158,6 +158,19 @@ class ConvFnTest {
     }
 
     @Test
+    void convolutionWithReluIsTheTwoOperationsInValuesAndGradients() {
+        Tensor x = GradCheck.input(21, 2, 3, 7, 7), w = GradCheck.input(22, 5, 3, 3, 3), b = GradCheck.input(23, 5);
+        int[] pad = {1, 1, 1, 1};
+        float[] expected = x.conv2d(w, b, ONE, pad, ONE, 1).relu().data();
+        Tensor y = x.conv2dRelu(w, b, ONE, pad, ONE, 1);
+        assertArrayEquals(expected, y.data());
+        int positive = 0;
+        for (float v : y.data()) if (v > 0) positive++;
+        assertTrue(positive > 0 && positive < y.numel(), "both sides of the kink are exercised");
+        GradCheck.check(t -> t[0].conv2dRelu(t[1], t[2], new int[] {2, 1}, pad, ONE, 1), x, w, b);
+    }
+
+    @Test
     void gradPlain() {
         check(new int[] {2, 3, 5, 5}, new int[] {4, 3, 3, 3}, true, ONE, NO_PAD, ONE, 1);
     }

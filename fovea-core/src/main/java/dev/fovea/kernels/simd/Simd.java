@@ -187,6 +187,9 @@ abstract class Simd {
     /** x += v. */
     abstract void addScalar(float v, float[] x, int off, int len);
 
+    /** x = relu(x + v): 0 where {@code x + v <= 0}, NaN stays NaN (as {@code reluForward}). */
+    abstract void addScalarRelu(float v, float[] x, int off, int len);
+
     abstract float sum(float[] x, int off, int len);
 
     /** Sum of (x - mean)^2. */

@@ -759,6 +759,20 @@ final class SimdImpl extends Simd {
     }
 
     @Override
+    void addScalarRelu(float v, float[] x, int off, int len) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        for (; i < bound; i += V) {
+            FloatVector y = FloatVector.fromArray(S, x, off + i).add(v);
+            y.blend(0f, y.compare(VectorOperators.LE, 0f)).intoArray(x, off + i);
+        }
+        for (; i < len; i++) {
+            float y = x[off + i] + v;
+            x[off + i] = y <= 0f ? 0f : y;
+        }
+    }
+
+    @Override
     float sum(float[] x, int off, int len) {
         int i = 0;
         int bound = S.loopBound(len);
