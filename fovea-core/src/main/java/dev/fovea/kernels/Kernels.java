@@ -44,14 +44,17 @@ public interface Kernels {
     void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g);
 
     /**
-     * {@link #conv2dForward}, then ReLU on every output ({@code x <= 0} becomes 0, NaN stays), with
-     * the same values as the two calls. Fast kernels rectify each output run as they write it, so
-     * that a convolution, batch norm and ReLU folded into one (an inference session) write their
-     * result once.
+     * {@link #conv2dForward}, then {@code out += residual} when residual (of the output's size) is
+     * not null, then ReLU on every output when {@code rectify} ({@code x <= 0} becomes 0, NaN stays):
+     * the values of the separate operations, bit for bit. Fast kernels finish each output run so as
+     * they write it, so that a convolution folded with its batch norm, the shortcut's addition and
+     * the ReLU (an inference session's residual unit) write their result once.
      */
-    default void conv2dForwardRelu(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
+    default void conv2dForwardFused(float[] out, float[] in, float[] weight, float[] bias, float[] residual,
+                                    boolean rectify, ConvGeometry g) {
         conv2dForward(out, in, weight, bias, g);
-        activationForward(Activation.RELU, out, out, g.outputSize(), 0f);
+        if (residual != null) axpy(1f, residual, 0, out, 0, g.outputSize());
+        if (rectify) activationForward(Activation.RELU, out, out, g.outputSize(), 0f);
     }
 
     /**

@@ -80,7 +80,11 @@ public class BasicBlock extends Module implements Branching {
     protected Tensor compute(Tensor x) {
         // conv then bn: one convolution with the batch norm folded in inside an inference session
         Tensor out = BatchNormFolding.convolveNormalizeAndRectify(conv1, bn1, relu, x); // N x planes x H/s x W/s
-        out = BatchNormFolding.convolveAndNormalize(conv2, bn2, out);                    // N x planes x H/s x W/s
+        if (BatchNormFolding.folds(conv2, bn2)) { // and conv2, bn2, the addition and the ReLU in one pass
+            Tensor identity = downsample == null ? x : downsample.forward(x);
+            return BatchNormFolding.convolveNormalizeAddAndRectify(conv2, bn2, identity, relu, out);
+        }
+        out = bn2.forward(conv2.forward(out));                                           // N x planes x H/s x W/s
         Tensor identity = downsample == null ? x : downsample.forward(x); // N x planes x H/s x W/s
         // inference adds into the block's own tensor (ReLU and the batch norms work in place there too)
         out = NoGrad.isGradEnabled() ? out.add(identity) : out.addInPlace(identity);

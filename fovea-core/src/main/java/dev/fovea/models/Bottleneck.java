@@ -87,7 +87,11 @@ public class Bottleneck extends Module implements Branching {
         // conv then bn: one convolution with the batch norm folded in inside an inference session
         Tensor out = BatchNormFolding.convolveNormalizeAndRectify(conv1, bn1, relu, x);   // N x planes x H x W
         out = BatchNormFolding.convolveNormalizeAndRectify(conv2, bn2, relu, out);        // N x planes x H/s x W/s
-        out = BatchNormFolding.convolveAndNormalize(conv3, bn3, out);                      // N x 4*planes x H/s x W/s
+        if (BatchNormFolding.folds(conv3, bn3)) { // and conv3, bn3, the addition and the ReLU in one pass
+            Tensor identity = downsample == null ? x : downsample.forward(x);
+            return BatchNormFolding.convolveNormalizeAddAndRectify(conv3, bn3, identity, relu, out);
+        }
+        out = bn3.forward(conv3.forward(out));                                             // N x 4*planes x H/s x W/s
         Tensor identity = downsample == null ? x : downsample.forward(x); // N x 4*planes x H/s x W/s
         // inference adds into the block's own tensor (ReLU and the batch norms work in place there too)
         out = NoGrad.isGradEnabled() ? out.add(identity) : out.addInPlace(identity);

@@ -1,5 +1,6 @@
 package dev.fovea.nn;
 
+import dev.fovea.tensor.NoGrad;
 import dev.fovea.tensor.Tensor;
 
 /**
@@ -46,14 +47,42 @@ public final class BatchNormFolding {
         return run(conv, bn, relu, x);
     }
 
+    /**
+     * Whether {@code conv} and {@code bn} run folded on this thread now: an inference session is
+     * running, both are in eval mode and no listener observes module calls. A model whose folded
+     * chain needs its operands in another order than its plain one (a residual unit's shortcut
+     * before its second convolution, for {@link #convolveNormalizeAddAndRectify}) asks this first.
+     */
+    public static boolean folds(Conv2d conv, BatchNorm2d bn) {
+        return InferenceSession.running() != null && !Module.listening() && !conv.isTraining() && !bn.isTraining();
+    }
+
+    /**
+     * {@code relu.forward(bn.forward(conv.forward(x)).add(residual))}, a residual unit's second
+     * half, folded into one convolution that adds the shortcut and rectifies each output as it
+     * writes it while {@link #folds} holds; otherwise the modules one after the other (the sum
+     * in place under {@code NoGrad}: the batch norm's output is this chain's own).
+     */
+    public static Tensor convolveNormalizeAddAndRectify(Conv2d conv, BatchNorm2d bn, Tensor residual, ReLU relu, Tensor x) {
+        if (relu == null || residual == null) {
+            throw new IllegalArgumentException("BatchNormFolding expects a residual tensor and a ReLU module; received "
+                    + (residual == null ? "a null residual" : "a null ReLU"));
+        }
+        if (!folds(conv, bn)) {
+            Tensor y = bn.forward(conv.forward(x));
+            return relu.forward(NoGrad.isGradEnabled() ? y.add(residual) : y.addInPlace(residual));
+        }
+        Tensor[] folded = InferenceSession.running().folded(conv, bn);
+        return conv.convolve(x, folded[0], folded[1], residual, true);
+    }
+
     private static Tensor run(Conv2d conv, BatchNorm2d bn, ReLU relu, Tensor x) {
-        InferenceSession session = InferenceSession.running();
-        if (session == null || Module.listening() || conv.isTraining() || bn.isTraining()) {
+        if (!folds(conv, bn)) {
             Tensor y = bn.forward(conv.forward(x));
             return relu == null ? y : relu.forward(y);
         }
-        Tensor[] folded = session.folded(conv, bn);
-        return conv.convolve(x, folded[0], folded[1], relu != null);
+        Tensor[] folded = InferenceSession.running().folded(conv, bn);
+        return conv.convolve(x, folded[0], folded[1], null, relu != null);
     }
 
     /**

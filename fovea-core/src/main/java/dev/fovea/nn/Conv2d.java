@@ -123,20 +123,24 @@ public class Conv2d extends Module {
 
     @Override
     protected Tensor compute(Tensor x) {
-        return convolve(x, weight, bias, false);
+        return convolve(x, weight, bias, null, false);
     }
 
     /**
      * This layer's convolution of {@code x} with another weight and bias of the same shapes (its
      * own, or those an inference session folded a batch norm into: {@link BatchNormFolding}),
-     * rectified in the same pass when {@code rectify}.
+     * plus {@code residual} when not null, rectified in the same pass when {@code rectify}.
      */
-    Tensor convolve(Tensor x, Tensor weight, Tensor bias, boolean rectify) {
+    Tensor convolve(Tensor x, Tensor weight, Tensor bias, Tensor residual, boolean rectify) {
         if (x.dim() != 4 || x.size(1) != inChannels) {
             throw new IllegalArgumentException("Conv2d expects input of shape (N, " + inChannels + ", H, W); received "
                     + Shapes.str(x.shape()) + " (" + extraRepr() + ")");
         }
         outputSize(x.size(2), x.size(3));
+        if (residual != null) {
+            if (!rectify) throw new IllegalArgumentException("Conv2d.convolve: a residual is added only before a ReLU");
+            return x.conv2dAddRelu(weight, bias, residual, stride, resolvedPadding(), dilation, groups);
+        }
         return rectify ? x.conv2dRelu(weight, bias, stride, resolvedPadding(), dilation, groups)
                 : x.conv2d(weight, bias, stride, resolvedPadding(), dilation, groups);
     }

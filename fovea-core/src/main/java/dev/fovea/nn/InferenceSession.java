@@ -34,10 +34,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Where a model's code applies a batch norm (and a ReLU) to a convolution's output alone
  * ({@link BatchNormFolding}: ResNet, GoogLeNet, {@link Sequential}), a run folds the batch norm into
  * the convolution's weight and bias, made at the first run and held like the other weights, and
- * rectifies the outputs as the convolution writes them: the activation is written once instead
- * of three times (ResNet-18, best of 3 interleaved runs: batch 1 33.2 -> 32.8 ms on 1 thread;
- * batch 16 476 -> 467 ms and 262 -> 259 ms). Results equal the module's eval forward pass up to
- * rounding.
+ * the convolution adds a residual unit's shortcut and rectifies each output as it writes it: the
+ * activation is written once instead of three or four times (ResNet-18, best of 3 interleaved
+ * runs: batch 1 33.2 -> 32.8 ms on 1 thread; batch 16 476 -> 467 ms and 262 -> 256 ms). Results
+ * equal the module's eval forward pass up to rounding.
  *
  * <p>The outputs of the convolutions and pooling layers inside a run are kept for the next run on
  * the same thread ({@link Workspace}), so that the JVM does not zero a fresh array for each (it

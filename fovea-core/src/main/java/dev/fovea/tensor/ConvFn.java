@@ -22,28 +22,37 @@ final class ConvFn {
      * @param stride   {strideH, strideW}
      * @param padding  {top, left, bottom, right}
      * @param dilation {dilationH, dilationW}
-     * @param rectify  ReLU on the output, in the same pass ({@code Kernels.conv2dForwardRelu}); backward
-     *                 then passes on the output gradient where the output is positive
+     * @param residual null, or a tensor of the output's shape added to it (a residual unit's shortcut)
+     * @param rectify  ReLU on the output; with the residual, in the same pass
+     *                 ({@code Kernels.conv2dForwardFused}); backward then passes on the output gradient
+     *                 where the output is positive
      */
-    static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups,
-                         boolean rectify) {
+    static Tensor conv2d(Tensor x, Tensor weight, Tensor bias, Tensor residual, int[] stride, int[] padding,
+                         int[] dilation, int groups, boolean rectify) {
         ConvGeometry g = geometry(x, weight, bias, stride, padding, dilation, groups);
+        int[] shape = {g.n(), g.oc(), g.oh(), g.ow()};
+        if (residual != null && !Arrays.equals(residual.shape(), shape)) {
+            throw new IllegalArgumentException("conv2d expects a residual of the output's shape " + Shapes.str(shape)
+                    + "; received " + Shapes.str(residual.shape()));
+        }
         float[] out = Workspace.uninitialized(g.outputSize()); // the kernel overwrites it
         float[] b = bias == null ? null : bias.data();
-        if (rectify) {
-            Tensor.K.conv2dForwardRelu(out, x.data(), weight.data(), b, g);
+        if (residual != null || rectify) {
+            Tensor.K.conv2dForwardFused(out, x.data(), weight.data(), b, residual == null ? null : residual.data(), rectify, g);
         } else {
             Tensor.K.conv2dForward(out, x.data(), weight.data(), b, g);
         }
-        return new Function(x, weight, bias) {
-            @Override String name() { return rectify ? "conv2dRelu" : "conv2d"; }
+        return new Function(x, weight, bias, residual) {
+            @Override String name() { return residual != null ? "conv2dAdd" + (rectify ? "Relu" : "") : rectify ? "conv2dRelu" : "conv2d"; }
 
             @Override void backward(float[] dOutput) {
                 float[] dOut = dOutput;
-                if (rectify) { // ReLU's backward: out > 0 exactly where the convolution's output was
+                if (rectify) { // ReLU's backward: out > 0 exactly where the sum before it was
                     dOut = new float[dOutput.length];
                     Tensor.K.activationBackward(Activation.RELU, dOut, dOutput, out, null, dOut.length, 0f);
                 }
+                float[] dr = residual == null ? null : gradOf(3);
+                if (dr != null) Tensor.K.axpy(1f, dOut, 0, dr, 0, dOut.length);
                 float[] dx = gradOf(0), dw = gradOf(1), db = bias == null ? null : gradOf(2);
                 if (dx != null) Tensor.K.conv2dBackwardInput(dx, dOut, weight.data(), g);
                 if (dw != null) {
@@ -61,7 +70,7 @@ final class ConvFn {
                     }
                 }
             }
-        }.attach(new Tensor(out, new int[] {g.n(), g.oc(), g.oh(), g.ow()}));
+        }.attach(new Tensor(out, shape));
     }
 
     /** Checks every argument against the others and returns the validated geometry. */

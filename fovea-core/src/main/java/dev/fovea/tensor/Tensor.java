@@ -428,7 +428,7 @@ public final class Tensor {
      * @param dilation {dilationH, dilationW}
      */
     public Tensor conv2d(Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
-        return ConvFn.conv2d(this, weight, bias, stride, padding, dilation, groups, false);
+        return ConvFn.conv2d(this, weight, bias, null, stride, padding, dilation, groups, false);
     }
 
     /**
@@ -437,7 +437,18 @@ public final class Tensor {
      * inference session runs for a convolution, batch norm and ReLU folded into one).
      */
     public Tensor conv2dRelu(Tensor weight, Tensor bias, int[] stride, int[] padding, int[] dilation, int groups) {
-        return ConvFn.conv2d(this, weight, bias, stride, padding, dilation, groups, true);
+        return ConvFn.conv2d(this, weight, bias, null, stride, padding, dilation, groups, true);
+    }
+
+    /**
+     * {@code conv2d(...).add(residual).relu()} as one operation, {@code residual} of the output's
+     * shape: a residual unit's second convolution, shortcut and ReLU, written once (what an
+     * inference session runs with the batch norm folded in). The same values and gradients.
+     */
+    public Tensor conv2dAddRelu(Tensor weight, Tensor bias, Tensor residual, int[] stride, int[] padding, int[] dilation,
+                                int groups) {
+        if (residual == null) throw new IllegalArgumentException("conv2dAddRelu expects a residual tensor; received null");
+        return ConvFn.conv2d(this, weight, bias, residual, stride, padding, dilation, groups, true);
     }
 
     /** Square stride and symmetric padding, no dilation, one group. */

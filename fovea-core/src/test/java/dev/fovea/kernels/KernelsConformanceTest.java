@@ -243,12 +243,13 @@ class KernelsConformanceTest {
     }
 
     /**
-     * The forward pass with ReLU folded into its output pass is the forward pass, then ReLU, bit for
-     * bit, on every path (weights held or not: the channels-last, window and GEMM paths).
+     * The forward pass with the residual's addition and ReLU folded into its output pass is the
+     * forward pass, then the addition, then ReLU, bit for bit, on every path (weights held or not:
+     * the channels-last, window and GEMM paths), with and without bias.
      */
     @ParameterizedTest(name = "{0} bits")
     @ValueSource(ints = {128, 256, 512})
-    void conv2dForwardReluIsTheForwardPassRectified(int bits) {
+    void conv2dForwardFusedIsTheSeparateOperations(int bits) {
         Kernels v = vector(bits);
         Random rnd = new Random(26);
         for (ConvGeometry g : convGeometries()) {
@@ -256,13 +257,21 @@ class KernelsConformanceTest {
                 float[] in = random(rnd, g.inputSize()), weight = random(rnd, g.weightSize());
                 float[] bias = held ? random(rnd, g.oc()) : null;
                 if (held) v.holdConstantWeight(weight, g.oc(), g.groups());
-                for (Kernels k : List.of(v, REF)) {
-                    float[] expected = new float[g.outputSize()], actual = new float[g.outputSize()];
-                    Arrays.fill(actual, Float.NaN); // forward overwrites
-                    k.conv2dForward(expected, in, weight, bias, g);
-                    for (int i = 0; i < expected.length; i++) expected[i] = expected[i] <= 0f ? 0f : expected[i];
-                    k.conv2dForwardRelu(actual, in, weight, bias, g);
-                    assertArrayEquals(expected, actual, k.getClass().getSimpleName() + " conv forward + relu held=" + held + " " + g);
+                for (float[] residual : Arrays.asList(null, random(rnd, g.outputSize()))) {
+                    for (boolean rectify : new boolean[] {false, true}) {
+                        for (Kernels k : List.of(v, REF)) {
+                            float[] expected = new float[g.outputSize()], actual = new float[g.outputSize()];
+                            Arrays.fill(actual, Float.NaN); // forward overwrites
+                            k.conv2dForward(expected, in, weight, bias, g);
+                            for (int i = 0; i < expected.length; i++) {
+                                if (residual != null) expected[i] += residual[i];
+                                if (rectify && expected[i] <= 0f) expected[i] = 0f;
+                            }
+                            k.conv2dForwardFused(actual, in, weight, bias, residual, rectify, g);
+                            assertArrayEquals(expected, actual, k.getClass().getSimpleName() + " fused conv forward held="
+                                    + held + " residual=" + (residual != null) + " relu=" + rectify + " " + g);
+                        }
+                    }
                 }
                 if (held) v.releaseConstantWeight(weight);
             }

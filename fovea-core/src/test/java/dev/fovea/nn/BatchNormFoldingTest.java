@@ -108,6 +108,27 @@ class BatchNormFoldingTest {
     }
 
     @Test
+    void residualChainOutsideASessionIsTheModulesThenTheSumAndReLU() {
+        SplittableRandom rng = new SplittableRandom(13);
+        Conv2d conv = new Conv2d(3, 4, 3, 1, 1, rng);
+        BatchNorm2d bn = new BatchNorm2d(4);
+        ReLU relu = new ReLU();
+        conv.eval();
+        bn.eval();
+        Tensor x = Tensor.randn(rng, 2, 3, 5, 5), r = Tensor.randn(rng, 2, 4, 5, 5);
+        float[] expected = relu.forward(bn.forward(conv.forward(x)).add(r)).data();
+        assertArrayEquals(expected, BatchNormFolding.convolveNormalizeAddAndRectify(conv, bn, r, relu, x).data());
+        try (NoGrad _ = NoGrad.enter()) { // the sum in place, into the chain's own tensor: r untouched
+            float[] rBefore = r.data().clone();
+            assertArrayEquals(expected, BatchNormFolding.convolveNormalizeAddAndRectify(conv, bn, r, relu, x).data());
+            assertArrayEquals(rBefore, r.data());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> BatchNormFolding.convolveNormalizeAddAndRectify(conv, bn, null, relu, x));
+        assertTrue(e.getMessage().contains("null residual"), e.getMessage());
+    }
+
+    @Test
     void aBatchNormOfOtherChannelsIsRejected() {
         SplittableRandom rng = new SplittableRandom(11);
         Conv2d conv = new Conv2d(3, 4, 3, 1, 1, rng);

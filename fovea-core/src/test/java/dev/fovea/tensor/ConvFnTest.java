@@ -171,6 +171,19 @@ class ConvFnTest {
     }
 
     @Test
+    void convolutionWithResidualAndReluIsTheThreeOperationsInValuesAndGradients() {
+        Tensor x = GradCheck.input(31, 2, 3, 6, 6), w = GradCheck.input(32, 4, 3, 3, 3), b = GradCheck.input(33, 4);
+        Tensor r = GradCheck.input(34, 2, 4, 3, 6);
+        int[] stride = {2, 1}, pad = {1, 1, 1, 1};
+        float[] expected = x.conv2d(w, b, stride, pad, ONE, 1).add(r).relu().data();
+        assertArrayEquals(expected, x.conv2dAddRelu(w, b, r, stride, pad, ONE, 1).data());
+        GradCheck.check(t -> t[0].conv2dAddRelu(t[1], t[2], t[3], stride, pad, ONE, 1), x, w, b, r);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> x.conv2dAddRelu(w, b, Tensor.zeros(2, 4, 6, 6), stride, pad, ONE, 1));
+        assertEquals("conv2d expects a residual of the output's shape (2, 4, 3, 6); received (2, 4, 6, 6)", e.getMessage());
+    }
+
+    @Test
     void gradPlain() {
         check(new int[] {2, 3, 5, 5}, new int[] {4, 3, 3, 3}, true, ONE, NO_PAD, ONE, 1);
     }

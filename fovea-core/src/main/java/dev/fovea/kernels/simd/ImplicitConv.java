@@ -190,8 +190,7 @@ final class ImplicitConv {
 
     /**
      * For every image b of the batch, {@code dst_b (m, oh, ow) = weight (m, depth) * columns(src_b)}
-     * plus {@code bias[biasOff + o]} per output channel when bias is not null, then rectified when
-     * {@code rectify} ({@link #addBias}), or
+     * finished by {@code epilogue} (bias {@code channelOff + o} of output channel o, residual, ReLU), or
      * {@code dst_b += weight * columns(src_b)} when {@code accumulate}. Image b's {@code c x h x w}
      * input is at {@code src[srcOff + b*srcStride]} and its output at {@code dst[dstOff + b*dstStride]};
      * the weight is row-major (m, depth) at {@code weight[weightOff]}, or, when {@code packedWeight} is
@@ -210,21 +209,21 @@ final class ImplicitConv {
      * images (a function of the geometry, so the result does not depend on the thread count).
      */
     static void batch(Gemm gemm, Simd simd, Shape s, int n, int m, float[] weight, int weightOff,
-                      float[] packedWeight, int packedOff, float[] src, int srcOff, int srcStride, float[] bias,
-                      int biasOff, boolean rectify, float[] dst, int dstOff, int dstStride, boolean accumulate) {
+                      float[] packedWeight, int packedOff, float[] src, int srcOff, int srcStride, Epilogue epilogue,
+                      int channelOff, float[] dst, int dstOff, int dstStride, boolean accumulate) {
         int mPad = (m + simd.mr() - 1) / simd.mr() * simd.mr(); // rows of the wide output
         int perPart = (int) Math.clamp(BATCH_PART_FLOATS / ((long) mPad * s.plane()), 1, n);
         for (int b0 = 0; b0 < n; b0 += perPart) {
             int images = Math.min(perPart, n - b0);
             batchPart(gemm, simd, s, images, m, weight, weightOff, packedWeight, packedOff, src, srcOff + b0 * srcStride,
-                    srcStride, bias, biasOff, rectify, dst, dstOff + b0 * dstStride, dstStride, accumulate);
+                    srcStride, epilogue, channelOff, dst, dstOff + b0 * dstStride, dstStride, accumulate);
         }
     }
 
     /** {@link #batch} over images that all fit in one batch layout and one wide output. */
     private static void batchPart(Gemm gemm, Simd simd, Shape s, int n, int m, float[] weight, int weightOff,
                                   float[] packedWeight, int packedOff, float[] src, int srcOff, int srcStride,
-                                  float[] bias, int biasOff, boolean rectify, float[] dst, int dstOff, int dstStride,
+                                  Epilogue epilogue, int channelOff, float[] dst, int dstOff, int dstStride,
                                   boolean accumulate) {
         int oh = s.oh(), ow = s.ow(), depth = s.depth(), rs = s.rowStride(), plane = s.plane(), positions = n * plane;
         Scratch scratch = Scratch.get();
@@ -281,7 +280,7 @@ final class ImplicitConv {
                         System.arraycopy(out, from, dst, to + oy * ow, ow);
                     }
                 }
-                addBias(simd, bias, biasOff + o, rectify, dst, to, oh * ow);
+                epilogue.apply(simd, channelOff + o, dst, to, oh * ow);
             }
         });
     }
@@ -886,12 +885,12 @@ final class ImplicitConv {
      * {@code starts[p] + shift[t] + c0}; the products go to {@code outT}, blocks of 64 output channels,
      * each {@code (positions, 64)}, zeroed and summed over taps and chunks of {@link #CHANNEL_CHUNK}
      * channels by one task per run of at most {@link #POSITION_TILES} tiles (so the result does not
-     * depend on the thread count), then transposed into {@code out} with the bias. The weight transpose is
+     * depend on the thread count), then transposed into {@code out} and finished by the epilogue. The weight transpose is
      * {@code transposed} when held constant, else made per call ({@link #transposeWeight}).
      */
-    static void forwardChannelsLast(Simd simd, ConvGeometry g, float[] weight, float[] transposed, float[] bias,
-                                    boolean rectify, float[] in, float[] out) {
-        channelsLast(simd, g, weight, false, transposed, bias, rectify, in, out, false);
+    static void forwardChannelsLast(Simd simd, ConvGeometry g, float[] weight, float[] transposed, Epilogue epilogue,
+                                    float[] in, float[] out) {
+        channelsLast(simd, g, weight, false, transposed, epilogue, in, out, false);
     }
 
     /**
@@ -911,7 +910,7 @@ final class ImplicitConv {
      * kernel, is transposed straight from {@code weight}).
      */
     static void inputGradientChannelsLast(Simd simd, ConvGeometry full, float[] weight, float[] dOut, float[] dIn) {
-        channelsLast(simd, full, weight, true, null, null, false, dOut, dIn, true);
+        channelsLast(simd, full, weight, true, null, Epilogue.NONE, dOut, dIn, true);
     }
 
     /**
@@ -920,7 +919,7 @@ final class ImplicitConv {
      * to {@code out} when {@code accumulate}.
      */
     private static void channelsLast(Simd simd, ConvGeometry g, float[] weight, boolean flipped, float[] transposed,
-                                     float[] bias, boolean rectify, float[] in, float[] out, boolean accumulate) {
+                                     Epilogue epilogue, float[] in, float[] out, boolean accumulate) {
         int n = g.n(), cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kh = g.kh(), kw = g.kw(), taps = kh * kw;
         int depth = taps * cpg, cols = 4 * simd.lanes(), rows = POSITION_ROWS, v = simd.lanes();
         int h = g.h(), w = g.w(), hw = h * w, pt = g.padTop(), pl = g.padLeft();
@@ -994,24 +993,11 @@ final class ImplicitConv {
                     } else {
                         simd.transpose(outT, src, index, count, channels, out, dst, ohw);
                     }
-                    if (bias != null || rectify) {
-                        for (int j = 0; j < channels; j++) addBias(simd, bias, biasOff + ob * cols + j, rectify, out, dst + j * ohw, count);
+                    if (!epilogue.isNone()) {
+                        for (int j = 0; j < channels; j++) epilogue.apply(simd, biasOff + ob * cols + j, out, dst + j * ohw, count);
                     }
                 }
             });
-        }
-    }
-
-    /**
-     * The last step of a forward pass on a run of one output channel's outputs, while the run is
-     * in cache: {@code out += bias[index]} (nothing when bias is null), then ReLU when
-     * {@code rectify} ({@link dev.fovea.kernels.Kernels#conv2dForwardRelu}).
-     */
-    static void addBias(Simd simd, float[] bias, int index, boolean rectify, float[] out, int off, int len) {
-        if (rectify) {
-            simd.addScalarRelu(bias == null ? 0f : bias[index], out, off, len);
-        } else if (bias != null) {
-            simd.addScalar(bias[index], out, off, len);
         }
     }
 

@@ -187,8 +187,12 @@ abstract class Simd {
     /** x += v. */
     abstract void addScalar(float v, float[] x, int off, int len);
 
-    /** x = relu(x + v): 0 where {@code x + v <= 0}, NaN stays NaN (as {@code reluForward}). */
-    abstract void addScalarRelu(float v, float[] x, int off, int len);
+    /**
+     * {@code x = ((x + bias) + residual)} for i in [off, off + len), the bias only when
+     * {@code addBias}, the residual (read at the same indexes) only when not null, then ReLU when
+     * {@code rectify}: 0 where the sum is {@code <= 0}, NaN stays NaN (as {@code reluForward}).
+     */
+    abstract void finishOutputs(float[] x, int off, int len, boolean addBias, float bias, float[] residual, boolean rectify);
 
     abstract float sum(float[] x, int off, int len);
 

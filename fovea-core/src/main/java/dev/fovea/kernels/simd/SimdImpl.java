@@ -759,16 +759,21 @@ final class SimdImpl extends Simd {
     }
 
     @Override
-    void addScalarRelu(float v, float[] x, int off, int len) {
+    void finishOutputs(float[] x, int off, int len, boolean addBias, float bias, float[] residual, boolean rectify) {
         int i = 0;
         int bound = S.loopBound(len);
-        for (; i < bound; i += V) {
-            FloatVector y = FloatVector.fromArray(S, x, off + i).add(v);
-            y.blend(0f, y.compare(VectorOperators.LE, 0f)).intoArray(x, off + i);
+        for (; i < bound; i += V) { // the flags are loop-invariant: C2 unswitches or predicts them
+            FloatVector y = FloatVector.fromArray(S, x, off + i);
+            if (addBias) y = y.add(bias);
+            if (residual != null) y = y.add(FloatVector.fromArray(S, residual, off + i));
+            if (rectify) y = y.blend(0f, y.compare(VectorOperators.LE, 0f));
+            y.intoArray(x, off + i);
         }
         for (; i < len; i++) {
-            float y = x[off + i] + v;
-            x[off + i] = y <= 0f ? 0f : y;
+            float y = x[off + i];
+            if (addBias) y += bias;
+            if (residual != null) y += residual[off + i];
+            x[off + i] = rectify && y <= 0f ? 0f : y;
         }
     }
 

@@ -181,16 +181,22 @@ public final class VectorKernels implements Kernels {
      */
     @Override
     public void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
-        conv2dForward(out, in, weight, bias, g, false);
+        conv2dForward(out, in, weight, Epilogue.bias(bias), g);
     }
 
-    /** Each output run rectified as its bias is added ({@link ImplicitConv#addBias}). */
+    /** Each output run finished as it is written ({@link Epilogue}). */
     @Override
-    public void conv2dForwardRelu(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
-        conv2dForward(out, in, weight, bias, g, true);
+    public void conv2dForwardFused(float[] out, float[] in, float[] weight, float[] bias, float[] residual,
+                                   boolean rectify, ConvGeometry g) {
+        if (residual != null && residual.length < g.outputSize()) {
+            throw new IllegalArgumentException("conv2dForwardFused expects a residual of " + g.outputSize()
+                    + " floats (the output's size); received " + residual.length);
+        }
+        conv2dForward(out, in, weight, new Epilogue(bias, residual, rectify), g);
     }
 
-    private void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g, boolean rectify) {
+    private void conv2dForward(float[] out, float[] in, float[] weight, Epilogue epilogue, ConvGeometry g) {
+        float[] bias = epilogue.bias();
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kk = Im2col.rows(g), hw = g.h() * g.w(), ohw = g.oh() * g.ow();
         HeldWeight constant = heldFor(weight, g);
         if (fullyConnected(g)) { // out (n, oc) = in (n, K) * weight^T (K, oc) + bias
@@ -198,12 +204,14 @@ public final class VectorKernels implements Kernels {
             if (bias != null) {
                 for (int b = 0; b < g.n(); b++) simd.axpy(1f, bias, 0, out, b * g.oc(), g.oc());
             }
-            if (rectify) activationForward(Activation.RELU, out, out, g.outputSize(), 0f);
+            if (epilogue.residual() != null || epilogue.rectify()) { // a whole row per image: one run per call
+                new Epilogue(null, epilogue.residual(), epilogue.rectify()).apply(simd, 0, out, 0, g.outputSize());
+            }
             return;
         }
         if (ImplicitConv.channelsLastForward(simd, g, constant != null)) {
-            ImplicitConv.forwardChannelsLast(simd, g, weight, constant == null ? null : constant.transposed(simd, g), bias,
-                    rectify, in, out);
+            ImplicitConv.forwardChannelsLast(simd, g, weight, constant == null ? null : constant.transposed(simd, g), epilogue,
+                    in, out);
             return;
         }
         ImplicitConv.Shape shape = ImplicitConv.pointwise(g) ? null : ImplicitConv.forward(g);
@@ -212,7 +220,7 @@ public final class VectorKernels implements Kernels {
             int groupSize = panels == null ? 0 : panels.length / g.groups();
             for (int grp = 0; grp < g.groups(); grp++) {
                 ImplicitConv.batch(gemm, simd, shape, g.n(), ocg, weight, grp * ocg * kk, panels, grp * groupSize,
-                        in, grp * cpg * hw, g.c() * hw, bias, grp * ocg, rectify, out, grp * ocg * ohw, g.oc() * ohw, false);
+                        in, grp * cpg * hw, g.c() * hw, epilogue, grp * ocg, out, grp * ocg * ohw, g.oc() * ohw, false);
             }
             return;
         }
@@ -238,8 +246,8 @@ public final class VectorKernels implements Kernels {
                     } else {
                         gemm.gemm(ocg, ohw, kk, 1f, null, packed, grp * size, col, 0f, out, outOff, ohw);
                     }
-                    if (bias != null || rectify) {
-                        for (int o = 0; o < ocg; o++) ImplicitConv.addBias(simd, bias, grp * ocg + o, rectify, out, outOff + o * ohw, ohw);
+                    if (!epilogue.isNone()) {
+                        for (int o = 0; o < ocg; o++) epilogue.apply(simd, grp * ocg + o, out, outOff + o * ohw, ohw);
                     }
                 }
             }
@@ -274,7 +282,7 @@ public final class VectorKernels implements Kernels {
             int depth = full.depth();
             for (int grp = 0; grp < g.groups(); grp++) {
                 ImplicitConv.batch(gemm, simd, full, g.n(), cpg, flipped, grp * cpg * depth, null, 0, dOut, grp * ocg * ohw, g.oc() * ohw,
-                        null, 0, false, dIn, grp * cpg * hw, g.c() * hw, true);
+                        Epilogue.NONE, 0, dIn, grp * cpg * hw, g.c() * hw, true);
             }
             return;
         }
