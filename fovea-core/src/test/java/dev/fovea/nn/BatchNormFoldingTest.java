@@ -60,7 +60,7 @@ class BatchNormFoldingTest {
         Tensor x = Tensor.randn(rng, 2, 3, 12, 12);
         float[] expected = evalForward(model, x).data();
         try (InferenceSession session = InferenceSession.of(model)) {
-            for (int run = 0; run < 2; run++) assertClose(expected, session.run(x).data());
+            for (int run = 0; run < 2; run++) InferenceSessionTest.assertClose(expected, session.run(x).data());
             assertEquals(8, session.foldedConvolutions(), "the stem, 2 + 1 in the basic unit, 3 + 1 in the bottleneck");
         }
     }
@@ -86,7 +86,7 @@ class BatchNormFoldingTest {
         Set<Module> seen = new HashSet<>();
         try (InferenceSession session = InferenceSession.of(model);
              AutoCloseable _ = Module.listen((m, in, out) -> seen.add(m))) {
-            assertClose(expected, session.run(x).data());
+            InferenceSessionTest.assertClose(expected, session.run(x).data());
             assertEquals(0, session.foldedConvolutions(), "a listener must see the batch norms, so nothing is folded");
         }
         for (Module m : model.namedModules().values()) {
@@ -135,14 +135,5 @@ class BatchNormFoldingTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BatchNormFolding.fold(conv, new BatchNorm2d(5)));
         assertTrue(e.getMessage().contains("4 output channels") && e.getMessage().contains("numFeatures=5"), e.getMessage());
-    }
-
-    private static void assertClose(float[] expected, float[] actual) {
-        assertEquals(expected.length, actual.length);
-        for (int i = 0; i < expected.length; i++) {
-            float tolerance = 1e-5f * (1 + Math.abs(expected[i]));
-            assertTrue(Math.abs(expected[i] - actual[i]) <= tolerance,
-                    "element " + i + ": expected " + expected[i] + ", received " + actual[i]);
-        }
     }
 }

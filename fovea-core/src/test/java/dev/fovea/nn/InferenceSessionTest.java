@@ -108,7 +108,8 @@ class InferenceSessionTest {
         assertEquals("InferenceSession expects a module; received null", e.getMessage());
     }
 
-    private static void assertClose(float[] expected, float[] actual) {
+    /** Equal within 1e-5 relative (and 1e-5 absolute near zero), element by element. */
+    static void assertClose(float[] expected, float[] actual) {
         assertEquals(expected.length, actual.length);
         for (int i = 0; i < expected.length; i++) {
             float tolerance = 1e-5f * (1 + Math.abs(expected[i]));
