@@ -44,8 +44,8 @@ public interface Kernels {
     void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g);
 
     /**
-     * {@link #conv2dForward}, then {@code out += residual} when residual (of the output's size) is
-     * not null, then ReLU on every output when {@code rectify} ({@code x <= 0} becomes 0, NaN stays):
+     * {@link #conv2dForward}, then {@code out += residual} when residual (of the output's size, not
+     * {@code out} itself, which the convolution overwrites first) is not null, then ReLU on every output when {@code rectify} ({@code x <= 0} becomes 0, NaN stays):
      * the values of the separate operations, bit for bit. Fast kernels finish each output run so as
      * they write it, so that a convolution folded with its batch norm, the shortcut's addition and
      * the ReLU (an inference session's residual unit) write their result once.

@@ -188,9 +188,10 @@ public final class VectorKernels implements Kernels {
     @Override
     public void conv2dForwardFused(float[] out, float[] in, float[] weight, float[] bias, float[] residual,
                                    boolean rectify, ConvGeometry g) {
-        if (residual != null && residual.length < g.outputSize()) {
+        if (residual != null && (residual.length < g.outputSize() || residual == out)) {
             throw new IllegalArgumentException("conv2dForwardFused expects a residual of " + g.outputSize()
-                    + " floats (the output's size); received " + residual.length);
+                    + " floats (the output's size) other than the output array; received "
+                    + (residual == out ? "the output array" : residual.length + " floats"));
         }
         conv2dForward(out, in, weight, new Epilogue(bias, residual, rectify), g);
     }
