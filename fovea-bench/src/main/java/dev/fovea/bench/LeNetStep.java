@@ -4,6 +4,7 @@ import dev.fovea.models.LeNet5;
 import dev.fovea.nn.Losses;
 import dev.fovea.optim.Adam;
 import dev.fovea.tensor.Tensor;
+import dev.fovea.tensor.Workspace;
 
 import java.util.SplittableRandom;
 
@@ -20,6 +21,8 @@ public final class LeNetStep {
     private final Adam optimizer;
     private final Tensor images;
     private final int[] labels = new int[BATCH];
+    /** The steps' activations, reused from step to step ({@link Workspace#forTraining}). */
+    private final Workspace steps = Workspace.forTraining();
 
     public LeNetStep() {
         SplittableRandom rng = new SplittableRandom(7);
@@ -30,14 +33,16 @@ public final class LeNetStep {
         for (int i = 0; i < BATCH; i++) labels[i] = rng.nextInt(10);
     }
 
-    /** One step; returns the loss before the update. */
+    /** One step; returns the loss before the update. Its activations reuse the arrays of the step before. */
     public float step() {
-        Tensor logits = model.forward(images);
-        Tensor loss = Losses.crossEntropy(logits, labels);
-        optimizer.zeroGrad();
-        loss.backward();
-        optimizer.step();
-        return loss.item();
+        try (Workspace.Scope _ = steps.enter()) {
+            Tensor logits = model.forward(images);
+            Tensor loss = Losses.crossEntropy(logits, labels);
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+            return loss.item();
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.fovea.nn.InferenceSession;
 import dev.fovea.nn.Losses;
 import dev.fovea.optim.Sgd;
 import dev.fovea.tensor.Tensor;
+import dev.fovea.tensor.Workspace;
 
 import java.util.SplittableRandom;
 
@@ -47,6 +48,8 @@ public final class ResNetCase {
     private final int[] labels;
     private final Sgd optimizer;
     private final InferenceSession session;
+    /** The training steps' activations, reused from step to step. */
+    private final Workspace steps = Workspace.forTraining();
 
     private ResNetCase(int batch, boolean training) {
         if (batch < 1) throw new IllegalArgumentException("ResNetCase expects a batch >= 1; received " + batch);
@@ -81,14 +84,20 @@ public final class ResNetCase {
         return session.run(images);
     }
 
-    /** One training step; returns the loss before the update. */
+    /**
+     * One training step; returns the loss before the update. Its activations reuse the arrays of
+     * the step before ({@link Workspace#forTraining}, as {@code Trainer.fit} runs its steps and as
+     * PyTorch's caching allocator serves them).
+     */
     public float step() {
         if (optimizer == null) throw new IllegalStateException("step() needs a ResNetCase made by training(batch)");
-        Tensor loss = Losses.crossEntropy(model.forward(images), labels);
-        optimizer.zeroGrad();
-        loss.backward();
-        optimizer.step();
-        return loss.item();
+        try (Workspace.Scope _ = steps.enter()) {
+            Tensor loss = Losses.crossEntropy(model.forward(images), labels);
+            optimizer.zeroGrad();
+            loss.backward();
+            optimizer.step();
+            return loss.item();
+        }
     }
 
     /**

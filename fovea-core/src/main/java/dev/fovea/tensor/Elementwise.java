@@ -30,7 +30,7 @@ final class Elementwise {
         int[] as = a.shape(), bs = b.shape();
         float[] ad = a.data(), bd = b.data();
         if (Arrays.equals(as, bs)) { // element by element, in parallel chunks (a residual connection's sum)
-            float[] out = new float[ad.length];
+            float[] out = Workspace.uninitialized(ad.length); // every element written
             Parallel.forRange(out.length, PARALLEL_GRAIN, (from, to) -> applySameShape(op, ad, bd, out, from, to));
             return new BinaryFn(op, a, b, as, null, null).attach(new Tensor(out, as));
         }
@@ -174,7 +174,7 @@ final class Elementwise {
     /** The activations run in the kernels (SIMD, parallel); the other maps here, in parallel chunks. */
     static Tensor unary(Unary u, Tensor x, float p) {
         float[] in = x.data();
-        float[] out = new float[in.length];
+        float[] out = Workspace.uninitialized(in.length); // every element written
         if (u.activation != null) {
             Tensor.K.activationForward(u.activation, out, in, in.length, p);
         } else {

@@ -99,7 +99,7 @@ final class NormFn {
                 invStd[ch] = (float) (1.0 / Math.sqrt((double) rv[ch] + eps));
             }
         }
-        float[] out = inPlace ? x.data() : new float[x.numel()];
+        float[] out = inPlace ? x.data() : Workspace.uninitialized(x.numel()); // every element written
         float[] gammaData = gamma == null ? null : gamma.data();
         Tensor.K.batchNormForward(out, x.data(), mean, invStd, gammaData, beta == null ? null : beta.data(),
                 n, c, spatial);

@@ -16,6 +16,13 @@ import java.util.List;
  * therefore overwritten by the next run: the owner must {@link #release} the result of each run
  * (the arrays of a result are handed out no more) and must not let any other tensor of the run
  * escape. A workspace serves one thread at a time.
+ *
+ * <p>A workspace {@link #forTraining for training} serves them while gradients are recorded too,
+ * for a loop whose runs are whole training steps (forward, loss, backward, update), as PyTorch's
+ * caching allocator reuses a step's activations in the next: a run's tensors, the ones saved for
+ * its backward pass included, are all dead when the next run enters, since that backward pass
+ * has run. Within a run every array handed out is distinct, so a saved tensor never sees its
+ * array reused before its backward pass.
  */
 public final class Workspace {
 
@@ -24,6 +31,27 @@ public final class Workspace {
     /** The arrays of the last run, in the order they were asked for; null once released. */
     private final List<float[]> arrays = new ArrayList<>();
     private int next;
+    /** Whether this workspace serves outputs while gradients are recorded ({@link #forTraining}). */
+    private final boolean recorded;
+
+    /** A workspace for inference: it serves outputs only while gradients are off. */
+    public Workspace() {
+        this(false);
+    }
+
+    private Workspace(boolean recorded) {
+        this.recorded = recorded;
+    }
+
+    /**
+     * A workspace for the steps of a training loop: each {@link #enter} begins a step, and the
+     * workspace serves the step's outputs while gradients are recorded as well. The caller must
+     * not keep a tensor of a step (an output, an activation) past the next {@link #enter}, but
+     * for those it {@link #release}s; a loss read with {@code item()} inside the step is safe.
+     */
+    public static Workspace forTraining() {
+        return new Workspace(true);
+    }
 
     /**
      * Makes this workspace serve this thread's outputs, from its first array, until the returned
@@ -60,11 +88,12 @@ public final class Workspace {
     /**
      * An array of {@code length} floats whose contents are unspecified, for an output its kernel
      * overwrites entirely: the active workspace's next array when a workspace is active on this
-     * thread and gradients are off, else a new array.
+     * thread and gradients are off (or it is one {@link #forTraining}), else a new array.
      */
     static float[] uninitialized(int length) {
         Workspace workspace = ACTIVE.get();
-        return workspace == null || NoGrad.isGradEnabled() ? new float[length] : workspace.take(length);
+        return workspace == null || (NoGrad.isGradEnabled() && !workspace.recorded) ? new float[length]
+                : workspace.take(length);
     }
 
     private float[] take(int length) {

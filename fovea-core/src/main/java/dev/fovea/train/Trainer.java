@@ -12,6 +12,7 @@ import dev.fovea.optim.Optimizer;
 import dev.fovea.optim.ReduceLROnPlateau;
 import dev.fovea.tensor.NoGrad;
 import dev.fovea.tensor.Tensor;
+import dev.fovea.tensor.Workspace;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,6 +29,14 @@ import java.util.Map;
  * backward, step) over a {@link DataLoader}, with validation, learning-rate schedules, gradient
  * clipping, a {@link GradientMonitor}, callbacks, a JSON-lines metrics log, and atomic checkpoints
  * that {@link Options#resume} continues from bit-exactly.
+ *
+ * <p>Each training step's activations (the outputs of convolutions, pooling, batch norm,
+ * activations and element-wise sums) go into the arrays of the step before
+ * ({@link Workspace#forTraining}) instead of fresh arrays the JVM zeroes on the calling thread: the
+ * ResNet-18 step at batch 16 4% faster on one thread and 8-10% on two, LeNet-5's 10%
+ * (docs/benchmarks.md). So a model must not keep a tensor it computed in one step for a later one
+ * (a module that wants to show an activation afterwards keeps a copy of its data); parameters,
+ * gradients, optimizer state and the values given to callbacks are not affected.
  */
 public final class Trainer {
 
@@ -105,6 +114,9 @@ public final class Trainer {
         List<StochasticLayer> stochastic = stochasticLayers();
         Map<String, Tensor> namedParameters = model.namedParameters();
         List<EpochResult> results = new ArrayList<>();
+        // each step's activations go into the arrays of the step before, instead of fresh arrays the
+        // JVM zeroes on this thread (tensor.Workspace); nothing of a step is kept past it
+        Workspace steps = Workspace.forTraining();
         for (int epoch = pos.epoch(); epoch < options.epochs(); epoch++) {
             long started = System.nanoTime();
             double lr = optimizer.lr();
@@ -116,23 +128,25 @@ public final class Trainer {
             for (Callback c : callbacks) c.onEpochStart(epoch, batches);
             for (Batch batch : train.batches(epoch, b)) {
                 reseed(stochastic, epoch, b);
-                Tensor output = model.forward(batch.inputs());
-                Tensor l = loss.apply(output, batch.labels());
-                if (!Float.isFinite(l.item())) {
-                    // Stop before the step so the weights (and the last checkpoint) stay usable.
-                    throw new IllegalStateException(String.format(java.util.Locale.ROOT,
-                            "training diverged: the loss is %s at epoch %d, batch %d (expected a finite number); "
-                                    + "check the inputs for NaN, lower the learning rate or clip gradients", l.item(), epoch + 1, b));
+                double value;
+                try (Workspace.Scope _ = steps.enter()) {
+                    Tensor output = model.forward(batch.inputs());
+                    Tensor l = loss.apply(output, batch.labels());
+                    if (!Float.isFinite(l.item())) {
+                        // Stop before the step so the weights (and the last checkpoint) stay usable.
+                        throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                                "training diverged: the loss is %s at epoch %d, batch %d (expected a finite number); "
+                                        + "check the inputs for NaN, lower the learning rate or clip gradients", l.item(), epoch + 1, b));
+                    }
+                    optimizer.zeroGrad();
+                    l.backward();
+                    if (options.clipNorm() > 0) GradClip.clipGlobalNorm(optimizer.params(), options.clipNorm());
+                    if (monitor != null) monitor.record(namedParameters);
+                    optimizer.step();
+                    value = l.item();
+                    correct += countCorrect(output, batch.labels());
                 }
-                optimizer.zeroGrad();
-                l.backward();
-                if (options.clipNorm() > 0) GradClip.clipGlobalNorm(optimizer.params(), options.clipNorm());
-                if (monitor != null) monitor.record(namedParameters);
-                optimizer.step();
-
-                double value = l.item();
                 lossSum += value * batch.size();
-                correct += countCorrect(output, batch.labels());
                 seen += batch.size();
                 for (Callback c : callbacks) c.onBatchEnd(epoch, b, value);
                 b++;

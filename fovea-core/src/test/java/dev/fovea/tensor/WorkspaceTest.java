@@ -4,7 +4,22 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.fovea.models.BasicBlock;
+import dev.fovea.models.ResNet;
+import dev.fovea.nn.BatchNorm2d;
+import dev.fovea.nn.Conv2d;
+import dev.fovea.nn.Flatten;
+import dev.fovea.nn.GlobalAvgPool2d;
+import dev.fovea.nn.Linear;
+import dev.fovea.nn.Losses;
+import dev.fovea.nn.MaxPool2d;
+import dev.fovea.nn.Module;
+import dev.fovea.nn.ReLU;
+import dev.fovea.nn.Sequential;
+import dev.fovea.optim.Sgd;
+import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -84,5 +99,48 @@ class WorkspaceTest {
         assertEquals(6, outer.size());
         outer.clear();
         assertEquals(0, outer.size());
+    }
+
+    /**
+     * A training loop whose steps run in a workspace {@link Workspace#forTraining for training}
+     * takes the arrays of the step before and trains exactly as with fresh arrays: the same
+     * parameters, bit for bit, after three steps of a residual network with batch norm, max
+     * pooling and SGD with momentum.
+     */
+    @Test
+    void trainingStepsInAWorkspaceReuseArraysAndTrainTheSame() {
+        Module plain = residualNet(), reusing = residualNet();
+        SplittableRandom rng = new SplittableRandom(5);
+        Tensor x = Tensor.randn(rng, 4, 3, 12, 12);
+        int[] labels = {0, 1, 2, 1};
+        Sgd plainSgd = new Sgd(plain.parameters(), 0.05).momentum(0.9), reusingSgd = new Sgd(reusing.parameters(), 0.05).momentum(0.9);
+        Workspace steps = Workspace.forTraining();
+        for (int step = 0; step < 3; step++) {
+            float expected = trainStep(plain, plainSgd, x, labels);
+            float actual;
+            try (Workspace.Scope _ = steps.enter()) {
+                actual = trainStep(reusing, reusingSgd, x, labels);
+            }
+            assertEquals(expected, actual, "loss of step " + step);
+            assertTrue(steps.size() > 10, "the step's outputs come from the workspace: " + steps.size());
+        }
+        Map<String, Tensor> a = plain.stateDict(), b = reusing.stateDict();
+        for (String key : a.keySet()) assertArrayEquals(a.get(key).data(), b.get(key).data(), key);
+    }
+
+    private static Module residualNet() {
+        SplittableRandom rng = new SplittableRandom(9);
+        return new Sequential(new Conv2d(3, 8, 3, 1, 1, rng), new BatchNorm2d(8), new ReLU(), new MaxPool2d(2),
+                new BasicBlock(8, 8, 1, null, rng),
+                new BasicBlock(8, 16, 2, new Sequential(ResNet.conv1x1(8, 16, 2, rng), new BatchNorm2d(16)), rng),
+                new GlobalAvgPool2d(), new Flatten(), new Linear(16, 3, rng));
+    }
+
+    private static float trainStep(Module model, Sgd sgd, Tensor x, int[] labels) {
+        Tensor loss = Losses.crossEntropy(model.forward(x), labels);
+        sgd.zeroGrad();
+        loss.backward();
+        sgd.step();
+        return loss.item();
     }
 }
