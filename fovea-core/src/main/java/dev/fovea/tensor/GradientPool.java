@@ -23,7 +23,10 @@ import java.util.Set;
  *
  * <p>Only the thread running the backward pass uses its pool ({@link #enter}, a thread-local
  * scope); gradients requested from other threads are plain new arrays. The pool lives for one
- * backward pass: afterwards its arrays are garbage, so reuse never holds memory past the pass.
+ * backward pass: afterwards its arrays are garbage, so reuse never holds memory past the pass;
+ * except under a workspace {@link Workspace#forTraining for training}, which keeps one pool from
+ * step to step: the arrays freed in one step's pass (dead once it ends) serve the next step's, so
+ * that a step's gradients are not fresh arrays the JVM zeroes on one thread either.
  */
 final class GradientPool implements AutoCloseable {
 
@@ -34,15 +37,27 @@ final class GradientPool implements AutoCloseable {
     private final Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
     /** Every array this pool has handed out: only those can come back (a caller's array never does). */
     private final Set<float[]> issued = Collections.newSetFromMap(new IdentityHashMap<>());
-    private final GradientPool outer;
+    /** Whether the pool outlives a pass (a training workspace's: {@link #forSteps}). */
+    private final boolean kept;
+    private GradientPool outer;
 
-    private GradientPool(GradientPool outer) {
-        this.outer = outer;
+    private GradientPool(boolean kept) {
+        this.kept = kept;
     }
 
-    /** Starts a pool for the backward pass running on this thread; close it when the pass ends. */
+    /** A pool that keeps its free arrays from one backward pass to the next, for a training workspace. */
+    static GradientPool forSteps() {
+        return new GradientPool(true);
+    }
+
+    /**
+     * Starts a pool for the backward pass running on this thread, the active training workspace's
+     * when there is one (and its pool is not in use already); close it when the pass ends.
+     */
     static GradientPool enter() {
-        GradientPool pool = new GradientPool(ACTIVE.get());
+        GradientPool active = ACTIVE.get(), steps = Workspace.stepGradients();
+        GradientPool pool = steps != null && steps != active ? steps : new GradientPool(false);
+        pool.outer = active;
         ACTIVE.set(pool);
         return pool;
     }
@@ -70,14 +85,27 @@ final class GradientPool implements AutoCloseable {
         if (issued.contains(array)) free.computeIfAbsent(array.length, n -> new ArrayDeque<>()).addLast(array);
     }
 
-    @Override
-    public void close() {
+    /** Drops the free arrays of a kept pool (its workspace is cleared). */
+    void clear() {
         free.clear();
         issued.clear();
-        if (outer == null) {
+    }
+
+    @Override
+    public void close() {
+        if (kept) { // only the free arrays can come back: the others are the callers' (leaf gradients)
+            issued.clear();
+            for (ArrayDeque<float[]> arrays : free.values()) issued.addAll(arrays);
+        } else {
+            free.clear();
+            issued.clear();
+        }
+        GradientPool restore = outer;
+        outer = null;
+        if (restore == null) {
             ACTIVE.remove();
         } else {
-            ACTIVE.set(outer);
+            ACTIVE.set(restore);
         }
     }
 }

@@ -33,6 +33,8 @@ public final class Workspace {
     private int next;
     /** Whether this workspace serves outputs while gradients are recorded ({@link #forTraining}). */
     private final boolean recorded;
+    /** The backward passes' gradient arrays, kept from step to step ({@link #forTraining} only). */
+    private final GradientPool gradients;
 
     /** A workspace for inference: it serves outputs only while gradients are off. */
     public Workspace() {
@@ -41,11 +43,13 @@ public final class Workspace {
 
     private Workspace(boolean recorded) {
         this.recorded = recorded;
+        this.gradients = recorded ? GradientPool.forSteps() : null;
     }
 
     /**
      * A workspace for the steps of a training loop: each {@link #enter} begins a step, and the
-     * workspace serves the step's outputs while gradients are recorded as well. The caller must
+     * workspace serves the step's outputs while gradients are recorded as well, and the gradient
+     * arrays of its backward pass from those of the step before ({@link GradientPool}). The caller must
      * not keep a tensor of a step (an output, an activation) past the next {@link #enter}, but
      * for those it {@link #release}s; a loss read with {@code item()} inside the step is safe.
      */
@@ -78,6 +82,13 @@ public final class Workspace {
     public void clear() {
         arrays.clear();
         next = 0;
+        if (gradients != null) gradients.clear();
+    }
+
+    /** The gradient pool of the training workspace active on this thread, or null. */
+    static GradientPool stepGradients() {
+        Workspace workspace = ACTIVE.get();
+        return workspace == null ? null : workspace.gradients;
     }
 
     /** Arrays held now (for tests). */

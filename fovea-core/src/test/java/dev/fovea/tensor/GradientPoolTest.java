@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 /** Gradient arrays reused within a backward pass ({@link GradientPool}) and the borrowed output gradient. */
 class GradientPoolTest {
@@ -36,6 +37,36 @@ class GradientPoolTest {
             double dInner = 3 * (1 - t * t) * v + t + 2 * v;
             assertEquals(g[i] * 2 * s * (1 - s) * dInner, first[i], 1e-4 * (1 + Math.abs(first[i])));
         }
+    }
+
+    /**
+     * Under a training workspace the pool outlives the pass: the next step's pass gets the arrays
+     * freed by this one (zeroed), gives the same gradients, and never hands out a leaf's gradient.
+     */
+    @Test
+    void aTrainingWorkspaceKeepsFreedGradientsForTheNextStep() {
+        SplittableRandom rng = new SplittableRandom(4);
+        Tensor x = Tensor.randn(rng, 2, 70_000).requiresGrad(true);
+        Tensor gradOut = Tensor.randn(rng, 2, 70_000);
+        chain(x).backward(gradOut);
+        float[] expected = x.grad().data().clone();
+        x.clearGrad();
+        Workspace steps = Workspace.forTraining();
+        GradientPool[] seen = new GradientPool[2];
+        for (int step = 0; step < 3; step++) {
+            x.clearGrad();
+            try (Workspace.Scope _ = steps.enter()) {
+                chain(x).backward(gradOut);
+                seen[step % 2] = Workspace.stepGradients();
+            }
+            assertArrayEquals(expected, x.grad().data(), 0f, "step " + step);
+        }
+        assertSame(seen[0], seen[1], "one pool for every step");
+        float[] leaf = x.grad().data();
+        try (Workspace.Scope _ = steps.enter(); GradientPool pool = GradientPool.enter()) {
+            for (int i = 0; i < 8; i++) assertNotSame(leaf, GradientPool.zeroed(leaf.length), "a leaf's gradient stays its own");
+        }
+        steps.clear();
     }
 
     @Test
