@@ -78,6 +78,32 @@ class ParallelTest {
         assertEquals(0, bothStarted.getCount());
     }
 
+    /**
+     * The caller starts with the first share of the chunks and the worker with the second, so that
+     * calls of one size hand each thread the same part; a thread helps with the other share only
+     * once its own is done.
+     */
+    @Test
+    void eachThreadStartsWithItsOwnShare() {
+        Thread caller = Thread.currentThread();
+        Thread[] ranBy = new Thread[4];
+        CountDownLatch secondShareStarted = new CountDownLatch(1);
+        AtomicBoolean metInTime = new AtomicBoolean(true);
+        Parallel.withThreads(2, () -> Parallel.forRange(4, 1, (from, to) -> {
+            ranBy[from] = Thread.currentThread();
+            if (from == 2) secondShareStarted.countDown();
+            try { // the first share waits for the second to start: a worker must have taken it
+                if (from < 2 && !secondShareStarted.await(30, TimeUnit.SECONDS)) metInTime.set(false);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                metInTime.set(false);
+            }
+        }));
+        assertTrue(metInTime.get(), "no worker started the second share");
+        assertSame(caller, ranBy[0], "the caller takes the first chunk of the first share");
+        assertFalse(ranBy[2] == caller, "the worker takes the first chunk of the second share");
+    }
+
     @Test
     void oneThreadRunsTheSameChunksInlineOnTheCaller() {
         Thread caller = Thread.currentThread();

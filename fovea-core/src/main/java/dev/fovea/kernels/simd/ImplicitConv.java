@@ -270,8 +270,8 @@ final class ImplicitConv {
             }
         }
         Parallel.forRange(m * n, Math.max(1, COPY_GRAIN / (oh * ow)), (t0, t1) -> {
-            for (int t = t0; t < t1; t++) { // keep the first ow of every rs columns, the first oh rows
-                int o = t / n, b = t % n, to = dstOff + b * dstStride + o * oh * ow;
+            for (int t = t0; t < t1; t++) { // keep the first ow of every rs columns, the first oh rows (images in order)
+                int o = t % m, b = t / m, to = dstOff + b * dstStride + o * oh * ow;
                 for (int oy = 0; oy < oh; oy++) {
                     int from = o * ld + b * plane + oy * rs;
                     if (accumulate) {
@@ -379,9 +379,11 @@ final class ImplicitConv {
         // the last plane: zeros there keep every value read finite
         int end = windowsEnd(simd, s, n); // the scratch buffer may be longer: only this much is read
         float[] padded = scratch.padded(end + reserve);
+        // images in order: each thread's share of this call (Parallel) then pads the images whose
+        // columns its share of the product reads, and the copy-out below keeps the same order
         Parallel.forRange(c * n, Math.max(1, COPY_GRAIN / plane), (q0, q1) -> {
-            for (int q = q0; q < q1; q++) { // channel q / n of image q % n
-                int ci = q / n, b = q % n, from = srcOff + b * srcStride + ci * h * w;
+            for (int q = q0; q < q1; q++) { // channel q % c of image q / c
+                int ci = q % c, b = q / c, from = srcOff + b * srcStride + ci * h * w;
                 if (phases == 1) {
                     int d = ci * block + lead + b * plane;
                     if (b == 0) Arrays.fill(padded, ci * block, d, 0f);
@@ -465,8 +467,8 @@ final class ImplicitConv {
         int n = g.n(), oh = s.oh(), ow = s.ow(), ohw = oh * ow, rs = s.rowStride(), plane = s.plane();
         int positions = n * plane;
         Parallel.forRange(g.ocPerGroup() * n, Math.max(1, COPY_GRAIN / plane), (t0, t1) -> {
-            for (int t = t0; t < t1; t++) {
-                int o = t / n, b = t % n, d = o * positions + b * plane, from = dOutOff + (b * g.oc() + o) * ohw;
+            for (int t = t0; t < t1; t++) { // images in order, as in padBatch
+                int o = t % g.ocPerGroup(), b = t / g.ocPerGroup(), d = o * positions + b * plane, from = dOutOff + (b * g.oc() + o) * ohw;
                 for (int oy = 0; oy < oh; oy++, d += rs) {
                     System.arraycopy(dOut, from + oy * ow, spread, d, ow);
                     Arrays.fill(spread, d + ow, d + rs, 0f);
