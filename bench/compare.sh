@@ -119,8 +119,13 @@ fi
 
 # --enable-native-access: ONNX Runtime loads its JNI library (System.load), which JDK 25 reports
 # as a restricted method on every start otherwise.
+# -XX:+AlwaysPreTouch: the heap's pages are touched once at start-up (and as it grows), not by the
+# first allocations that land on them; on a 2-vCPU EPYC guest a first touch cost about 5 us per
+# 4 KiB page, and a workload measured while eden was still being filled for the first time ran
+# 13x slower for its whole budget (conv_a forward 3.2 against 0.25 ms, in about half of the JVMs;
+# a steady-state loop never pays it again).
 # shellcheck disable=SC2206 # word splitting of the user's extra options is intended
-JAVA_OPTS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx4g
+JAVA_OPTS=(--add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx4g -XX:+AlwaysPreTouch
            -Dfovea.bench.onnx="$ONNX_MODEL" ${FOVEA_JAVA_OPTS:-})
 fovea_java() { # THREADS ARGS...: the Compare main, without the JVM's incubator-module notice
   local threads="$1"; shift

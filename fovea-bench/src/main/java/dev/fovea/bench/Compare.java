@@ -22,8 +22,10 @@ import java.util.regex.Pattern;
  * Simpler and much faster than JMH, which is what a table of some twenty rows at two thread counts needs;
  * the JMH benchmarks in this package are the tool for careful single measurements.
  *
- * <p>Run: {@code java --add-modules jdk.incubator.vector -XX:+UseParallelGC -Dfovea.threads=2
- * -cp fovea-bench/target/benchmarks.jar dev.fovea.bench.Compare [options]}. Options:
+ * <p>Run: {@code java --add-modules jdk.incubator.vector -XX:+UseParallelGC -XX:+AlwaysPreTouch
+ * -Dfovea.threads=2 -cp fovea-bench/target/benchmarks.jar dev.fovea.bench.Compare [options]}
+ * (without the pre-touch, a workload timed while the heap's pages are first touched can run many
+ * times slower on a virtual machine: see {@code bench/compare.sh}). Options:
  * <ul>
  *   <li>{@code --budget S}: seconds per workload (default 3): 40% warm-up (at least 2 runs), the rest
  *       measured runs (at least 3, at most 50); big workloads thereby get fewer repetitions;</li>
