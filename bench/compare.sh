@@ -173,7 +173,10 @@ for ((run = 1; run <= RUNS; run++)); do
     printf 'compare: Fovea, %s thread(s)\n' "$t" >&2
     fovea_java "$t" --budget "$BUDGET" "${extra[@]}" > "$dir/fovea-$t.tsv"
     printf 'compare: PyTorch, %s thread(s)\n' "$t" >&2
-    OPENBLAS_CORETYPE="${OPENBLAS_CORETYPE:-SKYLAKEX}" \
+    # SKYLAKEX whatever the environment says: the setting for PyTorch's real speed here, and
+    # a machine image may set its own (this one: OPENBLAS_CORETYPE=Haswell, AVX2 kernels, which
+    # took 21.4 against 17.6 ms for a 1024 SGEMM on one thread); FOVEA_OPENBLAS_CORETYPE overrides
+    OPENBLAS_CORETYPE="${FOVEA_OPENBLAS_CORETYPE:-SKYLAKEX}" \
       "$PYTHON" "$ROOT/bench/torch_bench.py" --threads "$t" --budget "$BUDGET" "${extra[@]}" > "$dir/torch-$t.tsv"
   done
   read -r -a CPU_END < <(grep '^cpu ' /proc/stat)

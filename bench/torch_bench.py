@@ -21,8 +21,10 @@ warm-up (at least 2 runs), then measured runs until the budget is spent (at leas
 
 Thread count: torch.set_num_threads(N) (OpenMP: ATen and oneDNN) and, because OpenBLAS (the BLAS of
 Debian's python3-torch, libopenblas0-pthread) keeps its own pthread pool that set_num_threads does
-not size, OPENBLAS_NUM_THREADS=N, set before torch is imported. OPENBLAS_CORETYPE defaults to
-SKYLAKEX: OpenBLAS 0.3.21 may not recognise newer Xeons and would fall back to a generic kernel.
+not size, OPENBLAS_NUM_THREADS=N, set before torch is imported. OPENBLAS_CORETYPE is SKYLAKEX
+unless FOVEA_OPENBLAS_CORETYPE names another: OpenBLAS 0.3.21 may not recognise newer CPUs and
+would fall back to a generic kernel, and a machine's environment may pin an older core type
+(OPENBLAS_CORETYPE=Haswell on the EPYC host of the ninth session).
 
 Output (stdout), tab-separated, read by bench/report.py:
   # key=value ...                      header lines (versions, conv backends)
@@ -51,7 +53,7 @@ def parse_args():
 
 ARGS = parse_args()
 # Must happen before `import torch`: OpenBLAS and OpenMP read these when the libraries load.
-os.environ.setdefault("OPENBLAS_CORETYPE", "SKYLAKEX")
+os.environ["OPENBLAS_CORETYPE"] = os.environ.get("FOVEA_OPENBLAS_CORETYPE", "SKYLAKEX")
 os.environ["OPENBLAS_NUM_THREADS"] = str(ARGS.threads)
 os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
 

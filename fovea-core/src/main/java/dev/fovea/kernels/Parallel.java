@@ -76,12 +76,12 @@ public final class Parallel {
 
     /**
      * Runs the chunks on the calling thread and the pool's workers, each taking the unclaimed chunks
-     * of its own share first, then the others' ({@link Call}), until none is left. The caller works instead of waiting: handing a whole range to the
-     * pool and blocking cost a worker wake-up and a caller wake-up per call, tens of microseconds
-     * each, which made LeNet-5's sub-millisecond operations no faster on 2 threads than on 1. When
-     * the chunks are all done the caller closes the call; a worker that arrives after that returns
-     * at once, so the caller never waits for a thread to wake up only to find nothing left, and it
-     * waits only for workers inside a chunk.
+     * of its own share first, then the others' ({@link Call}), until none is left. The caller works
+     * instead of waiting: handing a whole range to the pool and blocking cost a worker wake-up and
+     * a caller wake-up per call, tens of microseconds each, which made LeNet-5's sub-millisecond
+     * operations no faster on 2 threads than on 1. When the chunks are all done the caller closes
+     * the call; a worker that arrives after that returns at once, so the caller never waits for a
+     * thread to wake up only to find nothing left, and it waits only for workers inside a chunk.
      */
     private static void share(Pool pool, Call call) {
         pool.call = call; // published before the parked flags are read: see Worker.run

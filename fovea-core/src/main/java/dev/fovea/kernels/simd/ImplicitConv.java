@@ -270,7 +270,7 @@ final class ImplicitConv {
             }
         }
         Parallel.forRange(m * n, Math.max(1, COPY_GRAIN / (oh * ow)), (t0, t1) -> {
-            for (int t = t0; t < t1; t++) { // keep the first ow of every rs columns, the first oh rows (images in order)
+            for (int t = t0; t < t1; t++) { // images in order; the first ow of every rs columns, the first oh rows
                 int o = t % m, b = t / m, to = dstOff + b * dstStride + o * oh * ow;
                 for (int oy = 0; oy < oh; oy++) {
                     int from = o * ld + b * plane + oy * rs;
@@ -468,7 +468,8 @@ final class ImplicitConv {
         int positions = n * plane;
         Parallel.forRange(g.ocPerGroup() * n, Math.max(1, COPY_GRAIN / plane), (t0, t1) -> {
             for (int t = t0; t < t1; t++) { // images in order, as in padBatch
-                int o = t % g.ocPerGroup(), b = t / g.ocPerGroup(), d = o * positions + b * plane, from = dOutOff + (b * g.oc() + o) * ohw;
+                int o = t % g.ocPerGroup(), b = t / g.ocPerGroup();
+                int d = o * positions + b * plane, from = dOutOff + (b * g.oc() + o) * ohw;
                 for (int oy = 0; oy < oh; oy++, d += rs) {
                     System.arraycopy(dOut, from + oy * ow, spread, d, ow);
                     Arrays.fill(spread, d + ow, d + rs, 0f);
