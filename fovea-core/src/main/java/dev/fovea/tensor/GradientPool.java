@@ -85,7 +85,7 @@ final class GradientPool implements AutoCloseable {
         if (issued.contains(array)) free.computeIfAbsent(array.length, n -> new ArrayDeque<>()).addLast(array);
     }
 
-    /** Drops the free arrays of a kept pool (its workspace is cleared). */
+    /** Drops every array this pool holds (a pass's pool when it ends; a kept pool when its workspace is cleared). */
     void clear() {
         free.clear();
         issued.clear();
@@ -97,8 +97,7 @@ final class GradientPool implements AutoCloseable {
             issued.clear();
             for (ArrayDeque<float[]> arrays : free.values()) issued.addAll(arrays);
         } else {
-            free.clear();
-            issued.clear();
+            clear();
         }
         GradientPool restore = outer;
         outer = null;

@@ -17,18 +17,24 @@ class GradientPoolTest {
         return x.mul(3f).tanh().mul(x).add(x.square()).sigmoid().mul(2f);
     }
 
+    /** x's gradient through {@link #chain} for {@code gradOut}, from a fresh gradient; x's gradient is dropped after. */
+    private static float[] gradientThroughChain(Tensor x, Tensor gradOut) {
+        x.clearGrad();
+        chain(x).backward(gradOut);
+        float[] gradient = x.grad().data().clone();
+        x.clearGrad();
+        return gradient;
+    }
+
     @Test
     void reusedGradientsGiveTheSameResultAsFreshOnes() {
         SplittableRandom rng = new SplittableRandom(3);
         // larger than one zeroing chunk, so reused arrays are cleared by several tasks
         Tensor x = Tensor.randn(rng, 3, 100_000).requiresGrad(true);
         Tensor gradOut = Tensor.randn(rng, 3, 100_000);
-        chain(x).backward(gradOut);
-        float[] first = x.grad().data().clone();
+        float[] first = gradientThroughChain(x, gradOut);
         // the same pass again: stale values in a reused array would show up as a difference
-        x.clearGrad();
-        chain(x).backward(gradOut);
-        assertArrayEquals(first, x.grad().data(), 0f);
+        assertArrayEquals(first, gradientThroughChain(x, gradOut), 0f);
         // and against the derivative computed element by element
         float[] xs = x.data(), g = gradOut.data();
         for (int i = 0; i < xs.length; i += 997) {
@@ -48,9 +54,7 @@ class GradientPoolTest {
         SplittableRandom rng = new SplittableRandom(4);
         Tensor x = Tensor.randn(rng, 2, 70_000).requiresGrad(true);
         Tensor gradOut = Tensor.randn(rng, 2, 70_000);
-        chain(x).backward(gradOut);
-        float[] expected = x.grad().data().clone();
-        x.clearGrad();
+        float[] expected = gradientThroughChain(x, gradOut);
         Workspace steps = Workspace.forTraining();
         GradientPool[] seen = new GradientPool[2];
         for (int step = 0; step < 3; step++) {
