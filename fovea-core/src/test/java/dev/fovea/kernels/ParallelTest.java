@@ -81,25 +81,27 @@ class ParallelTest {
     /**
      * The caller starts with the first share of the chunks and the worker with the second, so that
      * calls of one size hand each thread the same part; a thread helps with the other share only
-     * once its own is done.
+     * once its own is done. The first chunks of the two shares wait for each other to start: the
+     * caller cannot reach the second share, nor the worker the first, before both have begun.
      */
     @Test
     void eachThreadStartsWithItsOwnShare() {
         Thread caller = Thread.currentThread();
         Thread[] ranBy = new Thread[4];
-        CountDownLatch secondShareStarted = new CountDownLatch(1);
+        CountDownLatch firstShareStarted = new CountDownLatch(1), secondShareStarted = new CountDownLatch(1);
         AtomicBoolean metInTime = new AtomicBoolean(true);
         Parallel.withThreads(2, () -> Parallel.forRange(4, 1, (from, to) -> {
             ranBy[from] = Thread.currentThread();
-            if (from == 2) secondShareStarted.countDown();
-            try { // the first share waits for the second to start: a worker must have taken it
-                if (from < 2 && !secondShareStarted.await(30, TimeUnit.SECONDS)) metInTime.set(false);
+            if (from != 0 && from != 2) return;
+            (from == 0 ? firstShareStarted : secondShareStarted).countDown();
+            try {
+                if (!(from == 0 ? secondShareStarted : firstShareStarted).await(30, TimeUnit.SECONDS)) metInTime.set(false);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 metInTime.set(false);
             }
         }));
-        assertTrue(metInTime.get(), "no worker started the second share");
+        assertTrue(metInTime.get(), "the first chunks of the two shares did not run at the same time");
         assertSame(caller, ranBy[0], "the caller takes the first chunk of the first share");
         assertFalse(ranBy[2] == caller, "the worker takes the first chunk of the second share");
     }
