@@ -62,7 +62,8 @@ public record Workload(String name, String description, DoubleSupplier flopCount
                 return c::forwardBackward;
             }));
         }
-        list.add(new Workload("lenet5_step", "LeNet-5 train step b64 (fwd, CE, zeroGrad, bwd, Adam)",
+        list.add(new Workload("lenet5_step", "LeNet-5 train step b64 (fwd, CE, zeroGrad, bwd, Adam; "
+                + LeNetStep.SHARDS + " data-parallel shards)",
                 LeNetStep.flops(), () -> {
                     LeNetStep s = new LeNetStep();
                     return s::step;

@@ -112,6 +112,11 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--early-stop", defaultValue = "0", description = "Stop after this many epochs without validation improvement (0 = off).")
     int earlyStop;
 
+    @Option(names = "--shards", defaultValue = "1", description = "Cut each batch into this many shards that train at "
+            + "the same time, one per thread (data parallelism, for models without batch norm or dropout such as "
+            + "lenet5; results depend on the shards, not on the threads) (default ${DEFAULT-VALUE}).")
+    int shards;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed for weights, data order, augmentation and dropout.")
     long seed;
 
@@ -165,6 +170,13 @@ final class TrainCommand implements Callable<Integer> {
         if (s != null) trainer.schedule(s);
         if (schedule == ScheduleName.plateau) trainer.plateau(new ReduceLROnPlateau(opt).patience(2).factor(gamma));
         if (earlyStop > 0) trainer.callback(new EarlyStopping(earlyStop, 1e-4));
+        if (shards != 1) {
+            try {
+                trainer.dataParallel(shards);
+            } catch (IllegalArgumentException e) {
+                throw new ParameterException(spec.commandLine(), "--shards " + shards + ": " + e.getMessage());
+            }
+        }
         trainer.callback(new ProgressCallback(stdout, epochs, !noProgress));
         trainer.modelMetadata(ModelFile.metadata(model, train));
         DataLoader trainLoader = new DataLoader(train, batchSize, true, false, seed, Recipes.augmentation(augment));
@@ -192,6 +204,7 @@ final class TrainCommand implements Callable<Integer> {
         if (weightDecay < 0) bad.add("--weight-decay expects a number >= 0; received " + weightDecay);
         if (labelSmoothing < 0 || labelSmoothing >= 1) bad.add("--label-smoothing expects [0, 1); received " + labelSmoothing);
         if (clipNorm < 0) bad.add("--clip-norm expects a number >= 0; received " + clipNorm);
+        if (shards < 1) bad.add("--shards expects a positive integer; received " + shards);
         if (checkpointEvery < 0) bad.add("--checkpoint-every expects a number >= 0; received " + checkpointEvery);
         if (warmup < 0 || warmup >= epochs && warmup > 0) bad.add("--warmup expects 0 <= warmup < epochs; received " + warmup);
         if (!bad.isEmpty()) throw new ParameterException(spec.commandLine(), String.join("; ", bad));

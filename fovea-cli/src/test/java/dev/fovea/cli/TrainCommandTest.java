@@ -107,6 +107,18 @@ class TrainCommandTest {
     }
 
     @Test
+    void shardsTrainLeNetAndRefuseBatchNorm() {
+        Run r = run("train", "--data", data.toString(), "--epochs", "1", "--batch-size", "16", "--shards", "2",
+                "--output", dir.resolve("sharded").toString(), "--no-progress");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("test accuracy:"), r.out());
+        assertUsage(run("train", "--data", data.toString(), "--shards", "0"), "--shards expects a positive integer; received 0");
+        assertUsage(run("train", "--data", data.toString(), "--model", "smallcnn", "--shards", "2",
+                "--output", dir.resolve("bn").toString()), "(BatchNorm2d), which normalises with the statistics of the whole batch");
+        assertTrue(Files.notExists(dir.resolve("bn")), "nothing written for a refused run");
+    }
+
+    @Test
     void badUsageIsOneLineWithExitCode2() {
         assertUsage(run("train", "--batch-size", "-3", "--data", data.toString()), "--batch-size expects a positive integer; received -3");
         assertUsage(run("train", "--model", "resnet9000", "--data", data.toString(), "--output", dir.resolve("x").toString()),

@@ -164,9 +164,14 @@ public final class Tensor {
 
     /**
      * The gradient array, allocated (zeroed) on first use; during a backward pass, an array that pass
-     * has finished with when one of the right size is free ({@link GradientPool}).
+     * has finished with when one of the right size is free ({@link GradientPool}). For a leaf, while
+     * a {@link LeafGradients} scope is entered on this thread, that scope's array for it instead.
      */
     public float[] gradBuffer() {
+        if (creator == null) {
+            LeafGradients shard = LeafGradients.active();
+            if (shard != null) return shard.buffer(this);
+        }
         if (grad == null) grad = GradientPool.zeroed(data.length);
         return grad;
     }

@@ -68,6 +68,7 @@ public final class Trainer {
     private ReduceLROnPlateau plateau;
     private GradientMonitor monitor = new GradientMonitor();
     private Map<String, String> modelMetadata = Map.of();
+    private DataParallel parallel;
 
     public Trainer(Module model, Optimizer optimizer, LossFunction loss, Options options) {
         this.model = model;
@@ -87,6 +88,17 @@ public final class Trainer {
     /** String metadata stored in model.safetensors (model name, class names, input shape...). */
     public Trainer modelMetadata(Map<String, String> metadata) {
         this.modelMetadata = Map.copyOf(metadata);
+        return this;
+    }
+
+    /**
+     * Cuts each training batch into this many shards that run their forward and backward passes at
+     * the same time, one per thread ({@link DataParallel}); 1, the default, runs each batch whole.
+     * For models whose layers treat every sample on their own in training mode (no batch norm, no
+     * dropout): small networks, whose operations are too short to split across threads one by one.
+     */
+    public Trainer dataParallel(int shards) {
+        this.parallel = shards == 1 ? null : new DataParallel(model, loss, shards);
         return this;
     }
 
@@ -128,24 +140,15 @@ public final class Trainer {
             for (Callback c : callbacks) c.onEpochStart(epoch, batches);
             for (Batch batch : train.batches(epoch, b)) {
                 reseed(stochastic, epoch, b);
-                double value;
-                try (Workspace.Scope _ = steps.enter()) {
-                    Tensor output = model.forward(batch.inputs());
-                    Tensor l = loss.apply(output, batch.labels());
-                    if (!Float.isFinite(l.item())) {
-                        // Stop before the step so the weights (and the last checkpoint) stay usable.
-                        throw new IllegalStateException(String.format(java.util.Locale.ROOT,
-                                "training diverged: the loss is %s at epoch %d, batch %d (expected a finite number); "
-                                        + "check the inputs for NaN, lower the learning rate or clip gradients", l.item(), epoch + 1, b));
-                    }
-                    optimizer.zeroGrad();
-                    l.backward();
-                    if (options.clipNorm() > 0) GradClip.clipGlobalNorm(optimizer.params(), options.clipNorm());
-                    if (monitor != null) monitor.record(namedParameters);
-                    optimizer.step();
-                    value = l.item();
-                    correct += countCorrect(output, batch.labels());
-                }
+                // forward, loss, zeroed gradients, backward; the step only if the loss is finite, so
+                // that the weights (and the last checkpoint) stay usable
+                DataParallel.Result step = parallel != null ? shardedPass(batch) : pass(steps, batch);
+                if (!Float.isFinite(step.loss())) throw diverged(step.loss(), epoch, b);
+                if (options.clipNorm() > 0) GradClip.clipGlobalNorm(optimizer.params(), options.clipNorm());
+                if (monitor != null) monitor.record(namedParameters);
+                optimizer.step();
+                double value = step.loss();
+                correct += step.correct();
                 lossSum += value * batch.size();
                 seen += batch.size();
                 for (Callback c : callbacks) c.onBatchEnd(epoch, b, value);
@@ -241,12 +244,29 @@ public final class Trainer {
         }
     }
 
-    private static long countCorrect(Tensor output, int[] labels) {
-        if (output.dim() != 2) return 0;
-        int[] pred = output.argmaxRows();
-        long c = 0;
-        for (int i = 0; i < labels.length; i++) if (pred[i] == labels[i]) c++;
-        return c;
+    /** Forward, loss and, when the loss is finite, zeroed gradients and backward, in the step's workspace. */
+    private DataParallel.Result pass(Workspace steps, Batch batch) {
+        try (Workspace.Scope _ = steps.enter()) {
+            Tensor output = model.forward(batch.inputs());
+            Tensor l = loss.apply(output, batch.labels());
+            float value = l.item();
+            if (!Float.isFinite(value)) return new DataParallel.Result(value, 0);
+            optimizer.zeroGrad();
+            l.backward();
+            return new DataParallel.Result(value, DataParallel.countCorrect(output, batch.labels()));
+        }
+    }
+
+    /** {@link #pass} by {@link DataParallel} shards (which add nothing after a non-finite loss). */
+    private DataParallel.Result shardedPass(Batch batch) {
+        optimizer.zeroGrad();
+        return parallel.forwardBackward(batch.inputs(), batch.labels());
+    }
+
+    private static IllegalStateException diverged(float loss, int epoch, int batch) {
+        return new IllegalStateException(String.format(java.util.Locale.ROOT,
+                "training diverged: the loss is %s at epoch %d, batch %d (expected a finite number); "
+                        + "check the inputs for NaN, lower the learning rate or clip gradients", loss, epoch + 1, batch));
     }
 
     /** On resume, drops log lines of epochs that will be run again so the log has one line per epoch. */

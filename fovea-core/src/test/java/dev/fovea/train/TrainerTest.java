@@ -118,6 +118,41 @@ class TrainerTest {
     }
 
     @Test
+    void dataParallelShardsTrainAsTheWholeBatchDoesAndStopOnDivergenceAlike() throws IOException {
+        ArrayDataset data = TrainingFixtures.digits();
+        Module whole = sampleWiseModel(), sharded = sampleWiseModel();
+        List<EpochResult> a = new Trainer(whole, TrainingFixtures.optimizer(whole), LossFunction.crossEntropy(),
+                Trainer.Options.of(2, 1)).fit(TrainingFixtures.loader(data), null);
+        List<EpochResult> b = new Trainer(sharded, TrainingFixtures.optimizer(sharded), LossFunction.crossEntropy(),
+                Trainer.Options.of(2, 1)).dataParallel(3).fit(TrainingFixtures.loader(data), null);
+        for (int e = 0; e < 2; e++) {
+            assertEquals(a.get(e).trainLoss(), b.get(e).trainLoss(), 1e-4 * a.get(e).trainLoss(), "epoch " + e);
+            assertEquals(a.get(e).trainAccuracy(), b.get(e).trainAccuracy(), 0.01, "epoch " + e);
+        }
+        for (var kv : whole.stateDict().entrySet()) { // the same weights, up to the order of the gradient sums
+            float[] w = kv.getValue().data(), s = sharded.stateDict().get(kv.getKey()).data();
+            for (int i = 0; i < w.length; i++) assertEquals(w[i], s[i], 1e-4f + 1e-3f * Math.abs(w[i]), kv.getKey());
+        }
+        Map<String, Tensor> before = new java.util.LinkedHashMap<>();
+        sharded.stateDict().forEach((k, v) -> before.put(k, v.copy()));
+        var diverging = new Trainer(sharded, new Sgd(sharded.parameters(), 0.1), (out, labels) -> out.sum().mul(Float.NaN),
+                Trainer.Options.of(1, 1)).dataParallel(2);
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> diverging.fit(TrainingFixtures.loader(data), null));
+        assertTrue(e.getMessage().contains("the loss is NaN at epoch 1, batch 0"), e.getMessage());
+        for (var kv : sharded.stateDict().entrySet()) {
+            assertArrayEquals(before.get(kv.getKey()).data(), kv.getValue().data(), 0f, kv.getKey());
+        }
+    }
+
+    /** {@link TrainingFixtures#model} without its dropout, which data-parallel training refuses. */
+    private static Module sampleWiseModel() {
+        Random rng = new Random(7);
+        return new Sequential(new dev.fovea.nn.Conv2d(1, 4, 3, rng), new ReLU(), new dev.fovea.nn.MaxPool2d(2),
+                new Flatten(), new Linear(4 * 13 * 13, 10, rng));
+    }
+
+    @Test
     void earlyStoppingStopsWhenLossStopsImproving() throws IOException {
         ArrayDataset data = TrainingFixtures.digits();
         Module model = TrainingFixtures.model();
