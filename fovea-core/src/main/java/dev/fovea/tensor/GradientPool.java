@@ -73,8 +73,13 @@ final class GradientPool implements AutoCloseable {
             pool.issued.add(fresh);
             return fresh;
         }
-        Parallel.forRange(length, ZERO_GRAIN, (from, to) -> Arrays.fill(reused, from, to, 0f));
+        zero(reused);
         return reused;
+    }
+
+    /** Sets every element of {@code array} to 0, in parallel chunks when it is large. */
+    static void zero(float[] array) {
+        Parallel.forRange(array.length, ZERO_GRAIN, (from, to) -> Arrays.fill(array, from, to, 0f));
     }
 
     /**

@@ -178,7 +178,7 @@ public final class Tensor {
 
     /** Sets the gradient to zero (keeps the buffer). Optimizers call this; nothing else should. */
     public void zeroGrad() {
-        if (grad != null) Arrays.fill(grad, 0f);
+        if (grad != null) GradientPool.zero(grad);
     }
 
     /** Drops the gradient buffer. */
