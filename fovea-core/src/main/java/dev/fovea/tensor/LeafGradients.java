@@ -35,9 +35,7 @@ public final class LeafGradients {
     public Scope enter() {
         touched.clear();
         touchedSet.clear();
-        Scope scope = new Scope(ACTIVE.get());
-        ACTIVE.set(this);
-        return scope;
+        return new Scope(this);
     }
 
     /** The leaf-gradient scope active on this thread, or null. */
@@ -76,20 +74,9 @@ public final class LeafGradients {
     }
 
     /** The span of a leaf-gradient scope on one thread. */
-    public static final class Scope implements AutoCloseable {
-        private final LeafGradients outer;
-
-        private Scope(LeafGradients outer) {
-            this.outer = outer;
-        }
-
-        @Override
-        public void close() {
-            if (outer == null) {
-                ACTIVE.remove();
-            } else {
-                ACTIVE.set(outer);
-            }
+    public static final class Scope extends ThreadScope<LeafGradients> {
+        private Scope(LeafGradients value) {
+            super(ACTIVE, value);
         }
     }
 }

@@ -63,9 +63,7 @@ public final class Workspace {
      */
     public Scope enter() {
         next = 0;
-        Scope scope = new Scope(ACTIVE.get());
-        ACTIVE.set(this);
-        return scope;
+        return new Scope(this);
     }
 
     /**
@@ -121,20 +119,9 @@ public final class Workspace {
     }
 
     /** The span of a workspace's service on one thread. */
-    public static final class Scope implements AutoCloseable {
-        private final Workspace outer;
-
-        private Scope(Workspace outer) {
-            this.outer = outer;
-        }
-
-        @Override
-        public void close() {
-            if (outer == null) {
-                ACTIVE.remove();
-            } else {
-                ACTIVE.set(outer);
-            }
+    public static final class Scope extends ThreadScope<Workspace> {
+        private Scope(Workspace value) {
+            super(ACTIVE, value);
         }
     }
 }
