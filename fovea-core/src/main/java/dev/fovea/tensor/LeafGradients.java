@@ -2,9 +2,11 @@ package dev.fovea.tensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Gradients of leaf tensors (a model's parameters) kept apart from the leaves' own, for one shard
@@ -26,7 +28,7 @@ public final class LeafGradients {
     private final Map<Tensor, float[]> arrays = new IdentityHashMap<>();
     /** The leaves given a gradient in the current (or last) scope, in the order they were first asked for. */
     private final List<Tensor> touched = new ArrayList<>();
-    private final Map<Tensor, Boolean> touchedSet = new IdentityHashMap<>();
+    private final Set<Tensor> touchedSet = Collections.newSetFromMap(new IdentityHashMap<>());
 
     /**
      * Makes the backward passes on this thread add leaf gradients here, starting from zero, until
@@ -46,7 +48,7 @@ public final class LeafGradients {
     /** The array that takes {@code leaf}'s gradient in this scope, zeroed when first asked for. */
     float[] buffer(Tensor leaf) {
         float[] a = arrays.get(leaf);
-        boolean first = touchedSet.put(leaf, Boolean.TRUE) == null;
+        boolean first = touchedSet.add(leaf);
         if (a == null || a.length != leaf.data().length) {
             a = new float[leaf.data().length];
             arrays.put(leaf, a);

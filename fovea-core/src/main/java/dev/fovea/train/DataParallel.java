@@ -5,6 +5,7 @@ import dev.fovea.nn.BatchNorm;
 import dev.fovea.nn.Module;
 import dev.fovea.nn.Stochastic;
 import dev.fovea.tensor.LeafGradients;
+import dev.fovea.tensor.NoGrad;
 import dev.fovea.tensor.Tensor;
 import dev.fovea.tensor.Workspace;
 
@@ -105,6 +106,9 @@ public final class DataParallel {
         if (labels.length != n) {
             throw new IllegalArgumentException("one label per sample expected: " + n + " labels; received "
                     + labels.length);
+        }
+        if (!NoGrad.isGradEnabled()) {
+            throw new IllegalStateException("a data-parallel step records gradients; received a call inside NoGrad");
         }
         if (inputs.requiresGrad()) {
             throw new IllegalArgumentException("data-parallel steps compute the parameters' gradients only; received "

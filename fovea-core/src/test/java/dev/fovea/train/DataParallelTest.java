@@ -5,6 +5,7 @@ import dev.fovea.models.LeNet5;
 import dev.fovea.models.SmallCnn;
 import dev.fovea.nn.Losses;
 import dev.fovea.nn.Module;
+import dev.fovea.tensor.NoGrad;
 import dev.fovea.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -111,6 +112,9 @@ class DataParallelTest {
         assertTrue(e.getMessage().contains("7 labels; received 2"), e.getMessage());
         Tensor needsGrad = images.copy().requiresGrad(true);
         assertThrows(IllegalArgumentException.class, () -> step.forwardBackward(needsGrad, labels));
+        try (NoGrad _ = NoGrad.enter()) {
+            assertThrows(IllegalStateException.class, () -> step.forwardBackward(images, labels));
+        }
         Tensor withNaN = images.copy();
         withNaN.data()[5 * 32 * 32] = Float.NaN; // sample 5: the second shard
         for (Tensor p : model.parameters()) p.clearGrad();
