@@ -363,9 +363,20 @@ final class Gemm {
         });
     }
 
-    /** Offsets {@code j*ld} of the rows a transposing pack gathers from, padded with 0 to whole vectors. */
+    /**
+     * Offsets {@code j*ld} of the rows a transposing pack gathers from, padded with 0 to whole
+     * vectors; null for panels narrower than a vector, which are transposed one value at a time.
+     * A gather for mr = 8 rows with 16 lanes reads twice the values it keeps, and on the Zen 4
+     * host gathers cost more than the scalar copy even at full width there: packing A by gathers
+     * took 16% of a 256^3 product's samples on the calling thread, and about one JVM in three ran
+     * the product at half speed, the worker thread's gathers 8x slower than in the other JVMs
+     * (JFR). Scalar A panels, 256^3, best of 3 JVMs each: 1 thread 0.379 -> 0.337 ms, 2 threads
+     * 0.219 -> 0.183 ms; 1024^3 within the noise. B^T panels (nr = 32: two whole gathers) keep
+     * their gathers, measured 1.5x faster than scalar code on the Xeon host.
+     */
     private int[] gatherIndex(int width, int ld) {
         int v = simd.lanes();
+        if (width < v) return null;
         int[] index = new int[(width + v - 1) / v * v];
         for (int j = 0; j < width; j++) index[j] = j * ld;
         return index;
@@ -429,9 +440,9 @@ final class Gemm {
                        float[] pa, int off, int[] index) {
         if (transA) { // op(A)[i, p] = a[p, i]: h consecutive values per p
             simd.packRows(a, aOff + p0 * lda + i0, lda, kCur, h, mr, pa, off);
-        } else if (h == mr) { // op(A)[i, p] = a[i, p]: a transpose, by gathers
+        } else if (h == mr && index != null) { // op(A)[i, p] = a[i, p]: a transpose, by gathers
             simd.packColumns(a, aOff + i0 * lda + p0, kCur, mr, index, 0, pa, off);
-        } else { // the last, partial panel
+        } else { // the last, partial panel, or panels narrower than a vector (see gatherIndex)
             int src = aOff + i0 * lda + p0;
             for (int p = 0; p < kCur; p++) {
                 int dst = off + p * mr;
@@ -447,7 +458,7 @@ final class Gemm {
      */
     private void packB(boolean transB, float[] b, int bOff, int ldb, int j0, int w, int p0, int kCur,
                        float[] pb, int off, int[] index) {
-        if (transB && w == nr) { // op(B)[p, j] = b[j, p]: a transpose, by gathers
+        if (transB && w == nr && index != null) { // op(B)[p, j] = b[j, p]: a transpose, by gathers
             simd.packColumns(b, bOff + j0 * ldb + p0, kCur, nr, index, 0, pb, off);
         } else if (transB) { // the last, partial panel
             int src = bOff + j0 * ldb + p0;
