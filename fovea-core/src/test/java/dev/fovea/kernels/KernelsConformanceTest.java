@@ -221,6 +221,13 @@ class KernelsConformanceTest {
         // a batch whose wide output exceeds 2^19 floats: the forward pass in parts of 14 and 2 images
         // (16 rows of 47 x 47 positions each, at 512 bits)
         list.add(ConvGeometry.of(16, 8, 46, 46, 16, 3, 1, 1));
+        // Winograd F(2x2, 3x3) (512 bits): odd output sizes (tiles past the right and bottom edges),
+        // 20 channels (a vector and a part), 40 output channels (one block, part-used), 544 tiles in
+        // blocks of 60 (the last part-used), forward only (its input gradient has 20 outputs); valid
+        // padding with two blocks of output channels, and uneven padding, forward and input gradient
+        list.add(ConvGeometry.of(2, 20, 33, 31, 40, 3, 1, 1));
+        list.add(ConvGeometry.of(3, 48, 22, 20, 128, 3, 1, 0));
+        list.add(new ConvGeometry(1, 32, 40, 37, 33, 3, 3, 1, 1, 2, 0, 1, 1, 1, 1, 1));
         return list;
     }
 

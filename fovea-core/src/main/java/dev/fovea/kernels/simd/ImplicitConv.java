@@ -963,20 +963,7 @@ final class ImplicitConv {
         }
         for (int grp = 0; grp < g.groups(); grp++) {
             int inOff = grp * cpg * hw, wOff = grp * ocg * depth;
-            Parallel.forRange(n * hp, Math.max(1, COPY_GRAIN / (wp * cpg)), (r0, r1) -> {
-                int[] index = new int[(cpg + v - 1) / v * v];
-                for (int ci = 0; ci < cpg; ci++) index[ci] = ci * hw;
-                for (int r = r0; r < r1; r++) {
-                    int b = r / hp, y = r % hp - pt, d = r * wp * cpg;
-                    if (y < 0 || y >= h) {
-                        Arrays.fill(x, d, d + wp * cpg, 0f);
-                        continue;
-                    }
-                    Arrays.fill(x, d, d + pl * cpg, 0f);
-                    simd.transpose(in, inOff + b * g.c() * hw + y * w, index, cpg, w, x, d + pl * cpg, cpg);
-                    Arrays.fill(x, d + (pl + w) * cpg, d + wp * cpg, 0f);
-                }
-            });
+            paddedChannelsLast(simd, g, in, inOff, hp, wp, x);
             if (transposed == null) transposeWeight(simd, weight, wOff, ocg, cpg, taps, flipped, wT, 0);
             int wAt = transposed == null ? 0 : grp * groupT;
             // each block of output channels in runs of equal length: a task that took the last tiles of
@@ -998,29 +985,65 @@ final class ImplicitConv {
                     }
                 }
             });
-            int outOff = grp * ocg * ohw, biasOff = grp * ocg;
-            int pixelChunk = Math.min(ohw, 256);
-            int pieces = (ohw + pixelChunk - 1) / pixelChunk;
-            Parallel.forRange(n * oBlocks * pieces, 1, (q0, q1) -> {
-                int[] index = new int[(pixelChunk + v - 1) / v * v];
-                for (int i = 0; i < pixelChunk; i++) index[i] = i * cols;
-                for (int q = q0; q < q1; q++) {
-                    int b = q / (oBlocks * pieces), ob = q / pieces % oBlocks, pc = q % pieces;
-                    int pix0 = pc * pixelChunk, count = Math.min(pixelChunk, ohw - pix0), channels = Math.min(cols, ocg - ob * cols);
-                    int src = ((ob * tiles * rows) + b * ohw + pix0) * cols, dst = outOff + (b * g.oc() + ob * cols) * ohw + pix0;
-                    if (accumulate) {
-                        float[] sum = Scratch.get().tile(channels * count);
-                        simd.transpose(outT, src, index, count, channels, sum, 0, count);
-                        for (int j = 0; j < channels; j++) simd.axpy(1f, sum, j * count, out, dst + j * ohw, count);
-                    } else {
-                        simd.transpose(outT, src, index, count, channels, out, dst, ohw);
-                    }
-                    if (!epilogue.isNone()) {
-                        for (int j = 0; j < channels; j++) epilogue.apply(simd, biasOff + ob * cols + j, out, dst + j * ohw, count);
-                    }
-                }
-            });
+            copyOutChannelsLast(simd, g, grp, outT, tiles * rows, epilogue, out, accumulate);
         }
+    }
+
+    /**
+     * One group's input, starting at {@code in[inOff]} in image 0, copied channels-last with its
+     * zero border into {@code x}: channel ci of image b at padded row y, column x is
+     * {@code x[((b*hp + y)*wp + x)*cpg + ci]}, with the layer's top and left pads before the image
+     * and zeros up to {@code hp} rows and {@code wp} columns after it.
+     */
+    static void paddedChannelsLast(Simd simd, ConvGeometry g, float[] in, int inOff, int hp, int wp, float[] x) {
+        int cpg = g.cPerGroup(), h = g.h(), w = g.w(), hw = h * w, pt = g.padTop(), pl = g.padLeft(), v = simd.lanes();
+        Parallel.forRange(g.n() * hp, Math.max(1, COPY_GRAIN / (wp * cpg)), (r0, r1) -> {
+            int[] index = new int[(cpg + v - 1) / v * v];
+            for (int ci = 0; ci < cpg; ci++) index[ci] = ci * hw;
+            for (int r = r0; r < r1; r++) {
+                int b = r / hp, y = r % hp - pt, d = r * wp * cpg;
+                if (y < 0 || y >= h) {
+                    Arrays.fill(x, d, d + wp * cpg, 0f);
+                    continue;
+                }
+                Arrays.fill(x, d, d + pl * cpg, 0f);
+                simd.transpose(in, inOff + b * g.c() * hw + y * w, index, cpg, w, x, d + pl * cpg, cpg);
+                Arrays.fill(x, d + (pl + w) * cpg, d + wp * cpg, 0f);
+            }
+        });
+    }
+
+    /**
+     * Group {@code grp}'s output from the channels-last products {@code outT} (blocks of 64 output
+     * channels, {@code blockPositions} rows of 64 each; output position {@code b*oh*ow + oy*ow + ox}
+     * of block ob at row {@code ob*blockPositions + position}) into {@code out} (NCHW), written or,
+     * when {@code accumulate}, added, and finished by the epilogue.
+     */
+    static void copyOutChannelsLast(Simd simd, ConvGeometry g, int grp, float[] outT, int blockPositions,
+                                    Epilogue epilogue, float[] out, boolean accumulate) {
+        int n = g.n(), ocg = g.ocPerGroup(), ohw = g.oh() * g.ow(), cols = 4 * simd.lanes(), v = simd.lanes();
+        int oBlocks = (ocg + cols - 1) / cols, outOff = grp * ocg * ohw, biasOff = grp * ocg;
+        int pixelChunk = Math.min(ohw, 256);
+        int pieces = (ohw + pixelChunk - 1) / pixelChunk;
+        Parallel.forRange(n * oBlocks * pieces, 1, (q0, q1) -> {
+            int[] index = new int[(pixelChunk + v - 1) / v * v];
+            for (int i = 0; i < pixelChunk; i++) index[i] = i * cols;
+            for (int q = q0; q < q1; q++) {
+                int b = q / (oBlocks * pieces), ob = q / pieces % oBlocks, pc = q % pieces;
+                int pix0 = pc * pixelChunk, count = Math.min(pixelChunk, ohw - pix0), channels = Math.min(cols, ocg - ob * cols);
+                int src = (ob * blockPositions + b * ohw + pix0) * cols, dst = outOff + (b * g.oc() + ob * cols) * ohw + pix0;
+                if (accumulate) {
+                    float[] sum = Scratch.get().tile(channels * count);
+                    simd.transpose(outT, src, index, count, channels, sum, 0, count);
+                    for (int j = 0; j < channels; j++) simd.axpy(1f, sum, j * count, out, dst + j * ohw, count);
+                } else {
+                    simd.transpose(outT, src, index, count, channels, out, dst, ohw);
+                }
+                if (!epilogue.isNone()) {
+                    for (int j = 0; j < channels; j++) epilogue.apply(simd, biasOff + ob * cols + j, out, dst + j * ohw, count);
+                }
+            }
+        });
     }
 
     /** Floats of one group's transposed weight: {@code depth} rows of 64 per block of 64 output channels. */

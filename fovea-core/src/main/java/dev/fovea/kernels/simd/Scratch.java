@@ -27,6 +27,9 @@ final class Scratch {
     private float[] edgeA = new float[0];
     private float[] partials = new float[0];
     private float[] lrn = new float[0];
+    private float[] transformedKernel = new float[0];
+    private float[] transformedInput = new float[0];
+    private float[] products = new float[0];
 
     private Scratch() {}
 
@@ -92,6 +95,15 @@ final class Scratch {
      * ({@code AbstractMask.checkIndexByLane}; 4% of a LeNet-5 step when packed panels ended there).
      */
     private static final int SLACK = 64;
+
+    /** A layer's kernel in Winograd's points ({@link Winograd}), made by the calling thread and read by all. */
+    float[] transformedKernel(int size) { return transformedKernel = grow(transformedKernel, size); }
+
+    /** A block of input tiles in Winograd's points ({@link Winograd}), the pool thread's own. */
+    float[] transformedInput(int size) { return transformedInput = grow(transformedInput, size); }
+
+    /** The products of a block of Winograd tiles, before the output transform ({@link Winograd}). */
+    float[] products(int size) { return products = grow(products, size); }
 
     /** LRN backward: dOut * out / scale of every channel over a block of positions. */
     float[] lrn(int size) { return lrn = grow(lrn, size); }

@@ -153,6 +153,31 @@ abstract class Simd {
      * where {@code index[c]} is where row c starts (whole vectors of lanes are gathered: index holds
      * at least {@code count} rounded down to a multiple of {@link #lanes()} entries).
      */
+    /**
+     * The input transform of Winograd's F(2x2, 3x3) ({@link Winograd}), {@code V = B^T d B} for
+     * {@code count} channels at once (a multiple of {@link #lanes()}): the 4 x 4 input tile is
+     * {@code d[i][j] = x[at + i*rowStride + j*colStride + c]}, and point {@code k = 4*i + j} of the
+     * result goes to {@code v[vAt + k*pointStride + c]}.
+     */
+    abstract void winogradInput(float[] x, int at, int rowStride, int colStride, int count, float[] v, int vAt,
+                                int pointStride);
+
+    /**
+     * The kernel transform of Winograd's F(2x2, 3x3), {@code U = G g G^T} for {@code count} output
+     * channels at once (a multiple of {@link #lanes()}): tap {@code t = 3*ky + kx} of the kernel is
+     * {@code g[ky][kx] = w[at + t*tapStride + c]}, and point k of the result goes to
+     * {@code u[uAt + k*pointStride + c]}.
+     */
+    abstract void winogradKernel(float[] w, int at, int tapStride, int count, float[] u, int uAt, int pointStride);
+
+    /**
+     * The output transform of Winograd's F(2x2, 3x3), {@code Y = A^T M A} for {@code count} output
+     * channels at once (a multiple of {@link #lanes()}): point k of the products is
+     * {@code m[at + k*pointStride + c]}, and output {@code (i, j)} of the 2 x 2 tile goes to
+     * {@code y[to[2*i + j] + c]}, or nowhere where that offset is negative (past the image's edge).
+     */
+    abstract void winogradOutput(float[] m, int at, int pointStride, int count, float[] y, int[] to);
+
     abstract void transpose(float[] src, int srcOff, int[] index, int count, int len, float[] dst, int dstOff,
                             int dstStride);
 

@@ -651,6 +651,126 @@ final class SimdImpl extends Simd {
         s01.add(s11).add(s21.add(s31)).intoArray(c, cOff + V);
     }
 
+    // The transforms keep all 16 points in named locals: in an array the vectors would be allocated.
+
+    @Override
+    void winogradInput(float[] x, int at, int rowStride, int colStride, int count, float[] v, int vAt, int pointStride) {
+        for (int c = 0; c < count; c += V) {
+            // B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1]: W = B^T d down each column j, then V = W B along each row
+            int q0 = at + 0 * colStride + c;
+            FloatVector d00 = FloatVector.fromArray(S, x, q0), d10 = FloatVector.fromArray(S, x, q0 + rowStride),
+                    d20 = FloatVector.fromArray(S, x, q0 + 2 * rowStride), d30 = FloatVector.fromArray(S, x, q0 + 3 * rowStride);
+            FloatVector w00 = d00.sub(d20), w10 = d10.add(d20), w20 = d20.sub(d10), w30 = d10.sub(d30);
+            int q1 = at + 1 * colStride + c;
+            FloatVector d01 = FloatVector.fromArray(S, x, q1), d11 = FloatVector.fromArray(S, x, q1 + rowStride),
+                    d21 = FloatVector.fromArray(S, x, q1 + 2 * rowStride), d31 = FloatVector.fromArray(S, x, q1 + 3 * rowStride);
+            FloatVector w01 = d01.sub(d21), w11 = d11.add(d21), w21 = d21.sub(d11), w31 = d11.sub(d31);
+            int q2 = at + 2 * colStride + c;
+            FloatVector d02 = FloatVector.fromArray(S, x, q2), d12 = FloatVector.fromArray(S, x, q2 + rowStride),
+                    d22 = FloatVector.fromArray(S, x, q2 + 2 * rowStride), d32 = FloatVector.fromArray(S, x, q2 + 3 * rowStride);
+            FloatVector w02 = d02.sub(d22), w12 = d12.add(d22), w22 = d22.sub(d12), w32 = d12.sub(d32);
+            int q3 = at + 3 * colStride + c;
+            FloatVector d03 = FloatVector.fromArray(S, x, q3), d13 = FloatVector.fromArray(S, x, q3 + rowStride),
+                    d23 = FloatVector.fromArray(S, x, q3 + 2 * rowStride), d33 = FloatVector.fromArray(S, x, q3 + 3 * rowStride);
+            FloatVector w03 = d03.sub(d23), w13 = d13.add(d23), w23 = d23.sub(d13), w33 = d13.sub(d33);
+            int r0 = vAt + 0 * pointStride + c;
+            w00.sub(w02).intoArray(v, r0);
+            w01.add(w02).intoArray(v, r0 + pointStride);
+            w02.sub(w01).intoArray(v, r0 + 2 * pointStride);
+            w01.sub(w03).intoArray(v, r0 + 3 * pointStride);
+            int r1 = vAt + 4 * pointStride + c;
+            w10.sub(w12).intoArray(v, r1);
+            w11.add(w12).intoArray(v, r1 + pointStride);
+            w12.sub(w11).intoArray(v, r1 + 2 * pointStride);
+            w11.sub(w13).intoArray(v, r1 + 3 * pointStride);
+            int r2 = vAt + 8 * pointStride + c;
+            w20.sub(w22).intoArray(v, r2);
+            w21.add(w22).intoArray(v, r2 + pointStride);
+            w22.sub(w21).intoArray(v, r2 + 2 * pointStride);
+            w21.sub(w23).intoArray(v, r2 + 3 * pointStride);
+            int r3 = vAt + 12 * pointStride + c;
+            w30.sub(w32).intoArray(v, r3);
+            w31.add(w32).intoArray(v, r3 + pointStride);
+            w32.sub(w31).intoArray(v, r3 + 2 * pointStride);
+            w31.sub(w33).intoArray(v, r3 + 3 * pointStride);
+        }
+    }
+
+    @Override
+    void winogradKernel(float[] w, int at, int tapStride, int count, float[] u, int uAt, int pointStride) {
+        FloatVector half = FloatVector.broadcast(S, 0.5f);
+        for (int c = 0; c < count; c += V) {
+            // G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]: T = g G^T along each row ky, then U = G T down each column
+            int q0 = at + 0 * tapStride + c;
+            FloatVector g00 = FloatVector.fromArray(S, w, q0), g01 = FloatVector.fromArray(S, w, q0 + tapStride),
+                    g02 = FloatVector.fromArray(S, w, q0 + 2 * tapStride);
+            FloatVector o0 = g00.add(g02).mul(half), h0 = g01.mul(half);
+            FloatVector t00 = g00, t01 = o0.add(h0), t02 = o0.sub(h0), t03 = g02;
+            int q1 = at + 3 * tapStride + c;
+            FloatVector g10 = FloatVector.fromArray(S, w, q1), g11 = FloatVector.fromArray(S, w, q1 + tapStride),
+                    g12 = FloatVector.fromArray(S, w, q1 + 2 * tapStride);
+            FloatVector o1 = g10.add(g12).mul(half), h1 = g11.mul(half);
+            FloatVector t10 = g10, t11 = o1.add(h1), t12 = o1.sub(h1), t13 = g12;
+            int q2 = at + 6 * tapStride + c;
+            FloatVector g20 = FloatVector.fromArray(S, w, q2), g21 = FloatVector.fromArray(S, w, q2 + tapStride),
+                    g22 = FloatVector.fromArray(S, w, q2 + 2 * tapStride);
+            FloatVector o2 = g20.add(g22).mul(half), h2 = g21.mul(half);
+            FloatVector t20 = g20, t21 = o2.add(h2), t22 = o2.sub(h2), t23 = g22;
+            FloatVector outer0 = t00.add(t20).mul(half), inner0 = t10.mul(half);
+            int p0 = uAt + 0 * pointStride + c;
+            t00.intoArray(u, p0);
+            outer0.add(inner0).intoArray(u, p0 + 4 * pointStride);
+            outer0.sub(inner0).intoArray(u, p0 + 8 * pointStride);
+            t20.intoArray(u, p0 + 12 * pointStride);
+            FloatVector outer1 = t01.add(t21).mul(half), inner1 = t11.mul(half);
+            int p1 = uAt + 1 * pointStride + c;
+            t01.intoArray(u, p1);
+            outer1.add(inner1).intoArray(u, p1 + 4 * pointStride);
+            outer1.sub(inner1).intoArray(u, p1 + 8 * pointStride);
+            t21.intoArray(u, p1 + 12 * pointStride);
+            FloatVector outer2 = t02.add(t22).mul(half), inner2 = t12.mul(half);
+            int p2 = uAt + 2 * pointStride + c;
+            t02.intoArray(u, p2);
+            outer2.add(inner2).intoArray(u, p2 + 4 * pointStride);
+            outer2.sub(inner2).intoArray(u, p2 + 8 * pointStride);
+            t22.intoArray(u, p2 + 12 * pointStride);
+            FloatVector outer3 = t03.add(t23).mul(half), inner3 = t13.mul(half);
+            int p3 = uAt + 3 * pointStride + c;
+            t03.intoArray(u, p3);
+            outer3.add(inner3).intoArray(u, p3 + 4 * pointStride);
+            outer3.sub(inner3).intoArray(u, p3 + 8 * pointStride);
+            t23.intoArray(u, p3 + 12 * pointStride);
+        }
+    }
+
+    @Override
+    void winogradOutput(float[] m, int at, int pointStride, int count, float[] y, int[] to) {
+        int to0 = to[0], to1 = to[1], to2 = to[2], to3 = to[3];
+        for (int c = 0; c < count; c += V) {
+            // A^T = [1 1 1 0; 0 1 -1 -1]: S = A^T M down each column j, then Y = S A along each row
+            int q0 = at + 0 * pointStride + c;
+            FloatVector m00 = FloatVector.fromArray(S, m, q0), m10 = FloatVector.fromArray(S, m, q0 + 4 * pointStride),
+                    m20 = FloatVector.fromArray(S, m, q0 + 8 * pointStride), m30 = FloatVector.fromArray(S, m, q0 + 12 * pointStride);
+            FloatVector s00 = m00.add(m10).add(m20), s10 = m10.sub(m20).sub(m30);
+            int q1 = at + 1 * pointStride + c;
+            FloatVector m01 = FloatVector.fromArray(S, m, q1), m11 = FloatVector.fromArray(S, m, q1 + 4 * pointStride),
+                    m21 = FloatVector.fromArray(S, m, q1 + 8 * pointStride), m31 = FloatVector.fromArray(S, m, q1 + 12 * pointStride);
+            FloatVector s01 = m01.add(m11).add(m21), s11 = m11.sub(m21).sub(m31);
+            int q2 = at + 2 * pointStride + c;
+            FloatVector m02 = FloatVector.fromArray(S, m, q2), m12 = FloatVector.fromArray(S, m, q2 + 4 * pointStride),
+                    m22 = FloatVector.fromArray(S, m, q2 + 8 * pointStride), m32 = FloatVector.fromArray(S, m, q2 + 12 * pointStride);
+            FloatVector s02 = m02.add(m12).add(m22), s12 = m12.sub(m22).sub(m32);
+            int q3 = at + 3 * pointStride + c;
+            FloatVector m03 = FloatVector.fromArray(S, m, q3), m13 = FloatVector.fromArray(S, m, q3 + 4 * pointStride),
+                    m23 = FloatVector.fromArray(S, m, q3 + 8 * pointStride), m33 = FloatVector.fromArray(S, m, q3 + 12 * pointStride);
+            FloatVector s03 = m03.add(m13).add(m23), s13 = m13.sub(m23).sub(m33);
+            if (to0 >= 0) s00.add(s01).add(s02).intoArray(y, to0 + c);
+            if (to1 >= 0) s01.sub(s02).sub(s03).intoArray(y, to1 + c);
+            if (to2 >= 0) s10.add(s11).add(s12).intoArray(y, to2 + c);
+            if (to3 >= 0) s11.sub(s12).sub(s13).intoArray(y, to3 + c);
+        }
+    }
+
     @Override
     void transpose(float[] src, int srcOff, int[] index, int count, int len, float[] dst, int dstOff, int dstStride) {
         int whole = count / V * V; // channels gathered a vector at a time; the rest one by one

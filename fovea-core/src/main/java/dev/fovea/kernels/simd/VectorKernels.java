@@ -210,6 +210,10 @@ public final class VectorKernels implements Kernels {
             }
             return;
         }
+        if (Winograd.applies(simd, g)) {
+            Winograd.convolve(simd, g, weight, false, epilogue, in, out, false);
+            return;
+        }
         if (ImplicitConv.channelsLastForward(simd, g, constant != null)) {
             ImplicitConv.forwardChannelsLast(simd, g, weight, constant == null ? null : constant.transposed(simd, g), epilogue,
                     in, out);
@@ -274,6 +278,10 @@ public final class VectorKernels implements Kernels {
         boolean byFullConv = ImplicitConv.applies(g) && !ImplicitConv.pointwise(g) && (cpg >= simd.mr() / 2 || cpg == 1);
         ImplicitConv.Shape full = byFullConv ? ImplicitConv.inputGradient(g) : null;
         ConvGeometry fullConv = full == null ? null : ImplicitConv.inputGradientGeometry(g);
+        if (fullConv != null && Winograd.applies(simd, fullConv)) {
+            Winograd.convolve(simd, fullConv, weight, true, Epilogue.NONE, dOut, dIn, true);
+            return;
+        }
         if (fullConv != null && ImplicitConv.channelsLastForward(simd, fullConv, false)) {
             ImplicitConv.inputGradientChannelsLast(simd, fullConv, weight, dOut, dIn);
             return;

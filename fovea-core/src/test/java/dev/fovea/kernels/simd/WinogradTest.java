@@ -1,0 +1,109 @@
+package dev.fovea.kernels.simd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.fovea.kernels.ConvGeometry;
+import java.util.Random;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Winograd's F(2x2, 3x3) against the direct formula in double precision. The dispatch and the
+ * kernels around it are covered by {@code KernelsConformanceTest}, whose Winograd geometries this
+ * test also checks are really taken (a silent fall-back to the direct convolution would pass there).
+ */
+class WinogradTest {
+
+    private static final Simd SIMD = Simd.forSpecies(VectorSpecies.of(float.class, VectorShape.S_512_BIT));
+
+    @Test
+    void takesStrideOneThreeByThreeLayersWithEnoughChannelsAndPositions() {
+        ConvGeometry[] taken = {
+            ConvGeometry.of(2, 20, 33, 31, 40, 3, 1, 1),
+            ConvGeometry.of(3, 48, 22, 20, 128, 3, 1, 0),
+            new ConvGeometry(1, 32, 40, 37, 33, 3, 3, 1, 1, 2, 0, 1, 1, 1, 1, 1),
+            ConvGeometry.of(8, 64, 56, 56, 64, 3, 1, 1), // conv_c
+        };
+        for (ConvGeometry g : taken) {
+            assertTrue(Winograd.applies(SIMD, g), "forward " + g);
+            // the input gradient's full convolution has the layer's input channels as its outputs
+            boolean gradient = g.c() >= 32;
+            assertEquals(gradient, Winograd.applies(SIMD, ImplicitConv.inputGradientGeometry(g)), "input gradient " + g);
+        }
+        ConvGeometry[] notTaken = {
+            ConvGeometry.of(8, 64, 56, 56, 64, 3, 2, 1), // stride 2
+            new ConvGeometry(8, 64, 56, 56, 64, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1), // dilation 2
+            new ConvGeometry(8, 64, 56, 56, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2), // groups
+            ConvGeometry.of(8, 64, 56, 56, 64, 5, 1, 2), // 5x5
+            ConvGeometry.of(8, 12, 56, 56, 64, 3, 1, 1), // 12 channels
+            ConvGeometry.of(8, 64, 56, 56, 24, 3, 1, 1), // 24 output channels
+            ConvGeometry.of(1, 512, 7, 7, 512, 3, 1, 1), // 49 positions
+        };
+        for (ConvGeometry g : notTaken) assertFalse(Winograd.applies(SIMD, g), g.toString());
+        Simd narrow = Simd.forSpecies(VectorSpecies.of(float.class, VectorShape.S_256_BIT));
+        assertFalse(Winograd.applies(narrow, ConvGeometry.of(8, 64, 56, 56, 64, 3, 1, 1)), "8-lane vectors");
+    }
+
+    @Test
+    void forwardMatchesTheDirectFormula() {
+        // odd sizes: the last tiles of each row and column are half outside the output
+        ConvGeometry g = ConvGeometry.of(2, 19, 7, 9, 70, 3, 1, 1);
+        Random rnd = new Random(3);
+        float[] in = random(rnd, g.inputSize()), weight = random(rnd, g.weightSize()), bias = random(rnd, g.oc());
+        float[] out = new float[g.outputSize()];
+        Winograd.convolve(SIMD, g, weight, false, Epilogue.bias(bias), in, out, false);
+        double[] expected = direct(g, in, weight, bias);
+        for (int i = 0; i < out.length; i++) {
+            assertEquals(expected[i], out[i], 1e-5 * g.c() * 9 * (1 + Math.abs(expected[i])), "output " + i);
+        }
+    }
+
+    @Test
+    void accumulatesIntoTheOutputWhenAsked() {
+        ConvGeometry g = ConvGeometry.of(1, 16, 6, 6, 32, 3, 1, 1);
+        Random rnd = new Random(4);
+        float[] in = random(rnd, g.inputSize()), weight = random(rnd, g.weightSize()), before = random(rnd, g.outputSize());
+        float[] out = before.clone();
+        Winograd.convolve(SIMD, g, weight, false, Epilogue.NONE, in, out, true);
+        double[] sum = direct(g, in, weight, null);
+        for (int i = 0; i < out.length; i++) {
+            double expected = before[i] + sum[i];
+            assertEquals(expected, out[i], 1e-5 * g.c() * 9 * (1 + Math.abs(expected)), "output " + i);
+        }
+    }
+
+    /** Cross-correlation in double precision, zero padding, stride 1. */
+    private static double[] direct(ConvGeometry g, float[] in, float[] weight, float[] bias) {
+        double[] out = new double[g.outputSize()];
+        for (int b = 0; b < g.n(); b++) {
+            for (int o = 0; o < g.oc(); o++) {
+                for (int y = 0; y < g.oh(); y++) {
+                    for (int x = 0; x < g.ow(); x++) {
+                        double s = bias == null ? 0 : bias[o];
+                        for (int ci = 0; ci < g.c(); ci++) {
+                            for (int ky = 0; ky < 3; ky++) {
+                                for (int kx = 0; kx < 3; kx++) {
+                                    int iy = y + ky - g.padTop(), ix = x + kx - g.padLeft();
+                                    if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
+                                    s += (double) in[((b * g.c() + ci) * g.h() + iy) * g.w() + ix]
+                                            * weight[((o * g.c() + ci) * 3 + ky) * 3 + kx];
+                                }
+                            }
+                        }
+                        out[((b * g.oc() + o) * g.oh() + y) * g.ow() + x] = s;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static float[] random(Random rnd, int n) {
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float) rnd.nextGaussian();
+        return a;
+    }
+}
