@@ -205,7 +205,8 @@ class KernelsConformanceTest {
         // channels-last forward (512 bits): stride 2, 1,058 positions (the last tile part-used), two
         // blocks of output channels (the second part-used); 260 channels in chunks of 128, 128 and 4
         // (and its input gradient, 40 channels from 260); groups of 32 channels with dilation and
-        // uneven padding, forward and input gradient; an input gradient of 40 channels from 70
+        // uneven padding, forward and input gradient; an input gradient of 40 channels from 70. The
+        // stride-1 ones of these (260 and 40 channels) now go through Winograd, from 128 positions
         list.add(ConvGeometry.of(2, 24, 45, 45, 70, 3, 2, 1));
         list.add(ConvGeometry.of(6, 260, 5, 5, 40, 3, 1, 1));
         list.add(new ConvGeometry(3, 64, 11, 10, 64, 3, 2, 1, 1, 2, 0, 1, 1, 2, 1, 2));

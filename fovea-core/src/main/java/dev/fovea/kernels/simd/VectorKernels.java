@@ -171,7 +171,8 @@ public final class VectorKernels implements Kernels {
 
     /**
      * Per image and group: {@code out_g (oc/groups, oh*ow) = weight_g (oc/groups, K) * col (K, oh*ow)}
-     * with {@code K = c/groups*kh*kw}, then the bias is added to each output row. Strided, wide and
+     * with {@code K = c/groups*kh*kw}, then the bias is added to each output row. 3x3 stride-1 layers
+     * with enough channels and positions go through Winograd's F(2x2, 3x3) ({@link Winograd}). Strided, wide and
      * few-position layers run as a direct convolution over a channels-last copy instead
      * ({@link ImplicitConv#channelsLastForward}); the others as an implicit GEMM over the padded
      * batch ({@link ImplicitConv#batch}) or, with a 1x1 or an awkward kernel, per image, the column
