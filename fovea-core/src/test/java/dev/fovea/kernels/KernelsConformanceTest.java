@@ -229,6 +229,9 @@ class KernelsConformanceTest {
         list.add(ConvGeometry.of(2, 20, 33, 31, 40, 3, 1, 1));
         list.add(ConvGeometry.of(3, 48, 22, 20, 128, 3, 1, 0));
         list.add(new ConvGeometry(1, 32, 40, 37, 33, 3, 3, 1, 1, 2, 0, 1, 1, 1, 1, 1));
+        // the same with its weight gradient too (from 128 channels each way): 130 channels (a tail
+        // vector), 136 output channels, 180 positions in 2 x 5 x 5 tiles of odd rows
+        list.add(ConvGeometry.of(2, 130, 9, 10, 136, 3, 1, 1));
         return list;
     }
 

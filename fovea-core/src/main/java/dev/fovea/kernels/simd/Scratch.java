@@ -96,13 +96,13 @@ final class Scratch {
      */
     private static final int SLACK = 64;
 
-    /** A layer's kernel in Winograd's points ({@link Winograd}), made by the calling thread and read by all. */
+    /** A layer's kernel, or its output gradient's tiles, in Winograd's points ({@link Winograd}), read by all threads. */
     float[] transformedKernel(int size) { return transformedKernel = grow(transformedKernel, size); }
 
-    /** A block of input tiles in Winograd's points ({@link Winograd}), the pool thread's own. */
+    /** A block of input tiles in Winograd's points ({@link Winograd}): a pool thread's own, or a part shared by all. */
     float[] transformedInput(int size) { return transformedInput = grow(transformedInput, size); }
 
-    /** The products of a block of Winograd tiles, before the output transform ({@link Winograd}). */
+    /** The products of a block of Winograd tiles, or of a weight gradient, before the output transform ({@link Winograd}). */
     float[] products(int size) { return products = grow(products, size); }
 
     /** LRN backward: dOut * out / scale of every channel over a block of positions. */

@@ -178,6 +178,17 @@ abstract class Simd {
      */
     abstract void winogradOutput(float[] m, int at, int pointStride, int count, float[] y, int[] to);
 
+    /**
+     * The output-gradient transform of the weight gradient's F(3x3, 2x2) ({@link Winograd}), for
+     * {@code count} output channels at once (a multiple of {@link #lanes()}): the 2 x 2 tile
+     * {@code f[i][j] = x[at + i*rowStride + j*colStride + c]} carried to 16 points,
+     * {@code S G f G^T S} with {@code G = [1 0; 1/2 1/2; 1/2 -1/2; 0 1]} and {@code S = diag(1, 1,
+     * 1, -1)} (the signs let the weight gradient share {@link #winogradInput} with the forward
+     * pass), point k to {@code u[uAt + k*pointStride + c]}.
+     */
+    abstract void winogradGradient(float[] x, int at, int rowStride, int colStride, int count, float[] u, int uAt,
+                                   int pointStride);
+
     abstract void transpose(float[] src, int srcOff, int[] index, int count, int len, float[] dst, int dstOff,
                             int dstStride);
 

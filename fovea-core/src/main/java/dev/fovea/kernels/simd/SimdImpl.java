@@ -744,6 +744,40 @@ final class SimdImpl extends Simd {
     }
 
     @Override
+    void winogradGradient(float[] x, int at, int rowStride, int colStride, int count, float[] u, int uAt, int pointStride) {
+        FloatVector half = FloatVector.broadcast(S, 0.5f);
+        for (int c = 0; c < count; c += V) {
+            // S G = [1 0; 1/2 1/2; 1/2 -1/2; 0 -1] down each column j, then along each row
+            int q0 = at + 0 * colStride + c;
+            FloatVector f00 = FloatVector.fromArray(S, x, q0), f10 = FloatVector.fromArray(S, x, q0 + rowStride);
+            FloatVector t00 = f00, t10 = f00.add(f10).mul(half), t20 = f00.sub(f10).mul(half), t30 = f10.neg();
+            int q1 = at + 1 * colStride + c;
+            FloatVector f01 = FloatVector.fromArray(S, x, q1), f11 = FloatVector.fromArray(S, x, q1 + rowStride);
+            FloatVector t01 = f01, t11 = f01.add(f11).mul(half), t21 = f01.sub(f11).mul(half), t31 = f11.neg();
+            int r0 = uAt + 0 * pointStride + c;
+            t00.intoArray(u, r0);
+            t00.add(t01).mul(half).intoArray(u, r0 + pointStride);
+            t00.sub(t01).mul(half).intoArray(u, r0 + 2 * pointStride);
+            t01.neg().intoArray(u, r0 + 3 * pointStride);
+            int r1 = uAt + 4 * pointStride + c;
+            t10.intoArray(u, r1);
+            t10.add(t11).mul(half).intoArray(u, r1 + pointStride);
+            t10.sub(t11).mul(half).intoArray(u, r1 + 2 * pointStride);
+            t11.neg().intoArray(u, r1 + 3 * pointStride);
+            int r2 = uAt + 8 * pointStride + c;
+            t20.intoArray(u, r2);
+            t20.add(t21).mul(half).intoArray(u, r2 + pointStride);
+            t20.sub(t21).mul(half).intoArray(u, r2 + 2 * pointStride);
+            t21.neg().intoArray(u, r2 + 3 * pointStride);
+            int r3 = uAt + 12 * pointStride + c;
+            t30.intoArray(u, r3);
+            t30.add(t31).mul(half).intoArray(u, r3 + pointStride);
+            t30.sub(t31).mul(half).intoArray(u, r3 + 2 * pointStride);
+            t31.neg().intoArray(u, r3 + 3 * pointStride);
+        }
+    }
+
+    @Override
     void winogradOutput(float[] m, int at, int pointStride, int count, float[] y, int[] to) {
         int to0 = to[0], to1 = to[1], to2 = to[2], to3 = to[3];
         for (int c = 0; c < count; c += V) {

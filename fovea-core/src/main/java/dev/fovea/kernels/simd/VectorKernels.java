@@ -337,6 +337,11 @@ public final class VectorKernels implements Kernels {
             addBiasGradient(dBias, dOut, g);
             return;
         }
+        if (Winograd.appliesToWeightGradient(simd, g)) {
+            Winograd.weightGradient(gemm, simd, g, dWeight, dOut, in);
+            addBiasGradient(dBias, dOut, g);
+            return;
+        }
         ImplicitConv.Shape shape = ImplicitConv.forward(g); // never null for a pointwise geometry
         boolean pointwise = ImplicitConv.pointwise(g);
         if (pointwise && ImplicitConv.pointwiseWeightGradient(simd, g, shape)) {

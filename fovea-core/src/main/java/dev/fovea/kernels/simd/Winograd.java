@@ -6,7 +6,9 @@ import java.util.Arrays;
 
 /**
  * 3x3 stride-1 convolutions by Winograd's minimal filtering algorithm F(2x2, 3x3) (Lavin and Gray,
- * "Fast Algorithms for Convolutional Neural Networks", CVPR 2016), channels-last.
+ * "Fast Algorithms for Convolutional Neural Networks", CVPR 2016), channels-last: the forward pass
+ * and the input gradient ({@link #convolve}), and for wide layers the weight gradient by F(3x3,
+ * 2x2) ({@link #weightGradient}).
  *
  * <p>Each 2 x 2 block of outputs (a tile) depends on a 4 x 4 patch d of the padded input. With the
  * patch and the kernel g carried to 16 "points" ({@code V = B^T d B}, {@code U = G g G^T}), the
@@ -50,6 +52,12 @@ final class Winograd {
      */
     private static final int BLOCK_FLOATS = 1 << 17;
 
+    /**
+     * Floats of the transformed operands of one part of the weight gradient's tiles (8 MB): few
+     * enough to stay in L3, enough tiles for the GEMM's depth.
+     */
+    private static final int PART_FLOATS = 1 << 21;
+
     /** Most tiles per block: 60 x 16 points x 64 output channels of products are 240 KB. */
     private static final int MAX_BLOCK_TILES = 60;
 
@@ -72,6 +80,22 @@ final class Winograd {
         return ENABLED && simd.lanes() == 16 && g.kh() == 3 && g.kw() == 3 && g.strideH() == 1 && g.strideW() == 1
                 && g.dilationH() == 1 && g.dilationW() == 1 && g.groups() == 1 && g.c() >= 16 && g.oc() >= 32
                 && (long) g.n() * g.oh() * g.ow() >= MIN_POSITIONS;
+    }
+
+    /**
+     * Fewest input and output channels for {@link #weightGradient}. With 64 (conv_c, ResNet's
+     * layer1) the direct weight gradient's window kernel was as fast on one thread (20.2-22.2
+     * against 21.5-21.6 ms) and much faster on two (11.1-11.2 against 18-45 ms: 16 products of
+     * 64 x 64 per part are GEMMs too small to share well). From 128: conv_d's weight gradient 21.0
+     * -> 14.3-15.1 ms on one thread, 10.6-11.4 -> 7.9-9.4 on two; the ResNet-18 training step,
+     * 2 interleaved JVMs each, 1795-1823 -> 1684-1718 ms on one thread and 1005 -> 920-980 on two
+     * (from 16 channels: 1613-1685 and 1321-1339).
+     */
+    static final int WEIGHT_GRADIENT_CHANNELS = 128;
+
+    /** Whether {@link #weightGradient} computes g's weight gradient: {@link #applies}, and {@link #WEIGHT_GRADIENT_CHANNELS}. */
+    static boolean appliesToWeightGradient(Simd simd, ConvGeometry g) {
+        return applies(simd, g) && g.c() >= WEIGHT_GRADIENT_CHANNELS && g.oc() >= WEIGHT_GRADIENT_CHANNELS;
     }
 
     /**
@@ -145,5 +169,70 @@ final class Winograd {
             }
         });
         ImplicitConv.copyOutChannelsLast(simd, g, 0, outT, n * ohw, epilogue, out, accumulate);
+    }
+
+    /**
+     * {@code dWeight += } the weight gradient of layer g (one {@link #applies} to) by F(3x3, 2x2),
+     * the same algorithm with the roles turned (Lavin and Gray, section 5): each 2 x 2 tile of the
+     * output gradient is a filter over its 4 x 4 input patch whose 3 x 3 outputs are the tile's
+     * share of the weight gradient. Summed over tiles, point k is the product
+     * {@code M_k (oc, c) = F_k^T (oc, tiles) * V_k (tiles, c)} of the transformed output gradient
+     * and the transformed input ({@link Simd#winogradInput}, as in the forward pass), a GEMM whose
+     * depth is the tiles; then {@code A^T M A} gives the 3 x 3 taps. The tiles are taken in parts
+     * that keep the transformed operands to a few MB; each part's 16 products run on the blocked
+     * GEMM (in parallel, the same sums for any thread count) and add onto the parts before, in order.
+     */
+    static void weightGradient(Gemm gemm, Simd simd, ConvGeometry g, float[] dWeight, float[] dOut, float[] in) {
+        int n = g.n(), c = g.c(), oc = g.oc(), oh = g.oh(), ow = g.ow(), v = simd.lanes();
+        int cPad = (c + v - 1) / v * v, oPad = (oc + v - 1) / v * v;
+        int tilesH = (oh + 1) / 2, tilesW = (ow + 1) / 2, imageTiles = tilesH * tilesW, tiles = n * imageTiles;
+        int hp = 2 * tilesH + 2, wp = 2 * tilesW + 2, gh = 2 * tilesH, gw = 2 * tilesW;
+        Scratch scratch = Scratch.get();
+        float[] x = scratch.padded(n * hp * wp * c);
+        ImplicitConv.paddedChannelsLast(simd, g, in, 0, hp, wp, x);
+        // the output gradient channels-last, zero past the last row and column of an odd size
+        ConvGeometry outputs = new ConvGeometry(n, oc, oh, ow, oc, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1);
+        float[] dy = scratch.wide(n * gh * gw * oc);
+        ImplicitConv.paddedChannelsLast(simd, outputs, dOut, 0, gh, gw, dy);
+        int part = Math.clamp(PART_FLOATS / (POINTS * (cPad + oPad)), 1, tiles);
+        float[] vs = scratch.transformedInput(POINTS * part * cPad);
+        float[] fs = scratch.transformedKernel(POINTS * part * oPad);
+        float[] m = scratch.products(POINTS * oc * c);
+        for (int t0 = 0; t0 < tiles; t0 += part) {
+            int first = t0, count = Math.min(part, tiles - t0);
+            Parallel.forRange(count, Math.max(1, (1 << 12) / (cPad + oPad)), (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    int t = first + r, b = t / imageTiles, ty = t % imageTiles / tilesW, tx = t % tilesW;
+                    simd.winogradInput(x, ((b * hp + 2 * ty) * wp + 2 * tx) * c, wp * c, c, cPad, vs, r * cPad, part * cPad);
+                    simd.winogradGradient(dy, ((b * gh + 2 * ty) * gw + 2 * tx) * oc, gw * oc, oc, oPad, fs, r * oPad,
+                            part * oPad);
+                }
+            });
+            for (int k = 0; k < POINTS; k++) {
+                gemm.gemm(true, false, oc, c, count, 1f, fs, k * part * oPad, oPad, vs, k * part * cPad, cPad,
+                        t0 == 0 ? 0f : 1f, m, k * oc * c, c);
+            }
+        }
+        // A^T = [1 1 1 0; 0 1 -1 0; 0 1 1 1] down each column of M, then along each row
+        int points = oc * c;
+        Parallel.forRange(points, Math.max(1, ImplicitConv.COPY_GRAIN / 32), (q0, q1) -> {
+            float[] r = new float[12];
+            for (int q = q0; q < q1; q++) {
+                for (int j = 0; j < 4; j++) {
+                    float m0 = m[j * points + q], m1 = m[(4 + j) * points + q], m2 = m[(8 + j) * points + q],
+                            m3 = m[(12 + j) * points + q];
+                    r[j] = m0 + m1 + m2;
+                    r[4 + j] = m1 - m2;
+                    r[8 + j] = m1 + m2 + m3;
+                }
+                int w = q * 9; // q = o*c + ci: the weight (oc, c, 3, 3) row by row
+                for (int a = 0; a < 3; a++) {
+                    float r0 = r[4 * a], r1 = r[4 * a + 1], r2 = r[4 * a + 2], r3 = r[4 * a + 3];
+                    dWeight[w + 3 * a] += r0 + r1 + r2;
+                    dWeight[w + 3 * a + 1] += r1 - r2;
+                    dWeight[w + 3 * a + 2] += r1 + r2 + r3;
+                }
+            }
+        });
     }
 }

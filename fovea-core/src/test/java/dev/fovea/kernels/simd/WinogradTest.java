@@ -43,6 +43,10 @@ class WinogradTest {
             ConvGeometry.of(1, 512, 7, 7, 512, 3, 1, 1), // 49 positions
         };
         for (ConvGeometry g : notTaken) assertFalse(Winograd.applies(SIMD, g), g.toString());
+        assertTrue(Winograd.appliesToWeightGradient(SIMD, ConvGeometry.of(8, 256, 14, 14, 256, 3, 1, 1)), "conv_d");
+        assertTrue(Winograd.appliesToWeightGradient(SIMD, ConvGeometry.of(2, 130, 9, 10, 136, 3, 1, 1)), "130 -> 136");
+        assertFalse(Winograd.appliesToWeightGradient(SIMD, ConvGeometry.of(8, 64, 56, 56, 64, 3, 1, 1)), "conv_c");
+        assertFalse(Winograd.appliesToWeightGradient(SIMD, ConvGeometry.of(8, 256, 56, 56, 64, 3, 1, 1)), "64 outputs");
         Simd narrow = Simd.forSpecies(VectorSpecies.of(float.class, VectorShape.S_256_BIT));
         assertFalse(Winograd.applies(narrow, ConvGeometry.of(8, 64, 56, 56, 64, 3, 1, 1)), "8-lane vectors");
     }
@@ -72,6 +76,40 @@ class WinogradTest {
         for (int i = 0; i < out.length; i++) {
             double expected = before[i] + sum[i];
             assertEquals(expected, out[i], 1e-5 * g.c() * 9 * (1 + Math.abs(expected)), "output " + i);
+        }
+    }
+
+    @Test
+    void weightGradientMatchesTheDirectFormula() {
+        // odd sizes, uneven padding, channel counts that are not whole vectors; parts of 1,365 tiles
+        // (16 x (48 + 48) floats a tile), so the 1,920 tiles come in 2 parts, the second adding onto the first
+        ConvGeometry g = new ConvGeometry(8, 35, 31, 29, 37, 3, 3, 1, 1, 2, 1, 0, 1, 1, 1, 1);
+        Random rnd = new Random(5);
+        float[] in = random(rnd, g.inputSize()), dOut = random(rnd, g.outputSize()), before = random(rnd, g.weightSize());
+        float[] dWeight = before.clone();
+        Gemm gemm = new Gemm(SIMD);
+        Winograd.weightGradient(gemm, SIMD, g, dWeight, dOut, in);
+        long positions = (long) g.n() * g.oh() * g.ow();
+        for (int o = 0; o < g.oc(); o++) {
+            for (int ci = 0; ci < g.c(); ci++) {
+                for (int ky = 0; ky < 3; ky++) {
+                    for (int kx = 0; kx < 3; kx++) {
+                        double s = before[((o * g.c() + ci) * 3 + ky) * 3 + kx];
+                        for (int b = 0; b < g.n(); b++) {
+                            for (int y = 0; y < g.oh(); y++) {
+                                for (int x = 0; x < g.ow(); x++) {
+                                    int iy = y + ky - g.padTop(), ix = x + kx - g.padLeft();
+                                    if (iy < 0 || iy >= g.h() || ix < 0 || ix >= g.w()) continue;
+                                    s += (double) dOut[((b * g.oc() + o) * g.oh() + y) * g.ow() + x]
+                                            * in[((b * g.c() + ci) * g.h() + iy) * g.w() + ix];
+                                }
+                            }
+                        }
+                        int w = ((o * g.c() + ci) * 3 + ky) * 3 + kx;
+                        assertEquals(s, dWeight[w], 1e-6 * positions * (1 + Math.abs(s)), "weight " + w);
+                    }
+                }
+            }
         }
     }
 
