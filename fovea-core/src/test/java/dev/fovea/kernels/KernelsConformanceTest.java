@@ -205,8 +205,8 @@ class KernelsConformanceTest {
         // channels-last forward (512 bits): stride 2, 1,058 positions (the last tile part-used), two
         // blocks of output channels (the second part-used); 260 channels in chunks of 128, 128 and 4
         // (and its input gradient, 40 channels from 260); groups of 32 channels with dilation and
-        // uneven padding, forward and input gradient; an input gradient of 40 channels from 70. The
-        // stride-1 ones of these (260 and 40 channels) now go through Winograd, from 128 positions
+        // uneven padding, forward and input gradient; an input gradient of 40 channels from 70. Of the
+        // stride-1 ones, Winograd now takes the input gradient of 260 -> 40 and the forward pass of 40 -> 70
         list.add(ConvGeometry.of(2, 24, 45, 45, 70, 3, 2, 1));
         list.add(ConvGeometry.of(6, 260, 5, 5, 40, 3, 1, 1));
         list.add(new ConvGeometry(3, 64, 11, 10, 64, 3, 2, 1, 1, 2, 0, 1, 1, 2, 1, 2));
@@ -223,12 +223,12 @@ class KernelsConformanceTest {
         // (16 rows of 47 x 47 positions each, at 512 bits)
         list.add(ConvGeometry.of(16, 8, 46, 46, 16, 3, 1, 1));
         // Winograd F(2x2, 3x3) (512 bits): odd output sizes (tiles past the right and bottom edges),
-        // 20 channels (a vector and a part), 40 output channels (one block, part-used), 544 tiles in
-        // blocks of 60 (the last part-used), forward only (its input gradient has 20 outputs); valid
-        // padding with two blocks of output channels, and uneven padding, forward and input gradient
-        list.add(ConvGeometry.of(2, 20, 33, 31, 40, 3, 1, 1));
-        list.add(ConvGeometry.of(3, 48, 22, 20, 128, 3, 1, 0));
-        list.add(new ConvGeometry(1, 32, 40, 37, 33, 3, 3, 1, 1, 2, 0, 1, 1, 1, 1, 1));
+        // 40 channels (two vectors and a part), 72 output channels (the second block part-used), 544
+        // tiles in blocks, forward only (its input gradient has 40 outputs); valid padding with two
+        // blocks of output channels, and uneven padding, forward and input gradient
+        list.add(ConvGeometry.of(2, 40, 33, 31, 72, 3, 1, 1));
+        list.add(ConvGeometry.of(3, 64, 22, 20, 128, 3, 1, 0));
+        list.add(new ConvGeometry(1, 96, 40, 37, 70, 3, 3, 1, 1, 2, 0, 1, 1, 1, 1, 1));
         // the same with its weight gradient too (from 128 channels each way): 130 channels (a tail
         // vector), 136 output channels, 180 positions in 2 x 5 x 5 tiles of odd rows
         list.add(ConvGeometry.of(2, 130, 9, 10, 136, 3, 1, 1));
@@ -877,7 +877,7 @@ class KernelsConformanceTest {
         ConvGeometry g12 = ConvGeometry.of(2, 40, 9, 9, 70, 3, 1, 1); // forward and input gradient channels-last
         ConvGeometry g13 = ConvGeometry.of(5, 24, 30, 30, 48, 1, 1, 0); // 1x1 weight gradient in place, in parts
         ConvGeometry g14 = ConvGeometry.of(18, 4, 32, 32, 128, 3, 1, 1); // forward in 6 parts of 3 images: whole parts per thread
-        // Winograd at 512 bits (g1, g9 and g12 forward and input gradient too): blocks of tiles per thread, and the
+        // Winograd at 512 bits (g1 and g9 forward and input gradient too, g12 forward): blocks of tiles per thread, and the
         // weight gradient's 1,056 tiles in 3 parts of 512
         ConvGeometry g15 = ConvGeometry.of(8, 128, 23, 22, 128, 3, 1, 1);
         float[] in5 = random(rnd, g5.inputSize()), w5 = random(rnd, g5.weightSize()), d5 = random(rnd, g5.outputSize());
