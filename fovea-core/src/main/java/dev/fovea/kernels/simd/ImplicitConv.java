@@ -855,13 +855,13 @@ final class ImplicitConv {
     }
 
     /** Output positions per tile of {@link #forwardChannelsLast}: the six broadcast rows of {@link Simd#kernelGradientWindows}. */
-    private static final int POSITION_ROWS = 6;
+    static final int POSITION_ROWS = 6;
 
     /**
      * Input channels per step of {@link #forwardChannelsLast}'s kernel: 128 channels of the
      * transposed weight are 32 KB, read by a run of {@link #POSITION_TILES} tiles from L1/L2.
      */
-    private static final int CHANNEL_CHUNK = 128;
+    static final int CHANNEL_CHUNK = 128;
 
     /** Most tiles of six positions that share one chunk of the transposed weight in {@link #forwardChannelsLast}. */
     private static final int POSITION_TILES = 8;
@@ -943,7 +943,7 @@ final class ImplicitConv {
     private static void channelsLast(Simd simd, ConvGeometry g, float[] weight, boolean flipped, float[] transposed,
                                      Epilogue epilogue, float[] in, float[] out, boolean accumulate) {
         int n = g.n(), cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kh = g.kh(), kw = g.kw(), taps = kh * kw;
-        int depth = taps * cpg, cols = 4 * simd.lanes(), rows = POSITION_ROWS, v = simd.lanes();
+        int depth = taps * cpg, cols = 4 * simd.lanes(), rows = POSITION_ROWS;
         int h = g.h(), w = g.w(), hw = h * w, pt = g.padTop(), pl = g.padLeft();
         int hp = h + pt + g.padBottom(), wp = w + pl + g.padRight(), oh = g.oh(), ow = g.ow(), ohw = oh * ow;
         int positions = n * ohw, tiles = (positions + rows - 1) / rows, oBlocks = (ocg + cols - 1) / cols;

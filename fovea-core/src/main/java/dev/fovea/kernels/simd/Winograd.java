@@ -40,11 +40,8 @@ final class Winograd {
     /** Points of the transformed tile: 4 x 4. */
     private static final int POINTS = 16;
 
-    /** Tiles per call of the product kernel: its six broadcast rows. */
-    private static final int ROWS = 6;
-
-    /** Input channels per step of the product kernel: 128 x 64 output channels of U are 32 KB. */
-    private static final int CHANNEL_CHUNK = 128;
+    /** Tiles per call of the product kernel: the direct convolution's positions per call, its six broadcast rows. */
+    private static final int ROWS = ImplicitConv.POSITION_ROWS;
 
     /**
      * Floats of a block's transformed input (16 points x tiles x channels): 512 KB, so that it and
@@ -163,8 +160,8 @@ final class Winograd {
                 for (int ob = 0; ob < oBlocks; ob++) {
                     for (int k = 0; k < POINTS; k++) {
                         Arrays.fill(products, k * block * cols, (k * block + rowsUsed) * cols, 0f);
-                        for (int c0 = 0; c0 < c; c0 += CHANNEL_CHUNK) {
-                            int kc = Math.min(CHANNEL_CHUNK, c - c0), uOff = ((ob * POINTS + k) * c + c0) * cols;
+                        for (int c0 = 0; c0 < c; c0 += ImplicitConv.CHANNEL_CHUNK) { // as the direct convolution's steps
+                            int kc = Math.min(ImplicitConv.CHANNEL_CHUNK, c - c0), uOff = ((ob * POINTS + k) * c + c0) * cols;
                             for (int r = 0; r < rowsUsed; r += ROWS) { // rows past count: stale tiles, never read back
                                 simd.kernelGradientWindows(kc, vs, starts, k * block + r, c0, u, uOff, products,
                                         (k * block + r) * cols, cols);
