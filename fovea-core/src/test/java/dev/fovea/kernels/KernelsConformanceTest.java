@@ -232,6 +232,17 @@ class KernelsConformanceTest {
         // the same with its weight gradient too (from 128 channels each way): 130 channels (a tail
         // vector), 136 output channels, 180 positions in 2 x 5 x 5 tiles of odd rows
         list.add(ConvGeometry.of(2, 130, 9, 10, 136, 3, 1, 1));
+        // output channels in lanes (NarrowConv): at 512 bits, groups of 4 -> 16 channels, stride 2 down,
+        // dilation 2 across, uneven pads, rows of exactly one tile; 12 output channels (lanes part-used)
+        // on rows of 23 (the second tile part-used); rows of 13, weight gradient only
+        list.add(new ConvGeometry(3, 8, 13, 17, 32, 3, 5, 2, 1, 1, 2, 2, 1, 1, 2, 2));
+        list.add(new ConvGeometry(2, 5, 9, 31, 12, 3, 9, 1, 1, 0, 0, 0, 0, 1, 1, 1));
+        list.add(ConvGeometry.of(2, 3, 19, 19, 16, 7, 1, 0));
+        // positions in lanes, rows exact (NarrowConv.rows, 512 bits): groups of 2 -> 10 channels (blocks
+        // of 6 and 4), stride 2 down, dilation 2 across, uneven pads, 9 rows (3 row tiles), rows of 27 (two
+        // vectors, the second part-used); an input gradient of 5 channels, dilated, unevenly padded
+        list.add(new ConvGeometry(2, 4, 17, 30, 20, 3, 3, 2, 1, 1, 1, 2, 0, 1, 2, 2));
+        list.add(new ConvGeometry(3, 5, 11, 13, 24, 3, 3, 1, 1, 1, 0, 2, 1, 2, 1, 1));
         return list;
     }
 

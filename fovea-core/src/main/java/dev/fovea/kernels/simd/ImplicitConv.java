@@ -1021,7 +1021,13 @@ final class ImplicitConv {
      */
     static void copyOutChannelsLast(Simd simd, ConvGeometry g, int grp, float[] outT, int blockPositions,
                                     Epilogue epilogue, float[] out, boolean accumulate) {
-        int n = g.n(), ocg = g.ocPerGroup(), ohw = g.oh() * g.ow(), cols = 4 * simd.lanes(), v = simd.lanes();
+        copyOutChannelsLast(simd, g, grp, outT, blockPositions, 4 * simd.lanes(), epilogue, out, accumulate);
+    }
+
+    /** {@link #copyOutChannelsLast} from blocks of {@code cols} output channels ({@link NarrowConv}: one vector). */
+    static void copyOutChannelsLast(Simd simd, ConvGeometry g, int grp, float[] outT, int blockPositions, int cols,
+                                    Epilogue epilogue, float[] out, boolean accumulate) {
+        int n = g.n(), ocg = g.ocPerGroup(), ohw = g.oh() * g.ow(), v = simd.lanes();
         int oBlocks = (ocg + cols - 1) / cols, outOff = grp * ocg * ohw, biasOff = grp * ocg;
         int pixelChunk = Math.min(ohw, 256);
         int pieces = (ohw + pixelChunk - 1) / pixelChunk;
@@ -1073,7 +1079,13 @@ final class ImplicitConv {
      */
     static void transposeWeight(Simd simd, float[] weight, int wOff, int outs, int ins, int taps, boolean flipped,
                                 float[] dst, int at) {
-        int cols = 4 * simd.lanes(), oBlocks = (outs + cols - 1) / cols;
+        transposeWeight(simd, weight, wOff, outs, ins, taps, flipped, 4 * simd.lanes(), dst, at);
+    }
+
+    /** {@link #transposeWeight} in blocks of {@code cols} output channels. */
+    static void transposeWeight(Simd simd, float[] weight, int wOff, int outs, int ins, int taps, boolean flipped,
+                                int cols, float[] dst, int at) {
+        int oBlocks = (outs + cols - 1) / cols;
         int outStride = flipped ? taps : ins * taps, inStride = flipped ? outs * taps : taps;
         Parallel.forRange(oBlocks * ins, Math.max(1, COPY_GRAIN / (taps * cols)), (u0, u1) -> {
             int[] index = new int[cols];
@@ -1094,7 +1106,7 @@ final class ImplicitConv {
      * {@code channels} planes of the image at {@code src[srcOff]} with their zero border, one after
      * another at {@code dst[dstOff]}: {@code channels*hp*wp} floats.
      */
-    private static void pad(float[] src, int srcOff, Shape s, int channels, float[] dst, int dstOff) {
+    static void pad(float[] src, int srcOff, Shape s, int channels, float[] dst, int dstOff) {
         int h = s.h(), w = s.w(), wp = s.wp(), d = dstOff;
         for (int ci = 0; ci < channels; ci++) {
             Arrays.fill(dst, d, d + s.padTop() * wp, 0f);

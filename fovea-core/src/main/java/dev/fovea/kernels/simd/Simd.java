@@ -148,12 +148,6 @@ abstract class Simd {
     abstract void kernelWindows1(int kc, float[] a, int aOff, float[] src, int[] offsets, int j0, float[] c, int cOff);
 
     /**
-     * Transposes {@code count} rows of {@code len} floats into {@code len} rows of {@code count}:
-     * {@code dst[dstOff + x*dstStride + c] = src[srcOff + index[c] + x]} for {@code c < count, x < len},
-     * where {@code index[c]} is where row c starts (whole vectors of lanes are gathered: index holds
-     * at least {@code count} rounded down to a multiple of {@link #lanes()} entries).
-     */
-    /**
      * The input transform of Winograd's F(2x2, 3x3) ({@link Winograd}), {@code V = B^T d B} for
      * {@code count} channels at once (a multiple of {@link #lanes()}): the 4 x 4 input tile is
      * {@code d[i][j] = x[at + i*rowStride + j*colStride + c]}, and point {@code k = 4*i + j} of the
@@ -189,8 +183,43 @@ abstract class Simd {
     abstract void winogradGradient(float[] x, int at, int rowStride, int colStride, int count, float[] u, int uAt,
                                    int pointStride);
 
+    /**
+     * Transposes {@code count} rows of {@code len} floats into {@code len} rows of {@code count}:
+     * {@code dst[dstOff + x*dstStride + c] = src[srcOff + index[c] + x]} for {@code c < count, x < len},
+     * where {@code index[c]} is where row c starts (whole vectors of lanes are gathered: index holds
+     * at least {@code count} rounded down to a multiple of {@link #lanes()} entries).
+     */
     abstract void transpose(float[] src, int srcOff, int[] index, int count, int len, float[] dst, int dstOff,
                             int dstStride);
+
+    /**
+     * Twelve neighbouring output positions of one row against {@link #lanes()} output channels
+     * ({@link NarrowConv}): {@code c[cOff + k*lanes() + j] = sum over d < depth of
+     * x[at + offsets[d] + k] * w[wAt + d*lanes() + j]} for {@code k < count <= 12}; rows k from
+     * count to 11 are computed (x must hold {@code at + offsets[d] + 11}) but not stored.
+     */
+    abstract void kernelRowTile(int depth, float[] x, int at, int[] offsets, float[] w, int wAt, int count, float[] c,
+                                int cOff);
+
+    /**
+     * Six output channels by three output rows of {@link #lanes()} neighbouring positions
+     * ({@link NarrowConv#rows}): {@code sum(r, i) = sum over from <= d < to of w[wAt + d*6 + r] *
+     * x[at + i*rowStep + offsets[d] + l]} for lane l, written (or, when {@code accumulate}, added)
+     * to {@code c[cOff + r*channelStep + i*rowStep2 + l]} for all six channels, three rows and
+     * {@link #lanes()} lanes.
+     */
+    abstract void kernelChannelRows(int from, int to, float[] x, int at, int rowStep, int[] offsets, float[] w, int wAt,
+                                    float[] c, int cOff, int channelStep, int rowStep2, boolean accumulate);
+
+    /**
+     * The weight-gradient counterpart of {@link #kernelRowTile}: twelve depth entries of the
+     * transposed weight gradient by {@link #lanes()} output channels, summed over {@code rows}
+     * output rows of {@code count} positions: {@code c[cOff + i*lanes() + j] += sum over r < rows,
+     * p < count of x[at + r*rowStep + offsets[offsetsAt + i] + p] * g[gAt + (r*count + p)*gStep + j]}
+     * for {@code i < 12}.
+     */
+    abstract void kernelRowGradient(int rows, int count, float[] x, int at, int rowStep, int[] offsets, int offsetsAt,
+                                    float[] g, int gAt, int gStep, float[] c, int cOff);
 
     /**
      * Packs a B panel whose rows are windows of one array: {@code dst[off + p*nr + j] =

@@ -220,6 +220,14 @@ public final class VectorKernels implements Kernels {
                     in, out);
             return;
         }
+        if (NarrowConv.appliesToForward(simd, g)) {
+            NarrowConv.forward(simd, g, weight, epilogue, in, out);
+            return;
+        }
+        if (NarrowConv.appliesToRows(simd, g)) {
+            NarrowConv.rows(simd, g, weight, false, epilogue, in, out, false);
+            return;
+        }
         ImplicitConv.Shape shape = ImplicitConv.pointwise(g) ? null : ImplicitConv.forward(g);
         if (shape != null) {
             float[] panels = constant == null ? null : constant.panels(this);
@@ -287,6 +295,10 @@ public final class VectorKernels implements Kernels {
             ImplicitConv.inputGradientChannelsLast(simd, fullConv, weight, dOut, dIn);
             return;
         }
+        if (fullConv != null && NarrowConv.appliesToRows(simd, fullConv)) {
+            NarrowConv.rows(simd, fullConv, weight, true, Epilogue.NONE, dOut, dIn, true);
+            return;
+        }
         if (full != null) { // dIn += the "full" convolution of dOut with the flipped, transposed kernel
             float[] flipped = ImplicitConv.flippedWeight(weight, g);
             int depth = full.depth();
@@ -339,6 +351,11 @@ public final class VectorKernels implements Kernels {
         }
         if (Winograd.appliesToWeightGradient(simd, g)) {
             Winograd.weightGradient(gemm, simd, g, dWeight, dOut, in);
+            addBiasGradient(dBias, dOut, g);
+            return;
+        }
+        if (NarrowConv.appliesToWeightGradient(simd, g)) {
+            NarrowConv.weightGradient(simd, g, dWeight, dOut, in);
             addBiasGradient(dBias, dOut, g);
             return;
         }
