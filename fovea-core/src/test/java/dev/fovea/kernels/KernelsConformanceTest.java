@@ -526,6 +526,7 @@ class KernelsConformanceTest {
         list.add(PoolGeometry.of(2, 3, 28, 28, 2, 2, 0));                                      // LeNet S2
         list.add(PoolGeometry.of(2, 3, 10, 10, 2, 2, 0));                                      // LeNet S4
         list.add(PoolGeometry.of(2, 3, 7, 9, 2, 2, 0));                                        // odd sizes
+        list.add(PoolGeometry.of(3, 5, 8, 71, 2, 2, 0));                                       // 2x2/2, rows of 2+ vectors, odd width
         list.add(PoolGeometry.of(1, 4, 23, 37, 3, 2, 1));                                      // ResNet stem pool
         list.add(new PoolGeometry(1, 3, 13, 15, 3, 3, 2, 2, 0, 0, 1, 1, true, true));          // AlexNet/GoogLeNet, ceil
         list.add(new PoolGeometry(1, 3, 14, 16, 3, 3, 2, 2, 1, 1, 1, 1, true, false));         // ceil, pad, exclude pad

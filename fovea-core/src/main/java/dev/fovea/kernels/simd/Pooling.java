@@ -97,7 +97,25 @@ final class Pooling {
     }
 
     /** Average pooling forward of plane {@code plane}. */
-    static void avgForward(float[] out, float[] in, PoolGeometry g, int plane, Simd simd) {
+    /** Average pooling forward of planes {@code [p0, p1)} (= b * c + channel). */
+    static void avgForward(float[] out, float[] in, PoolGeometry g, int p0, int p1, Simd simd) {
+        if (halves(g)) { // the planes as one plane of (p1 - p0) * oh output rows
+            simd.avgPool2x2(in, p0 * g.h() * g.w(), g.w(), (p1 - p0) * g.oh(), g.ow(), out, p0 * g.oh() * g.ow());
+            return;
+        }
+        for (int p = p0; p < p1; p++) avgForward(out, in, g, p, simd);
+    }
+
+    /** Average pooling backward of planes {@code [p0, p1)}. */
+    static void avgBackward(float[] dIn, float[] dOut, PoolGeometry g, int p0, int p1, Simd simd) {
+        if (halves(g)) {
+            simd.avgPool2x2Backward(dIn, p0 * g.h() * g.w(), g.w(), (p1 - p0) * g.oh(), g.ow(), dOut, p0 * g.oh() * g.ow());
+            return;
+        }
+        for (int p = p0; p < p1; p++) avgBackward(dIn, dOut, g, p, simd);
+    }
+
+    private static void avgForward(float[] out, float[] in, PoolGeometry g, int plane, Simd simd) {
         int h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow(), kw = g.kw(), sW = g.strideW(), pW = g.padW();
         int inBase = plane * h * w;
         int oxLo = Math.min(ow, ceilDiv(pW, sW));                          // ox * sW - pW >= 0
@@ -118,6 +136,17 @@ final class Pooling {
                 for (int ox = 0; ox < ow; ox++) out[outRow + ox] = avgAt(in, g, inBase, oy, ox);
             }
         }
+    }
+
+    /**
+     * Whether g is the 2 x 2, stride 2 pooling of LeNet-5 (and many networks) over planes of even
+     * height with every window inside the input: consecutive planes then form one plane of twice as
+     * many rows as the outputs, which {@link Simd#avgPool2x2} takes in one call. The row-by-row path
+     * spent most of its time on calls and on the tails of rows shorter than a vector (S4: rows of 5).
+     */
+    private static boolean halves(PoolGeometry g) {
+        return g.kh() == 2 && g.kw() == 2 && g.strideH() == 2 && g.strideW() == 2 && g.padH() == 0 && g.padW() == 0
+                && 2 * g.oh() == g.h() && 2 * g.ow() <= g.w();
     }
 
     /** One output of average pooling, the reference's arithmetic (window clipped as in its {@code avgWindow}). */
@@ -142,7 +171,7 @@ final class Pooling {
      * rows in order and, within a row, left border, interior run and right border in column order, so
      * every input element receives its contributions in the reference's order.
      */
-    static void avgBackward(float[] dIn, float[] dOut, PoolGeometry g, int plane, Simd simd) {
+    private static void avgBackward(float[] dIn, float[] dOut, PoolGeometry g, int plane, Simd simd) {
         int h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow(), kw = g.kw(), sW = g.strideW(), pW = g.padW();
         int inBase = plane * h * w;
         int oxLo = Math.min(ow, ceilDiv(pW, sW));

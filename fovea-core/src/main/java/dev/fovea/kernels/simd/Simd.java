@@ -352,6 +352,17 @@ abstract class Simd {
     abstract int avgPoolRowBackward(float[] dIn, int first, int rows, int rowStep, int kw, int strideW, int count,
                                      float divisor, float[] dOut, int outOff);
 
+    /**
+     * Average pooling 2 x 2, stride 2, of one unpadded plane (or of consecutive planes of even height
+     * as one): {@code out[outOff + y*ow + x] = (((0 + a) + b) + c) + d) / 4} over the window at input
+     * rows 2y, 2y + 1 (row stride {@code w}) and columns 2x, 2x + 1, for {@code y < oh}, {@code x < ow},
+     * as the reference sums it. Writes nothing outside the plane's output.
+     */
+    abstract void avgPool2x2(float[] in, int inOff, int w, int oh, int ow, float[] out, int outOff);
+
+    /** The backward pass of {@link #avgPool2x2}: each input element of a window {@code += dOut / 4}. */
+    abstract void avgPool2x2Backward(float[] dIn, int inOff, int w, int oh, int ow, float[] dOut, int outOff);
+
     // ---------------------------------------------------------------- batch-norm backward and LRN
 
     /** Sum of dy * (x - mean). */

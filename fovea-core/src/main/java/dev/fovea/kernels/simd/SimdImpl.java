@@ -52,6 +52,16 @@ final class SimdImpl extends Simd {
         for (int i = 0; i < 2 * V; i++) HALF_INDEXES[i] = i / 2;
     }
 
+    /**
+     * The even and odd lanes of two vectors (index i >= V: lane i - V of the second), and each lane
+     * of a vector's lower or upper half twice, as shuffles made once: {@code selectFrom} with a
+     * vector of float indexes converts them on every call.
+     */
+    private static final VectorShuffle<Float> EVEN = VectorShuffle.fromOp(S, i -> 2 * i);
+    private static final VectorShuffle<Float> ODD = VectorShuffle.fromOp(S, i -> 2 * i + 1);
+    private static final VectorShuffle<Float> LOWER_TWICE = VectorShuffle.fromOp(S, i -> i / 2);
+    private static final VectorShuffle<Float> UPPER_TWICE = VectorShuffle.fromOp(S, i -> (V + i) / 2);
+
     @SuppressWarnings("unchecked")
     private static VectorSpecies<Float> species() {
         try {
@@ -1669,6 +1679,74 @@ final class SimdImpl extends Simd {
             }
         }
         sum.div(divisor).intoArray(out, outOff, VectorMask.fromLong(S, laneBits(lanes)));
+    }
+
+    /**
+     * A vector of outputs per step, even and odd columns taken from two loads of each input row.
+     * A row shorter than a vector is stored whole while the excess lands in the plane's next rows,
+     * which are written after it; only where it would pass the plane's end are its own lanes stored.
+     */
+    @Override
+    void avgPool2x2(float[] in, int inOff, int w, int oh, int ow, float[] out, int outOff) {
+        for (int y = 0; y < oh; y++) {
+            int top = inOff + 2 * y * w, bottom = top + w, o = outOff + y * ow;
+            for (int x = 0; x < ow; x += V) {
+                int lanes = Math.min(V, ow - x), at = 2 * x;
+                FloatVector t0, t1, b0, b1;
+                if (bottom + at + 2 * V <= in.length) { // whole loads: lanes past the row are dropped
+                    t0 = FloatVector.fromArray(S, in, top + at);
+                    t1 = FloatVector.fromArray(S, in, top + at + V);
+                    b0 = FloatVector.fromArray(S, in, bottom + at);
+                    b1 = FloatVector.fromArray(S, in, bottom + at + V);
+                } else {
+                    VectorMask<Float> m0 = VectorMask.fromLong(S, laneBits(Math.min(V, 2 * lanes)));
+                    VectorMask<Float> m1 = VectorMask.fromLong(S, laneBits(Math.max(0, 2 * lanes - V)));
+                    t0 = FloatVector.fromArray(S, in, top + at, m0);
+                    t1 = FloatVector.fromArray(S, in, top + at + V, m1);
+                    b0 = FloatVector.fromArray(S, in, bottom + at, m0);
+                    b1 = FloatVector.fromArray(S, in, bottom + at + V, m1);
+                }
+                // x / 4 and x * 0.25 are the same correctly rounded value
+                FloatVector sum = FloatVector.zero(S).add(t0.rearrange(EVEN, t1)).add(t0.rearrange(ODD, t1))
+                        .add(b0.rearrange(EVEN, b1)).add(b0.rearrange(ODD, b1)).mul(0.25f);
+                if (o + x + V <= outOff + oh * ow) {
+                    sum.intoArray(out, o + x);
+                } else {
+                    sum.intoArray(out, o + x, VectorMask.fromLong(S, laneBits(lanes)));
+                }
+            }
+        }
+    }
+
+    /**
+     * Each output's quarter added to its four inputs: two doubled vectors per input row and step.
+     * A part-used step adds under a mask but loads and stores whole vectors (the other lanes written
+     * back unchanged) while they stay inside the plane's windows; past them, another thread's plane
+     * may begin, so only the step's own lanes are touched.
+     */
+    @Override
+    void avgPool2x2Backward(float[] dIn, int inOff, int w, int oh, int ow, float[] dOut, int outOff) {
+        int end = inOff + 2 * oh * w;
+        for (int y = 0; y < oh; y++) {
+            int top = inOff + 2 * y * w, o = outOff + y * ow;
+            for (int x = 0; x < ow; x += V) {
+                int lanes = Math.min(V, ow - x), at = 2 * x;
+                FloatVector d = (lanes == V ? FloatVector.fromArray(S, dOut, o + x)
+                        : FloatVector.fromArray(S, dOut, o + x, VectorMask.fromLong(S, laneBits(lanes)))).mul(0.25f);
+                FloatVector lo = d.rearrange(LOWER_TWICE), hi = d.rearrange(UPPER_TWICE);
+                VectorMask<Float> m0 = VectorMask.fromLong(S, laneBits(Math.min(V, 2 * lanes)));
+                VectorMask<Float> m1 = VectorMask.fromLong(S, laneBits(Math.max(0, 2 * lanes - V)));
+                for (int row = top; row <= top + w; row += w) {
+                    if (row + at + 2 * V <= end) {
+                        FloatVector.fromArray(S, dIn, row + at).add(lo, m0).intoArray(dIn, row + at);
+                        FloatVector.fromArray(S, dIn, row + at + V).add(hi, m1).intoArray(dIn, row + at + V);
+                    } else {
+                        FloatVector.fromArray(S, dIn, row + at, m0).add(lo).intoArray(dIn, row + at, m0);
+                        FloatVector.fromArray(S, dIn, row + at + V, m1).add(hi).intoArray(dIn, row + at + V, m1);
+                    }
+                }
+            }
+        }
     }
 
     /**

@@ -489,14 +489,14 @@ public final class VectorKernels implements Kernels {
     @Override
     public void avgPool2dForward(float[] out, float[] in, PoolGeometry g) {
         Parallel.forRange(g.n() * g.c(), poolGrain(g, g.kh() * g.kw()), (p0, p1) -> {
-            for (int p = p0; p < p1; p++) Pooling.avgForward(out, in, g, p, simd);
+            Pooling.avgForward(out, in, g, p0, p1, simd);
         });
     }
 
     @Override
     public void avgPool2dBackward(float[] dIn, float[] dOut, PoolGeometry g) {
         Parallel.forRange(g.n() * g.c(), poolGrain(g, g.kh() * g.kw()), (p0, p1) -> {
-            for (int p = p0; p < p1; p++) Pooling.avgBackward(dIn, dOut, g, p, simd);
+            Pooling.avgBackward(dIn, dOut, g, p0, p1, simd);
         });
     }
 
