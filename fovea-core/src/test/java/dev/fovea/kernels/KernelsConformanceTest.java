@@ -243,6 +243,8 @@ class KernelsConformanceTest {
         // vectors, the second part-used); an input gradient of 5 channels, dilated, unevenly padded
         list.add(new ConvGeometry(2, 4, 17, 30, 20, 3, 3, 2, 1, 1, 1, 2, 0, 1, 2, 2));
         list.add(new ConvGeometry(3, 5, 11, 13, 24, 3, 3, 1, 1, 1, 0, 2, 1, 2, 1, 1));
+        // the small weight gradient in 6 x 3 tiles: groups of 18 output channels, a depth of 8 (a tile past it)
+        list.add(new ConvGeometry(2, 4, 11, 12, 36, 2, 2, 1, 1, 1, 0, 0, 1, 1, 1, 2));
         return list;
     }
 

@@ -832,6 +832,10 @@ final class ImplicitConv {
                 for (int kx = 0; kx < s.kw(); kx++) offsets[row++] = ci * hp * wp + ky * s.dh() * wp + kx * s.dw();
             }
         }
+        if (ocg % 6 == 0 && ocg % 4 != 0) { // six output channels (LeNet-5's C1): 6 x 3 tiles fill every row
+            weightGradient6x3(simd, g, s, dWeight, wideOut, len, padded, offsets);
+            return;
+        }
         int oTiles = (ocg + 3) / 4, rTiles = (depth + 3) / 4;
         Parallel.forRange(groups * oTiles * rTiles, 1, (t0, t1) -> {
             float[] lanes = Scratch.get().tile(16 * v);
@@ -847,6 +851,33 @@ final class ImplicitConv {
                     for (int j = 0; j <= lastR; j++) {
                         float sum = 0f;
                         for (int l = 0, x = (r * 4 + j) * v; l < v; l++) sum += lanes[x + l];
+                        dWeight[(grp * ocg + o0 + r) * depth + r0 + j] += sum;
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * The tiles of {@link #weightGradient} as 6 output channels by 3 depth rows ({@link Simd#dotTile6x3}),
+     * for 6, 18, 30... output channels per group: LeNet-5 C1's weight gradient at batch 32 on one
+     * thread 0.178 -> 0.142-0.147 ms, where 4 x 4 tiles computed 8 rows for 6.
+     */
+    private static void weightGradient6x3(Simd simd, ConvGeometry g, Shape s, float[] dWeight, float[] wideOut, int len,
+                                          float[] padded, int[] offsets) {
+        int v = simd.lanes(), n = g.n(), groups = g.groups(), ocg = g.ocPerGroup(), depth = s.depth();
+        int image = s.c() * s.hp() * s.wp(), oTiles = ocg / 6, rTiles = (depth + 2) / 3;
+        Parallel.forRange(groups * oTiles * rTiles, 1, (t0, t1) -> {
+            float[] lanes = Scratch.get().tile(18 * v);
+            for (int t = t0; t < t1; t++) {
+                int grp = t / (oTiles * rTiles), o0 = (t / rTiles) % oTiles * 6, r0 = t % rTiles * 3;
+                int lastR = Math.min(3, depth - r0) - 1, base = grp * image; // a tile past the depth repeats its last window
+                simd.dotTile6x3(len, n, wideOut, (grp * ocg + o0) * len, len, g.oc() * len, padded, base + offsets[r0],
+                        base + offsets[r0 + Math.min(1, lastR)], base + offsets[r0 + lastR], groups * image, lanes);
+                for (int r = 0; r < 6; r++) {
+                    for (int j = 0; j <= lastR; j++) {
+                        float sum = 0f;
+                        for (int l = 0, x = (r * 3 + j) * v; l < v; l++) sum += lanes[x + l];
                         dWeight[(grp * ocg + o0 + r) * depth + r0 + j] += sum;
                     }
                 }

@@ -125,6 +125,14 @@ abstract class Simd {
                           int b1, int b2, int b3, int bStep, float[] lanes);
 
     /**
+     * {@link #dotTile} for 6 rows of a, {@code a0 + r*aRow} for {@code r < 6}, by 3 of b: {@code
+     * lanes[(r*3 + j)*V + l]}, for layers with six output channels (LeNet-5's C1), where 4 x 4 tiles
+     * leave a quarter of the rows empty.
+     */
+    abstract void dotTile6x3(int len, int count, float[] a, int a0, int aRow, int aStep, float[] b, int b0, int b1,
+                             int b2, int bStep, float[] lanes);
+
+    /**
      * Packs {@code rows} rows of {@code w <= width} floats, read with stride {@code ld} from
      * {@code src[srcOff]}, into rows of exactly {@code width} floats at {@code dst[dstOff]}, zero-padded.
      * Writes nothing outside {@code dst[dstOff : dstOff + rows*width)}.

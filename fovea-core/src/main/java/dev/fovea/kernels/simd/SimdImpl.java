@@ -527,6 +527,45 @@ final class SimdImpl extends Simd {
         c30.intoArray(lanes, 12 * V); c31.intoArray(lanes, 13 * V); c32.intoArray(lanes, 14 * V); c33.intoArray(lanes, 15 * V);
     }
 
+    @Override
+    void dotTile6x3(int len, int count, float[] a, int a0, int aRow, int aStep, float[] b, int b0, int b1, int b2,
+                    int bStep, float[] lanes) {
+        final FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c02 = zero, c10 = zero, c11 = zero, c12 = zero,
+                c20 = zero, c21 = zero, c22 = zero, c30 = zero, c31 = zero, c32 = zero,
+                c40 = zero, c41 = zero, c42 = zero, c50 = zero, c51 = zero, c52 = zero;
+        for (int i = 0, ai = a0, bi = 0; i < count; i++, ai += aStep, bi += bStep) {
+            for (int p = 0; p < len; p += V) {
+                FloatVector y0 = FloatVector.fromArray(S, b, b0 + bi + p), y1 = FloatVector.fromArray(S, b, b1 + bi + p);
+                FloatVector y2 = FloatVector.fromArray(S, b, b2 + bi + p), x;
+                x = FloatVector.fromArray(S, a, ai + p); c00 = x.fma(y0, c00); c01 = x.fma(y1, c01); c02 = x.fma(y2, c02);
+                x = FloatVector.fromArray(S, a, ai + aRow + p); c10 = x.fma(y0, c10); c11 = x.fma(y1, c11); c12 = x.fma(y2, c12);
+                x = FloatVector.fromArray(S, a, ai + 2 * aRow + p); c20 = x.fma(y0, c20); c21 = x.fma(y1, c21); c22 = x.fma(y2, c22);
+                x = FloatVector.fromArray(S, a, ai + 3 * aRow + p); c30 = x.fma(y0, c30); c31 = x.fma(y1, c31); c32 = x.fma(y2, c32);
+                x = FloatVector.fromArray(S, a, ai + 4 * aRow + p); c40 = x.fma(y0, c40); c41 = x.fma(y1, c41); c42 = x.fma(y2, c42);
+                x = FloatVector.fromArray(S, a, ai + 5 * aRow + p); c50 = x.fma(y0, c50); c51 = x.fma(y1, c51); c52 = x.fma(y2, c52);
+            }
+        }
+        c00.intoArray(lanes, 0);
+        c01.intoArray(lanes, V);
+        c02.intoArray(lanes, 2 * V);
+        c10.intoArray(lanes, 3 * V);
+        c11.intoArray(lanes, 4 * V);
+        c12.intoArray(lanes, 5 * V);
+        c20.intoArray(lanes, 6 * V);
+        c21.intoArray(lanes, 7 * V);
+        c22.intoArray(lanes, 8 * V);
+        c30.intoArray(lanes, 9 * V);
+        c31.intoArray(lanes, 10 * V);
+        c32.intoArray(lanes, 11 * V);
+        c40.intoArray(lanes, 12 * V);
+        c41.intoArray(lanes, 13 * V);
+        c42.intoArray(lanes, 14 * V);
+        c50.intoArray(lanes, 15 * V);
+        c51.intoArray(lanes, 16 * V);
+        c52.intoArray(lanes, 17 * V);
+    }
+
     /** Four scalars of a row of C: c = alpha * s + beta * c, without reading c when beta is 0. */
     private static void store4(float[] c, int off, float alpha, float beta, float s0, float s1, float s2, float s3) {
         if (beta == 0f) {
