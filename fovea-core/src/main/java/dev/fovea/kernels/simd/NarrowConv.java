@@ -89,13 +89,20 @@ final class NarrowConv {
             // the depth as the taps of one input channel: wT[(ob*depth + d)*v + j] = weight[ob*v + j][d]
             ImplicitConv.transposeWeight(simd, weight, grp * ocg * depth, ocg, 1, depth, false, v, wT, 0);
             int grain = Math.max(1, (1 << 16) / (depth * TILE * v));
+            // 5 taps across, dilation 1: each broadcast serves a kernel row's 5 weights (LeNet-5 C3's
+            // forward pass at batch 32 on one thread: 0.256 -> 0.202 ms)
+            boolean fiveWide = g.kw() == 5 && g.dilationW() == 1;
             Parallel.forRange(oBlocks * tiles, grain, (u0, u1) -> {
                 for (int u = u0; u < u1; u++) {
                     int ob = u / tiles, tile = u % tiles, row = tile / rowTiles, ox = tile % rowTiles * TILE;
                     int b = row / oh, oy = row % oh, count = Math.min(TILE, ow - ox);
                     int at = b * image + oy * g.strideH() * shape.wp() + ox;
-                    simd.kernelRowTile(depth, x, at, offsets, wT, ob * depth * v, count, outT,
-                            (ob * n * ohw + b * ohw + oy * ow + ox) * v);
+                    int cOff = (ob * n * ohw + b * ohw + oy * ow + ox) * v;
+                    if (fiveWide) {
+                        simd.kernelRowTile5(depth / 5, x, at, offsets, wT, ob * depth * v, count, outT, cOff);
+                    } else {
+                        simd.kernelRowTile(depth, x, at, offsets, wT, ob * depth * v, count, outT, cOff);
+                    }
                 }
             });
             ImplicitConv.copyOutChannelsLast(simd, g, grp, outT, n * ohw, v, epilogue, out, false);

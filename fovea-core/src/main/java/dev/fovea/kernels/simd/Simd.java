@@ -220,6 +220,14 @@ abstract class Simd {
                                     float[] c, int cOff, int channelStep, int rowStep2, boolean accumulate);
 
     /**
+     * {@link #kernelRowTile} for kernels five taps wide with dilation 1 across: {@code rows} kernel
+     * rows, row r's first tap at {@code x[at + offsets[5*r]]} and its five weight vectors at
+     * {@code w[wAt + 5*r*lanes()]}.
+     */
+    abstract void kernelRowTile5(int rows, float[] x, int at, int[] offsets, float[] w, int wAt, int count, float[] c,
+                                 int cOff);
+
+    /**
      * The weight-gradient counterpart of {@link #kernelRowTile}: twelve depth entries of the
      * transposed weight gradient by {@link #lanes()} output channels, summed over {@code rows}
      * output rows of {@code count} positions: {@code c[cOff + i*lanes() + j] += sum over r < rows,

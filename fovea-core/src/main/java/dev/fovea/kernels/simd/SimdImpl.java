@@ -965,6 +965,70 @@ final class SimdImpl extends Simd {
     }
 
     /**
+     * {@link #kernelRowTile} for rows of five taps (5 x 5 kernels, dilation 1 across): a kernel row's
+     * five weight vectors stay in registers, so each of the 16 input values of the row segment is
+     * broadcast once for up to five multiply-adds (60 per 16 broadcasts, where the general kernel
+     * broadcasts once per multiply-add). {@code rows} kernel rows (input channel, ky), the first
+     * tap of row r at {@code offsets[5*r]}, its weights at {@code w[wAt + 5*r*lanes()]}.
+     */
+    @Override
+    void kernelRowTile5(int rows, float[] x, int at, int[] offsets, float[] w, int wAt, int count, float[] c, int cOff) {
+        final FloatVector zero = FloatVector.zero(S);
+        FloatVector a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero,
+                a6 = zero, a7 = zero, a8 = zero, a9 = zero, a10 = zero, a11 = zero;
+        for (int r = 0; r < rows; r++) {
+            int s = at + offsets[5 * r], k = wAt + 5 * r * V;
+            FloatVector w0 = FloatVector.fromArray(S, w, k), w1 = FloatVector.fromArray(S, w, k + V),
+                    w2 = FloatVector.fromArray(S, w, k + 2 * V), w3 = FloatVector.fromArray(S, w, k + 3 * V),
+                    w4 = FloatVector.fromArray(S, w, k + 4 * V), b;
+            b = FloatVector.broadcast(S, x[s]);
+            a0 = b.fma(w0, a0);
+            b = FloatVector.broadcast(S, x[s + 1]);
+            a1 = b.fma(w0, a1); a0 = b.fma(w1, a0);
+            b = FloatVector.broadcast(S, x[s + 2]);
+            a2 = b.fma(w0, a2); a1 = b.fma(w1, a1); a0 = b.fma(w2, a0);
+            b = FloatVector.broadcast(S, x[s + 3]);
+            a3 = b.fma(w0, a3); a2 = b.fma(w1, a2); a1 = b.fma(w2, a1); a0 = b.fma(w3, a0);
+            b = FloatVector.broadcast(S, x[s + 4]);
+            a4 = b.fma(w0, a4); a3 = b.fma(w1, a3); a2 = b.fma(w2, a2); a1 = b.fma(w3, a1); a0 = b.fma(w4, a0);
+            b = FloatVector.broadcast(S, x[s + 5]);
+            a5 = b.fma(w0, a5); a4 = b.fma(w1, a4); a3 = b.fma(w2, a3); a2 = b.fma(w3, a2); a1 = b.fma(w4, a1);
+            b = FloatVector.broadcast(S, x[s + 6]);
+            a6 = b.fma(w0, a6); a5 = b.fma(w1, a5); a4 = b.fma(w2, a4); a3 = b.fma(w3, a3); a2 = b.fma(w4, a2);
+            b = FloatVector.broadcast(S, x[s + 7]);
+            a7 = b.fma(w0, a7); a6 = b.fma(w1, a6); a5 = b.fma(w2, a5); a4 = b.fma(w3, a4); a3 = b.fma(w4, a3);
+            b = FloatVector.broadcast(S, x[s + 8]);
+            a8 = b.fma(w0, a8); a7 = b.fma(w1, a7); a6 = b.fma(w2, a6); a5 = b.fma(w3, a5); a4 = b.fma(w4, a4);
+            b = FloatVector.broadcast(S, x[s + 9]);
+            a9 = b.fma(w0, a9); a8 = b.fma(w1, a8); a7 = b.fma(w2, a7); a6 = b.fma(w3, a6); a5 = b.fma(w4, a5);
+            b = FloatVector.broadcast(S, x[s + 10]);
+            a10 = b.fma(w0, a10); a9 = b.fma(w1, a9); a8 = b.fma(w2, a8); a7 = b.fma(w3, a7); a6 = b.fma(w4, a6);
+            b = FloatVector.broadcast(S, x[s + 11]);
+            a11 = b.fma(w0, a11); a10 = b.fma(w1, a10); a9 = b.fma(w2, a9); a8 = b.fma(w3, a8); a7 = b.fma(w4, a7);
+            b = FloatVector.broadcast(S, x[s + 12]);
+            a11 = b.fma(w1, a11); a10 = b.fma(w2, a10); a9 = b.fma(w3, a9); a8 = b.fma(w4, a8);
+            b = FloatVector.broadcast(S, x[s + 13]);
+            a11 = b.fma(w2, a11); a10 = b.fma(w3, a10); a9 = b.fma(w4, a9);
+            b = FloatVector.broadcast(S, x[s + 14]);
+            a11 = b.fma(w3, a11); a10 = b.fma(w4, a10);
+            b = FloatVector.broadcast(S, x[s + 15]);
+            a11 = b.fma(w4, a11);
+        }
+        a0.intoArray(c, cOff);
+        if (count > 1) a1.intoArray(c, cOff + V);
+        if (count > 2) a2.intoArray(c, cOff + 2 * V);
+        if (count > 3) a3.intoArray(c, cOff + 3 * V);
+        if (count > 4) a4.intoArray(c, cOff + 4 * V);
+        if (count > 5) a5.intoArray(c, cOff + 5 * V);
+        if (count > 6) a6.intoArray(c, cOff + 6 * V);
+        if (count > 7) a7.intoArray(c, cOff + 7 * V);
+        if (count > 8) a8.intoArray(c, cOff + 8 * V);
+        if (count > 9) a9.intoArray(c, cOff + 9 * V);
+        if (count > 10) a10.intoArray(c, cOff + 10 * V);
+        if (count > 11) a11.intoArray(c, cOff + 11 * V);
+    }
+
+    /**
      * The inner loop runs along a row, so every load's index is the loop counter plus an invariant:
      * C2 moves all bounds checks out of it.
      */
