@@ -173,7 +173,9 @@ final class NarrowConv {
         int blocks = ceil(ocg, CHANNELS), rowBlocks = ceil(oh, ROWS), vectors = ceil(ow, v);
         // the products, (b, channel, row, column), whole tiles in order: each vector's spare lanes run
         // into the next row, which a later store of the same task overwrites (the last columns of a
-        // row first, the first last); masked stores of part-used tiles cost more than this copy
+        // row first, the first last). Masked stores of part-used tiles instead cost more than this
+        // copy, and near an array's end their lane-by-lane path, inlined 18 times into the kernel,
+        // made C2 give up on it in some JVMs (the LeNet-5 step at 5 ms instead of 2.5)
         int planeP = rowBlocks * ROWS * ow + v, imageP = blocks * CHANNELS * planeP;
         ImplicitConv.Shape shape = shape(g);
         int plane = shape.hp() * shape.wp(), image = cpg * plane, rowStep = g.strideH() * shape.wp();
@@ -203,7 +205,7 @@ final class NarrowConv {
                         int to = (kernelRowLast(g, rb * ROWS) + 1) * g.kw() * cpg;
                         for (int xv = vectors - 1; xv >= 0; xv--) {
                             simd.kernelChannelRows(from, to, x, at + rb * ROWS * rowStep + xv * v, rowStep, offsets, w, wAt,
-                                    products, to0 + rb * ROWS * ow + xv * v, planeP, ow, false);
+                                    products, to0 + rb * ROWS * ow + xv * v, planeP, ow);
                         }
                     }
                 }

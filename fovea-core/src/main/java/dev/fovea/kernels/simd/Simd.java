@@ -211,13 +211,12 @@ abstract class Simd {
 
     /**
      * Six output channels by three output rows of {@link #lanes()} neighbouring positions
-     * ({@link NarrowConv#rows}): {@code sum(r, i) = sum over from <= d < to of w[wAt + d*6 + r] *
-     * x[at + i*rowStep + offsets[d] + l]} for lane l, written (or, when {@code accumulate}, added)
-     * to {@code c[cOff + r*channelStep + i*rowStep2 + l]} for all six channels, three rows and
-     * {@link #lanes()} lanes.
+     * ({@link NarrowConv#rows}): {@code c[cOff + r*channelStep + i*rowStep2 + l] = sum over from <= d < to
+     * of w[wAt + d*6 + r] * x[at + i*rowStep + offsets[d] + l]} for all six channels r, three rows i
+     * and {@link #lanes()} lanes l, whole vectors only.
      */
     abstract void kernelChannelRows(int from, int to, float[] x, int at, int rowStep, int[] offsets, float[] w, int wAt,
-                                    float[] c, int cOff, int channelStep, int rowStep2, boolean accumulate);
+                                    float[] c, int cOff, int channelStep, int rowStep2);
 
     /**
      * {@link #kernelRowTile} for kernels five taps wide with dilation 1 across: {@code rows} kernel

@@ -898,39 +898,14 @@ final class SimdImpl extends Simd {
         if (count > 11) a11.intoArray(c, cOff + 11 * V);
     }
 
-    /**
-     * Six broadcasts for eighteen multiply-adds a step; the whole tile is read (when accumulating)
-     * and written, whole vectors only: a masked access near an array's end takes a slow path whose
-     * code, inlined 36 times, made C2 give up on the method in some JVMs (the LeNet-5 step at 5 ms
-     * instead of 2.5).
-     */
+    /** Six broadcasts for eighteen multiply-adds a step, whole vectors stored (see {@link NarrowConv#rows}). */
     @Override
     void kernelChannelRows(int from, int to, float[] x, int at, int rowStep, int[] offsets, float[] w, int wAt,
-                           float[] c, int cOff, int channelStep, int rowStep2, boolean accumulate) {
-        FloatVector c00, c01, c02, c10, c11, c12, c20, c21, c22, c30, c31, c32, c40, c41, c42, c50, c51, c52;
-        if (accumulate) {
-            c00 = FloatVector.fromArray(S, c, cOff);
-            c01 = FloatVector.fromArray(S, c, cOff + rowStep2);
-            c02 = FloatVector.fromArray(S, c, cOff + 2 * rowStep2);
-            c10 = FloatVector.fromArray(S, c, cOff + channelStep);
-            c11 = FloatVector.fromArray(S, c, cOff + channelStep + rowStep2);
-            c12 = FloatVector.fromArray(S, c, cOff + channelStep + 2 * rowStep2);
-            c20 = FloatVector.fromArray(S, c, cOff + 2 * channelStep);
-            c21 = FloatVector.fromArray(S, c, cOff + 2 * channelStep + rowStep2);
-            c22 = FloatVector.fromArray(S, c, cOff + 2 * channelStep + 2 * rowStep2);
-            c30 = FloatVector.fromArray(S, c, cOff + 3 * channelStep);
-            c31 = FloatVector.fromArray(S, c, cOff + 3 * channelStep + rowStep2);
-            c32 = FloatVector.fromArray(S, c, cOff + 3 * channelStep + 2 * rowStep2);
-            c40 = FloatVector.fromArray(S, c, cOff + 4 * channelStep);
-            c41 = FloatVector.fromArray(S, c, cOff + 4 * channelStep + rowStep2);
-            c42 = FloatVector.fromArray(S, c, cOff + 4 * channelStep + 2 * rowStep2);
-            c50 = FloatVector.fromArray(S, c, cOff + 5 * channelStep);
-            c51 = FloatVector.fromArray(S, c, cOff + 5 * channelStep + rowStep2);
-            c52 = FloatVector.fromArray(S, c, cOff + 5 * channelStep + 2 * rowStep2);
-        } else {
-            c00 = c01 = c02 = c10 = c11 = c12 = c20 = c21 = c22 = c30 = c31 = c32 = c40 = c41 = c42 = c50 = c51 = c52
-                    = FloatVector.zero(S);
-        }
+                           float[] c, int cOff, int channelStep, int rowStep2) {
+        final FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c02 = zero, c10 = zero, c11 = zero, c12 = zero,
+                c20 = zero, c21 = zero, c22 = zero, c30 = zero, c31 = zero, c32 = zero,
+                c40 = zero, c41 = zero, c42 = zero, c50 = zero, c51 = zero, c52 = zero;
         for (int d = from, k = wAt + 6 * from; d < to; d++, k += 6) {
             int s = at + offsets[d];
             FloatVector v0 = FloatVector.fromArray(S, x, s);
