@@ -238,6 +238,10 @@ class KernelsConformanceTest {
         list.add(new ConvGeometry(3, 8, 13, 17, 32, 3, 5, 2, 1, 1, 2, 2, 1, 1, 2, 2));
         list.add(new ConvGeometry(2, 5, 9, 31, 12, 3, 9, 1, 1, 0, 0, 0, 0, 1, 1, 1));
         list.add(ConvGeometry.of(2, 3, 19, 19, 16, 7, 1, 0));
+        // its weight gradient for 5 taps across (pairs of kernel rows): 9 kernel rows (the last pair half
+        // past them), stride 2 down, padding, groups, rows of 5; and rows of exactly 4 positions
+        list.add(new ConvGeometry(3, 6, 11, 8, 32, 3, 5, 2, 1, 1, 1, 0, 0, 1, 1, 2));
+        list.add(ConvGeometry.of(2, 2, 8, 8, 16, 5, 1, 0));
         // positions in lanes, rows exact (NarrowConv.rows, 512 bits): groups of 2 -> 10 channels (blocks
         // of 6 and 4), stride 2 down, dilation 2 across, uneven pads, 9 rows (3 row tiles), rows of 27 (two
         // vectors, the second part-used); an input gradient of 5 channels, dilated, unevenly padded

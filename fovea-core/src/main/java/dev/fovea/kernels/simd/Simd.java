@@ -237,6 +237,15 @@ abstract class Simd {
                                     float[] g, int gAt, int gStep, float[] c, int cOff);
 
     /**
+     * {@link #kernelRowGradient} for two kernel rows of five taps, dilation 1 across, and rows of at
+     * least 4 positions: {@code c[cOff + (i*5 + kx)*lanes() + j] += sum over r < rows, p < count of
+     * x[at + r*rowStep + o_i + p + kx] * g[gAt + (r*count + p)*gStep + j]} for kernel rows i < 2
+     * ({@code o_0 = o0}, {@code o_1 = o1}) and taps {@code kx < 5}.
+     */
+    abstract void kernelRowGradient5(int rows, int count, float[] x, int at, int rowStep, int o0, int o1, float[] g,
+                                     int gAt, int gStep, float[] c, int cOff);
+
+    /**
      * Packs a B panel whose rows are windows of one array: {@code dst[off + p*nr + j] =
      * src[offsets[p0 + p] + j0 + j]} for {@code p < rows, j < nr} ({@link ImplicitConv}).
      */

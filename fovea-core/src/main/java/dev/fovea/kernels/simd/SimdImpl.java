@@ -1004,6 +1004,70 @@ final class SimdImpl extends Simd {
     }
 
     /**
+     * {@link #kernelRowGradient} for two kernel rows of five taps (dilation 1 across): input value j
+     * of a row serves the five taps kx of positions j - kx, so five output-gradient vectors slide
+     * along in registers and each input value is broadcast once for five multiply-adds. The rows'
+     * first four and last four input values meet fewer positions, taken apart.
+     */
+    @Override
+    void kernelRowGradient5(int rows, int count, float[] x, int at, int rowStep, int o0, int o1, float[] g, int gAt,
+                            int gStep, float[] c, int cOff) {
+        FloatVector a0 = FloatVector.fromArray(S, c, cOff), b0 = FloatVector.fromArray(S, c, cOff + 5 * V);
+        FloatVector a1 = FloatVector.fromArray(S, c, cOff + 1 * V), b1 = FloatVector.fromArray(S, c, cOff + 6 * V);
+        FloatVector a2 = FloatVector.fromArray(S, c, cOff + 2 * V), b2 = FloatVector.fromArray(S, c, cOff + 7 * V);
+        FloatVector a3 = FloatVector.fromArray(S, c, cOff + 3 * V), b3 = FloatVector.fromArray(S, c, cOff + 8 * V);
+        FloatVector a4 = FloatVector.fromArray(S, c, cOff + 4 * V), b4 = FloatVector.fromArray(S, c, cOff + 9 * V);
+        final FloatVector zero = FloatVector.zero(S);
+        for (int r = 0; r < rows; r++) {
+            int s0 = at + r * rowStep + o0, s1 = at + r * rowStep + o1, gr = gAt + r * count * gStep;
+            FloatVector w0, w1 = zero, w2 = zero, w3 = zero, w4 = zero, p, q;
+            w0 = FloatVector.fromArray(S, g, gr);
+            p = FloatVector.broadcast(S, x[s0]); q = FloatVector.broadcast(S, x[s1]);
+            a0 = p.fma(w0, a0); b0 = q.fma(w0, b0);
+            w1 = w0;
+            w0 = FloatVector.fromArray(S, g, gr + 1 * gStep);
+            p = FloatVector.broadcast(S, x[s0 + 1]); q = FloatVector.broadcast(S, x[s1 + 1]);
+            a0 = p.fma(w0, a0); b0 = q.fma(w0, b0); a1 = p.fma(w1, a1); b1 = q.fma(w1, b1);
+            w2 = w1; w1 = w0;
+            w0 = FloatVector.fromArray(S, g, gr + 2 * gStep);
+            p = FloatVector.broadcast(S, x[s0 + 2]); q = FloatVector.broadcast(S, x[s1 + 2]);
+            a0 = p.fma(w0, a0); b0 = q.fma(w0, b0); a1 = p.fma(w1, a1); b1 = q.fma(w1, b1); a2 = p.fma(w2, a2); b2 = q.fma(w2, b2);
+            w3 = w2; w2 = w1; w1 = w0;
+            w0 = FloatVector.fromArray(S, g, gr + 3 * gStep);
+            p = FloatVector.broadcast(S, x[s0 + 3]); q = FloatVector.broadcast(S, x[s1 + 3]);
+            a0 = p.fma(w0, a0); b0 = q.fma(w0, b0); a1 = p.fma(w1, a1); b1 = q.fma(w1, b1); a2 = p.fma(w2, a2); b2 = q.fma(w2, b2); a3 = p.fma(w3, a3); b3 = q.fma(w3, b3);
+            for (int j = 4; j < count; j++) {
+                w4 = w3; w3 = w2; w2 = w1; w1 = w0;
+                w0 = FloatVector.fromArray(S, g, gr + j * gStep);
+                p = FloatVector.broadcast(S, x[s0 + j]); q = FloatVector.broadcast(S, x[s1 + j]);
+                a0 = p.fma(w0, a0); b0 = q.fma(w0, b0); a1 = p.fma(w1, a1); b1 = q.fma(w1, b1); a2 = p.fma(w2, a2); b2 = q.fma(w2, b2); a3 = p.fma(w3, a3); b3 = q.fma(w3, b3); a4 = p.fma(w4, a4); b4 = q.fma(w4, b4);
+            }
+            w4 = w3; w3 = w2; w2 = w1; w1 = w0;
+            p = FloatVector.broadcast(S, x[s0 + count]); q = FloatVector.broadcast(S, x[s1 + count]);
+            a1 = p.fma(w1, a1); b1 = q.fma(w1, b1); a2 = p.fma(w2, a2); b2 = q.fma(w2, b2); a3 = p.fma(w3, a3); b3 = q.fma(w3, b3); a4 = p.fma(w4, a4); b4 = q.fma(w4, b4);
+            w4 = w3; w3 = w2; w2 = w1;
+            p = FloatVector.broadcast(S, x[s0 + (count + 1)]); q = FloatVector.broadcast(S, x[s1 + (count + 1)]);
+            a2 = p.fma(w2, a2); b2 = q.fma(w2, b2); a3 = p.fma(w3, a3); b3 = q.fma(w3, b3); a4 = p.fma(w4, a4); b4 = q.fma(w4, b4);
+            w4 = w3; w3 = w2;
+            p = FloatVector.broadcast(S, x[s0 + (count + 2)]); q = FloatVector.broadcast(S, x[s1 + (count + 2)]);
+            a3 = p.fma(w3, a3); b3 = q.fma(w3, b3); a4 = p.fma(w4, a4); b4 = q.fma(w4, b4);
+            w4 = w3;
+            p = FloatVector.broadcast(S, x[s0 + (count + 3)]); q = FloatVector.broadcast(S, x[s1 + (count + 3)]);
+            a4 = p.fma(w4, a4); b4 = q.fma(w4, b4);
+        }
+        a0.intoArray(c, cOff);
+        b0.intoArray(c, cOff + 5 * V);
+        a1.intoArray(c, cOff + 1 * V);
+        b1.intoArray(c, cOff + 6 * V);
+        a2.intoArray(c, cOff + 2 * V);
+        b2.intoArray(c, cOff + 7 * V);
+        a3.intoArray(c, cOff + 3 * V);
+        b3.intoArray(c, cOff + 8 * V);
+        a4.intoArray(c, cOff + 4 * V);
+        b4.intoArray(c, cOff + 9 * V);
+    }
+
+    /**
      * The inner loop runs along a row, so every load's index is the loop counter plus an invariant:
      * C2 moves all bounds checks out of it.
      */

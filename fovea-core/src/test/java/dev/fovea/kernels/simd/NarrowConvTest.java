@@ -40,6 +40,9 @@ class NarrowConvTest {
         ConvGeometry rowsOf13 = ConvGeometry.of(2, 3, 19, 19, 16, 7, 1, 0);
         assertFalse(NarrowConv.appliesToForward(SIMD, rowsOf13), "rows of 13 fill 13 of 24 tile positions");
         assertTrue(NarrowConv.appliesToWeightGradient(SIMD, rowsOf13), "weight gradient: only real positions");
+        ConvGeometry fiveWide = new ConvGeometry(3, 6, 11, 8, 32, 3, 5, 2, 1, 1, 1, 0, 0, 1, 1, 2);
+        assertTrue(NarrowConv.appliesToWeightGradient(SIMD, fiveWide), "5 taps across, 9 kernel rows, rows of 5");
+        assertTrue(NarrowConv.appliesToWeightGradient(SIMD, ConvGeometry.of(2, 2, 8, 8, 16, 5, 1, 0)), "rows of 4");
         assertTrue(NarrowConv.appliesToRows(SIMD, new ConvGeometry(2, 4, 17, 30, 20, 3, 3, 2, 1, 1, 1, 2, 0, 1, 2, 2)));
         assertTrue(NarrowConv.appliesToRows(SIMD,
                 ImplicitConv.inputGradientGeometry(new ConvGeometry(3, 5, 11, 13, 24, 3, 3, 1, 1, 1, 0, 2, 1, 2, 1, 1))));
