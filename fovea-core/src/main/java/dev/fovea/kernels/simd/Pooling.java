@@ -96,7 +96,6 @@ final class Pooling {
         }
     }
 
-    /** Average pooling forward of plane {@code plane}. */
     /** Average pooling forward of planes {@code [p0, p1)} (= b * c + channel). */
     static void avgForward(float[] out, float[] in, PoolGeometry g, int p0, int p1, Simd simd) {
         if (halves(g)) { // the planes as one plane of (p1 - p0) * oh output rows
@@ -115,6 +114,7 @@ final class Pooling {
         for (int p = p0; p < p1; p++) avgBackward(dIn, dOut, g, p, simd);
     }
 
+    /** Average pooling forward of plane {@code plane}, row by row. */
     private static void avgForward(float[] out, float[] in, PoolGeometry g, int plane, Simd simd) {
         int h = g.h(), w = g.w(), oh = g.oh(), ow = g.ow(), kw = g.kw(), sW = g.strideW(), pW = g.padW();
         int inBase = plane * h * w;
