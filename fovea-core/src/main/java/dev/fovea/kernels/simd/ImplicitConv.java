@@ -161,6 +161,11 @@ final class ImplicitConv {
             return null;
         }
         if (!stride1 && g.kh() * g.kw() < 4 * g.strideH() * g.strideW()) return null;
+        return shape(g);
+    }
+
+    /** One group's input of g with its zero border, whichever path reads it. */
+    static Shape shape(ConvGeometry g) {
         return new Shape(g.cPerGroup(), g.h(), g.w(), g.padTop(), g.padLeft(), g.padBottom(), g.padRight(),
                 g.kh(), g.kw(), g.dilationH(), g.dilationW(), g.strideH(), g.strideW());
     }
@@ -847,13 +852,7 @@ final class ImplicitConv {
                 simd.dotTile(len, n, wideOut, a, a + Math.min(1, lastO) * len, a + Math.min(2, lastO) * len,
                         a + lastO * len, g.oc() * len, padded, base + offsets[r0], base + offsets[r0 + Math.min(1, lastR)],
                         base + offsets[r0 + Math.min(2, lastR)], base + offsets[r0 + lastR], groups * image, lanes);
-                for (int r = 0; r <= lastO; r++) {
-                    for (int j = 0; j <= lastR; j++) {
-                        float sum = 0f;
-                        for (int l = 0, x = (r * 4 + j) * v; l < v; l++) sum += lanes[x + l];
-                        dWeight[(grp * ocg + o0 + r) * depth + r0 + j] += sum;
-                    }
-                }
+                addLaneSums(lanes, lastO + 1, 4, lastR + 1, v, dWeight, (grp * ocg + o0) * depth + r0, depth);
             }
         });
     }
@@ -874,15 +873,24 @@ final class ImplicitConv {
                 int lastR = Math.min(3, depth - r0) - 1, base = grp * image; // a tile past the depth repeats its last window
                 simd.dotTile6x3(len, n, wideOut, (grp * ocg + o0) * len, len, g.oc() * len, padded, base + offsets[r0],
                         base + offsets[r0 + Math.min(1, lastR)], base + offsets[r0 + lastR], groups * image, lanes);
-                for (int r = 0; r < 6; r++) {
-                    for (int j = 0; j <= lastR; j++) {
-                        float sum = 0f;
-                        for (int l = 0, x = (r * 3 + j) * v; l < v; l++) sum += lanes[x + l];
-                        dWeight[(grp * ocg + o0 + r) * depth + r0 + j] += sum;
-                    }
-                }
+                addLaneSums(lanes, 6, 3, lastR + 1, v, dWeight, (grp * ocg + o0) * depth + r0, depth);
             }
         });
+    }
+
+    /**
+     * {@code dWeight[at + r*depth + j] += } the sum of the lanes of tile entry (r, j), at
+     * {@code lanes[(r*cols + j)*v]}, for the first {@code rows} rows and {@code used} columns of a
+     * dot-product tile of {@code cols} columns.
+     */
+    private static void addLaneSums(float[] lanes, int rows, int cols, int used, int v, float[] dWeight, int at, int depth) {
+        for (int r = 0; r < rows; r++) {
+            for (int j = 0; j < used; j++) {
+                float sum = 0f;
+                for (int l = 0, x = (r * cols + j) * v; l < v; l++) sum += lanes[x + l];
+                dWeight[at + r * depth + j] += sum;
+            }
+        }
     }
 
     /** Output positions per tile of {@link #forwardChannelsLast}: the six broadcast rows of {@link Simd#kernelGradientWindows}. */

@@ -76,7 +76,7 @@ final class NarrowConv {
         int n = g.n(), cpg = g.cPerGroup(), ocg = g.ocPerGroup(), depth = cpg * g.kh() * g.kw(), v = simd.lanes();
         int oh = g.oh(), ow = g.ow(), ohw = oh * ow, oBlocks = ceil(ocg, v), rowTiles = ceil(ow, TILE);
         int tiles = n * oh * rowTiles;
-        ImplicitConv.Shape shape = shape(g);
+        ImplicitConv.Shape shape = ImplicitConv.shape(g);
         int plane = shape.hp() * shape.wp(), image = cpg * plane;
         Scratch scratch = Scratch.get();
         // a tile reads up to TILE - 1 floats past the last real position of the batch
@@ -117,7 +117,7 @@ final class NarrowConv {
         // taps (LeNet-5 C3's weight gradient at batch 32 on one thread: 0.261 -> 0.191 ms); else blocks of TILE
         boolean fiveWide = g.kw() == 5 && g.dilationW() == 1 && ow >= 4;
         int block = fiveWide ? 10 : TILE, blocks = ceil(depth, block), depthP = blocks * block;
-        ImplicitConv.Shape shape = shape(g);
+        ImplicitConv.Shape shape = ImplicitConv.shape(g);
         int image = cpg * shape.hp() * shape.wp(), rowStep = g.strideH() * shape.wp();
         Scratch scratch = Scratch.get();
         float[] x = scratch.padded(n * image);
@@ -184,7 +184,7 @@ final class NarrowConv {
         // copy, and near an array's end their lane-by-lane path, inlined 18 times into the kernel,
         // made C2 give up on it in some JVMs (the LeNet-5 step at 5 ms instead of 2.5)
         int planeP = rowBlocks * ROWS * ow + v, imageP = blocks * CHANNELS * planeP;
-        ImplicitConv.Shape shape = shape(g);
+        ImplicitConv.Shape shape = ImplicitConv.shape(g);
         int plane = shape.hp() * shape.wp(), image = cpg * plane, rowStep = g.strideH() * shape.wp();
         Scratch scratch = Scratch.get();
         // the last row block's spare rows, and the last vector's spare lanes, read past the batch
@@ -241,12 +241,6 @@ final class NarrowConv {
     private static int kernelRowLast(ConvGeometry g, int oy) {
         int room = g.padTop() + g.h() - 1 - oy * g.strideH(); // padded rows left to the input's last
         return room < 0 ? -1 : Math.min(g.kh() - 1, room / g.dilationH());
-    }
-
-    /** One group's input with its zero border, planar. */
-    private static ImplicitConv.Shape shape(ConvGeometry g) {
-        return new ImplicitConv.Shape(g.cPerGroup(), g.h(), g.w(), g.padTop(), g.padLeft(), g.padBottom(), g.padRight(),
-                g.kh(), g.kw(), g.dilationH(), g.dilationW(), g.strideH(), g.strideW());
     }
 
     /**
