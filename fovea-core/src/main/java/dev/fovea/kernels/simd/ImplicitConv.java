@@ -841,45 +841,69 @@ final class ImplicitConv {
                 for (int kx = 0; kx < s.kw(); kx++) offsets[row++] = ci * hp * wp + ky * s.dh() * wp + kx * s.dw();
             }
         }
-        if (ocg % 6 == 0 && ocg % 4 != 0) { // six output channels (LeNet-5's C1): 6 x 3 tiles fill every row
-            weightGradient6x3(simd, g, s, dWeight, wideOut, len, padded, offsets);
-            return;
-        }
-        int oTiles = (ocg + 3) / 4, rTiles = (depth + 3) / 4;
-        Parallel.forRange(groups * oTiles * rTiles, 1, (t0, t1) -> {
-            float[] lanes = Scratch.get().tile(16 * v);
+        // six output channels (LeNet-5's C1): 6 x 3 tiles fill every row where 4 x 4 tiles computed 8
+        // rows for 6 (C1's weight gradient at batch 32 on one thread 0.178 -> 0.142-0.147 ms)
+        boolean sixByThree = ocg % 6 == 0 && ocg % 4 != 0;
+        int tileRows = sixByThree ? 6 : 4, tileCols = sixByThree ? 3 : 4, tileFloats = tileRows * tileCols;
+        int oTiles = (ocg + tileRows - 1) / tileRows, rTiles = (depth + tileCols - 1) / tileCols;
+        int tiles = groups * oTiles * rTiles, parts = imageParts(n, (long) g.oc() * len + (long) groups * image, tiles);
+        float[] sums = parts > 1 ? scratch.partials(parts * tiles * tileFloats) : null;
+        Parallel.forRange(parts * tiles, 1, (t0, t1) -> {
+            float[] lanes = Scratch.get().tile(tileFloats * v);
             for (int t = t0; t < t1; t++) {
-                int grp = t / (oTiles * rTiles), o0 = (t / rTiles) % oTiles * 4, r0 = t % rTiles * 4;
+                int part = t / tiles, tile = t % tiles, b0 = n * part / parts, count = n * (part + 1) / parts - b0;
+                int grp = tile / (oTiles * rTiles), o0 = (tile / rTiles) % oTiles * tileRows, r0 = tile % rTiles * tileCols;
                 // a tile at the edge repeats its last row or window; the repeats are dropped below
-                int lastO = Math.min(4, ocg - o0) - 1, lastR = Math.min(4, depth - r0) - 1;
-                int base = grp * image, a = (grp * ocg + o0) * len; // image 0; the others g.oc()*len and groups*image on
-                simd.dotTile(len, n, wideOut, a, a + Math.min(1, lastO) * len, a + Math.min(2, lastO) * len,
-                        a + lastO * len, g.oc() * len, padded, base + offsets[r0], base + offsets[r0 + Math.min(1, lastR)],
-                        base + offsets[r0 + Math.min(2, lastR)], base + offsets[r0 + lastR], groups * image, lanes);
-                addLaneSums(lanes, lastO + 1, 4, lastR + 1, v, dWeight, (grp * ocg + o0) * depth + r0, depth);
+                int lastO = Math.min(tileRows, ocg - o0) - 1, lastR = Math.min(tileCols, depth - r0) - 1;
+                int base = (b0 * groups + grp) * image, a = (b0 * g.oc() + grp * ocg + o0) * len; // image b0 of the part
+                if (sixByThree) {
+                    simd.dotTile6x3(len, count, wideOut, a, len, g.oc() * len, padded, base + offsets[r0],
+                            base + offsets[r0 + Math.min(1, lastR)], base + offsets[r0 + lastR], groups * image, lanes);
+                } else {
+                    simd.dotTile(len, count, wideOut, a, a + Math.min(1, lastO) * len, a + Math.min(2, lastO) * len,
+                            a + lastO * len, g.oc() * len, padded, base + offsets[r0], base + offsets[r0 + Math.min(1, lastR)],
+                            base + offsets[r0 + Math.min(2, lastR)], base + offsets[r0 + lastR], groups * image, lanes);
+                }
+                if (parts == 1) {
+                    addLaneSums(lanes, lastO + 1, tileCols, lastR + 1, v, dWeight, (grp * ocg + o0) * depth + r0, depth);
+                } else { // the part's sums of the tile, rows tileCols apart, added in part order below
+                    int at = (part * tiles + tile) * tileFloats;
+                    Arrays.fill(sums, at, at + tileFloats, 0f);
+                    addLaneSums(lanes, lastO + 1, tileCols, lastR + 1, v, sums, at, tileCols);
+                }
             }
         });
+        if (parts == 1) return;
+        for (int tile = 0; tile < tiles; tile++) {
+            int grp = tile / (oTiles * rTiles), o0 = (tile / rTiles) % oTiles * tileRows, r0 = tile % rTiles * tileCols;
+            for (int r = 0; r < Math.min(tileRows, ocg - o0); r++) {
+                for (int j = 0; j < Math.min(tileCols, depth - r0); j++) {
+                    float sum = 0f;
+                    for (int part = 0; part < parts; part++) sum += sums[(part * tiles + tile) * tileFloats + r * tileCols + j];
+                    dWeight[(grp * ocg + o0 + r) * depth + r0 + j] += sum;
+                }
+            }
+        }
     }
 
     /**
-     * The tiles of {@link #weightGradient} as 6 output channels by 3 depth rows ({@link Simd#dotTile6x3}),
-     * for 6, 18, 30... output channels per group: LeNet-5 C1's weight gradient at batch 32 on one
-     * thread 0.178 -> 0.142-0.147 ms, where 4 x 4 tiles computed 8 rows for 6.
+     * Bytes of the operands of one part of the images in {@link #weightGradient}: every tile of a
+     * part reads all of them, so they should stay in a core's L2 (half of its 1 MB) while the
+     * tiles pass, rather than come from L3 once per tile.
      */
-    private static void weightGradient6x3(Simd simd, ConvGeometry g, Shape s, float[] dWeight, float[] wideOut, int len,
-                                          float[] padded, int[] offsets) {
-        int v = simd.lanes(), n = g.n(), groups = g.groups(), ocg = g.ocPerGroup(), depth = s.depth();
-        int image = s.c() * s.hp() * s.wp(), oTiles = ocg / 6, rTiles = (depth + 2) / 3;
-        Parallel.forRange(groups * oTiles * rTiles, 1, (t0, t1) -> {
-            float[] lanes = Scratch.get().tile(18 * v);
-            for (int t = t0; t < t1; t++) {
-                int grp = t / (oTiles * rTiles), o0 = (t / rTiles) % oTiles * 6, r0 = t % rTiles * 3;
-                int lastR = Math.min(3, depth - r0) - 1, base = grp * image; // a tile past the depth repeats its last window
-                simd.dotTile6x3(len, n, wideOut, (grp * ocg + o0) * len, len, g.oc() * len, padded, base + offsets[r0],
-                        base + offsets[r0 + Math.min(1, lastR)], base + offsets[r0 + lastR], groups * image, lanes);
-                addLaneSums(lanes, 6, 3, lastR + 1, v, dWeight, (grp * ocg + o0) * depth + r0, depth);
-            }
-        });
+    private static final int PART_BYTES = 1 << 19;
+
+    /** Tasks {@link #weightGradient} aims at least: LeNet-5's C1 has 9 tiles, 5 against 4 on 2 threads. */
+    private static final int MIN_DOT_TASKS = 16;
+
+    /**
+     * Ranges of images that {@link #weightGradient} sums apart, then adds in order: enough that a
+     * part's operands ({@code floatsPerImage} each) fit {@link #PART_BYTES} and that there are
+     * {@link #MIN_DOT_TASKS} tasks; a function of the geometry, never of the thread count.
+     */
+    private static int imageParts(int n, long floatsPerImage, int tiles) {
+        long bySize = (n * floatsPerImage * Float.BYTES + PART_BYTES - 1) / PART_BYTES;
+        return (int) Math.min(n, Math.max(bySize, (MIN_DOT_TASKS + tiles - 1) / tiles));
     }
 
     /**
