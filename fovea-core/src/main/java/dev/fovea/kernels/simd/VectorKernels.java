@@ -50,16 +50,17 @@ public final class VectorKernels implements Kernels {
     /**
      * A weight declared constant, with the layouts the kernels read it in, each made the first time
      * a convolution needs it (guarded by this object) and kept while the weight is held: its groups'
-     * GEMM panels ({@link Gemm#prepackA}) one after another, and its transpose for the
-     * channels-last forward pass ({@link ImplicitConv#transposedWeight}, for one kernel size).
-     * A layer uses one or the other, so a held weight costs one copy, not two. {@code holds} counts
+     * GEMM panels ({@link Gemm#prepackA}) one after another, its transpose for the channels-last
+     * forward pass ({@link ImplicitConv#transposedWeight}, for one kernel size), and its Winograd
+     * transform ({@link Winograd#transformKernel}: 16/9 of the weight, output channels rounded up to
+     * 64). A layer uses one of them, so a held weight costs one copy, not several. {@code holds} counts
      * the declarations (changed under the map's lock).
      */
     private static final class HeldWeight {
         final float[] weight;
         final int outChannels, groups;
         int holds = 1;
-        private float[] panels, transposed;
+        private float[] panels, transposed, winograd;
         private int transposedTaps;
 
         HeldWeight(float[] weight, int outChannels, int groups) {
@@ -85,6 +86,14 @@ public final class VectorKernels implements Kernels {
                 transposedTaps = taps;
             }
             return transposedTaps == taps ? transposed : null;
+        }
+
+        /** The Winograd transform of the kernels ({@link Winograd#transformKernel}), for a 3x3 layer {@link Winograd#applies} to. */
+        synchronized float[] winograd(Simd simd, ConvGeometry g) {
+            if (winograd == null) {
+                winograd = Winograd.transformKernel(simd, g, weight, false, new float[Winograd.transformedSize(simd, g)]);
+            }
+            return winograd;
         }
     }
 
@@ -212,7 +221,8 @@ public final class VectorKernels implements Kernels {
             return;
         }
         if (Winograd.applies(simd, g)) {
-            Winograd.convolve(simd, g, weight, false, epilogue, in, out, false);
+            Winograd.convolve(simd, g, weight, constant == null ? null : constant.winograd(simd, g), false, epilogue, in,
+                    out, false);
             return;
         }
         if (ImplicitConv.channelsLastForward(simd, g, constant != null)) {
@@ -288,7 +298,7 @@ public final class VectorKernels implements Kernels {
         ImplicitConv.Shape full = byFullConv ? ImplicitConv.inputGradient(g) : null;
         ConvGeometry fullConv = full == null ? null : ImplicitConv.inputGradientGeometry(g);
         if (fullConv != null && Winograd.applies(simd, fullConv)) {
-            Winograd.convolve(simd, fullConv, weight, true, Epilogue.NONE, dOut, dIn, true);
+            Winograd.convolve(simd, fullConv, weight, null, true, Epilogue.NONE, dOut, dIn, true);
             return;
         }
         if (fullConv != null && ImplicitConv.channelsLastForward(simd, fullConv, false)) {

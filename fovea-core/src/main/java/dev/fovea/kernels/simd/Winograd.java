@@ -117,8 +117,8 @@ final class Winograd {
      * weight of the layer whose input gradient this full convolution computes
      * ({@link ImplicitConv#inputGradientGeometry}): its kernel is read transposed and turned round.
      */
-    static void convolve(Simd simd, ConvGeometry g, float[] weight, boolean flipped, Epilogue epilogue, float[] in,
-                         float[] out, boolean accumulate) {
+    static void convolve(Simd simd, ConvGeometry g, float[] weight, float[] transformed, boolean flipped,
+                         Epilogue epilogue, float[] in, float[] out, boolean accumulate) {
         int n = g.n(), c = g.c(), oc = g.oc(), oh = g.oh(), ow = g.ow(), ohw = oh * ow, v = simd.lanes();
         int cols = 4 * v, oBlocks = (oc + cols - 1) / cols, cPad = (c + v - 1) / v * v;
         int tilesH = (oh + 1) / 2, tilesW = (ow + 1) / 2, imageTiles = tilesH * tilesW, tiles = n * imageTiles;
@@ -133,15 +133,8 @@ final class Winograd {
         Scratch scratch = Scratch.get();
         float[] x = scratch.padded(n * hp * wp * c);
         ImplicitConv.paddedChannelsLast(simd, g, in, 0, hp, wp, x);
-        float[] kernel = scratch.weights(oBlocks * cols * 9 * c); // (ob, tap, ci, 64), ImplicitConv.transposeWeight's layout
-        ImplicitConv.transposeWeight(simd, weight, 0, oc, c, 9, flipped, kernel, 0);
-        float[] u = scratch.transformedKernel(oBlocks * POINTS * c * cols); // (ob, point, ci, 64)
-        Parallel.forRange(oBlocks * c, Math.max(1, ImplicitConv.COPY_GRAIN / (POINTS * cols)), (q0, q1) -> {
-            for (int q = q0; q < q1; q++) {
-                int ob = q / c, ci = q % c;
-                simd.winogradKernel(kernel, (ob * 9 * c + ci) * cols, c * cols, cols, u, (ob * POINTS * c + ci) * cols, c * cols);
-            }
-        });
+        float[] u = transformed != null ? transformed
+                : transformKernel(simd, g, weight, flipped, scratch.transformedKernel(transformedSize(simd, g)));
         // the tiles of a block are rows of V: point k of the block's tile r is at (k*block + r)*cPad
         int[] starts = scratch.starts(POINTS * block);
         for (int i = 0; i < POINTS * block; i++) starts[i] = i * cPad;
@@ -182,6 +175,32 @@ final class Winograd {
             }
         });
         ImplicitConv.copyOutChannelsLast(simd, g, 0, outT, n * ohw, epilogue, out, accumulate);
+    }
+
+    /** Floats of {@link #transformKernel}'s result for layer g. */
+    static int transformedSize(Simd simd, ConvGeometry g) {
+        int cols = 4 * simd.lanes();
+        return (g.oc() + cols - 1) / cols * POINTS * g.c() * cols;
+    }
+
+    /**
+     * {@code U = G g G^T} of every kernel of layer g (flipped and transposed as in {@link #convolve})
+     * at {@code u[0]}, laid out (block of 64 output channels, point, input channel, 64) as the
+     * product kernel reads it; returns u. A weight held constant keeps it (an inference session):
+     * made per call, the transposition and transform of the weight were a third of the Winograd
+     * layers' time in ResNet-18 at batch 1, where every weight serves 196 to 3,136 positions only.
+     */
+    static float[] transformKernel(Simd simd, ConvGeometry g, float[] weight, boolean flipped, float[] u) {
+        int c = g.c(), oc = g.oc(), cols = 4 * simd.lanes(), oBlocks = (oc + cols - 1) / cols;
+        float[] kernel = Scratch.get().weights(oBlocks * cols * 9 * c); // (ob, tap, ci, 64), ImplicitConv.transposeWeight's layout
+        ImplicitConv.transposeWeight(simd, weight, 0, oc, c, 9, flipped, kernel, 0);
+        Parallel.forRange(oBlocks * c, Math.max(1, ImplicitConv.COPY_GRAIN / (POINTS * cols)), (q0, q1) -> {
+            for (int q = q0; q < q1; q++) {
+                int ob = q / c, ci = q % c;
+                simd.winogradKernel(kernel, (ob * 9 * c + ci) * cols, c * cols, cols, u, (ob * POINTS * c + ci) * cols, c * cols);
+            }
+        });
+        return u;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.fovea.kernels.simd;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -59,11 +60,16 @@ class WinogradTest {
         Random rnd = new Random(3);
         float[] in = random(rnd, g.inputSize()), weight = random(rnd, g.weightSize()), bias = random(rnd, g.oc());
         float[] out = new float[g.outputSize()];
-        Winograd.convolve(SIMD, g, weight, false, Epilogue.bias(bias), in, out, false);
+        Winograd.convolve(SIMD, g, weight, null, false, Epilogue.bias(bias), in, out, false);
         double[] expected = direct(g, in, weight, bias);
         for (int i = 0; i < out.length; i++) {
             assertEquals(expected[i], out[i], 1e-5 * g.c() * 9 * (1 + Math.abs(expected[i])), "output " + i);
         }
+        // a kernel transform made once (a weight held constant) gives the same bits as one made per call
+        float[] transformed = Winograd.transformKernel(SIMD, g, weight, false, new float[Winograd.transformedSize(SIMD, g)]);
+        float[] again = new float[g.outputSize()];
+        Winograd.convolve(SIMD, g, new float[g.weightSize()], transformed, false, Epilogue.bias(bias), in, again, false);
+        assertArrayEquals(out, again);
     }
 
     @Test
@@ -72,7 +78,7 @@ class WinogradTest {
         Random rnd = new Random(4);
         float[] in = random(rnd, g.inputSize()), weight = random(rnd, g.weightSize()), before = random(rnd, g.outputSize());
         float[] out = before.clone();
-        Winograd.convolve(SIMD, g, weight, false, Epilogue.NONE, in, out, true);
+        Winograd.convolve(SIMD, g, weight, null, false, Epilogue.NONE, in, out, true);
         double[] sum = direct(g, in, weight, null);
         for (int i = 0; i < out.length; i++) {
             double expected = before[i] + sum[i];
