@@ -139,18 +139,27 @@ final class Winograd {
         int[] starts = scratch.starts(POINTS * block);
         for (int i = 0; i < POINTS * block; i++) starts[i] = i * cPad;
         float[] outT = scratch.wide(oBlocks * n * ohw * cols); // (ob, position, 64), read by copyOutChannelsLast
-        Parallel.forRange(blocks, 1, (b0, b1) -> {
+        // with few blocks (ResNet-18's 14x14 layers at batch 1: 3), a task is one block of output
+        // channels of a block of tiles, so that the threads share them evenly; a thread transforms a
+        // block's input again for each of its tasks on another block (a sixteenth of the products)
+        int split = blocks >= 4 * Parallel.threads() ? 1 : oBlocks;
+        Parallel.forRange(blocks * split, 1, (u0, u1) -> {
             Scratch own = Scratch.get();
             float[] vs = own.transformedInput(POINTS * block * cPad);
             float[] products = own.products(POINTS * block * cols);
             int[] to = new int[4];
-            for (int bk = b0; bk < b1; bk++) {
+            int inVs = -1; // the block whose input vs holds
+            for (int unit = u0; unit < u1; unit++) {
+                int bk = unit / split, obLo = split == 1 ? 0 : unit % split, obHi = split == 1 ? oBlocks : obLo + 1;
                 int t0 = bk * block, count = Math.min(block, tiles - t0), rowsUsed = (count + ROWS - 1) / ROWS * ROWS;
-                for (int r = 0; r < count; r++) {
-                    int t = t0 + r, b = t / imageTiles, ty = t % imageTiles / tilesW, tx = t % tilesW;
-                    simd.winogradInput(x, ((b * hp + 2 * ty) * wp + 2 * tx) * c, wp * c, c, cPad, vs, r * cPad, block * cPad);
+                if (inVs != bk) {
+                    for (int r = 0; r < count; r++) {
+                        int t = t0 + r, b = t / imageTiles, ty = t % imageTiles / tilesW, tx = t % tilesW;
+                        simd.winogradInput(x, ((b * hp + 2 * ty) * wp + 2 * tx) * c, wp * c, c, cPad, vs, r * cPad, block * cPad);
+                    }
+                    inVs = bk;
                 }
-                for (int ob = 0; ob < oBlocks; ob++) {
+                for (int ob = obLo; ob < obHi; ob++) {
                     for (int k = 0; k < POINTS; k++) {
                         Arrays.fill(products, k * block * cols, (k * block + rowsUsed) * cols, 0f);
                         for (int c0 = 0; c0 < c; c0 += ImplicitConv.CHANNEL_CHUNK) { // as the direct convolution's steps
