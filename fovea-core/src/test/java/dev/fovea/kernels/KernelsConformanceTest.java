@@ -898,6 +898,9 @@ class KernelsConformanceTest {
         // Winograd at 512 bits (g1 and g9 forward and input gradient too, g12 forward): blocks of tiles per thread, and the
         // weight gradient's 1,056 tiles in 3 parts of 512
         ConvGeometry g15 = ConvGeometry.of(8, 128, 23, 22, 128, 3, 1, 1);
+        // small weight gradients summed over 2 ranges of images: 9 tiles of 6 x 3 (LeNet-5's C1), 14 of 4 x 4
+        ConvGeometry g16 = ConvGeometry.of(6, 1, 20, 20, 6, 5, 1, 0);
+        ConvGeometry g17 = ConvGeometry.of(7, 3, 12, 12, 8, 3, 1, 1);
         float[] in5 = random(rnd, g5.inputSize()), w5 = random(rnd, g5.weightSize()), d5 = random(rnd, g5.outputSize());
         float[] in1 = random(rnd, g1.inputSize()), w1 = random(rnd, g1.weightSize()), d1 = random(rnd, g1.outputSize());
         float[] in6 = random(rnd, g6.inputSize()), w6 = random(rnd, g6.weightSize()), d6 = random(rnd, g6.outputSize());
@@ -910,6 +913,8 @@ class KernelsConformanceTest {
         float[] in13 = random(rnd, g13.inputSize()), w13 = random(rnd, g13.weightSize()), d13 = random(rnd, g13.outputSize());
         float[] in14 = random(rnd, g14.inputSize()), w14 = random(rnd, g14.weightSize()), d14 = random(rnd, g14.outputSize());
         float[] in15 = random(rnd, g15.inputSize()), w15 = random(rnd, g15.weightSize()), d15 = random(rnd, g15.outputSize());
+        float[] in16 = random(rnd, g16.inputSize()), w16 = random(rnd, g16.weightSize()), d16 = random(rnd, g16.outputSize());
+        float[] in17 = random(rnd, g17.inputSize()), w17 = random(rnd, g17.weightSize()), d17 = random(rnd, g17.outputSize());
         List<Consumer<List<float[]>>> work = List.of(
                 out -> out.add(gemmOut(v, false, false, 300, 1100, 600, a, b)),
                 out -> out.add(gemmOut(v, true, true, 300, 550, 600, a, b)),
@@ -921,7 +926,8 @@ class KernelsConformanceTest {
                             new Object[] {g7, in7, w7, d7}, new Object[] {g8, in8, w8, d8}, new Object[] {g9, in9, w9, d9},
                             new Object[] {g10, in10, w10, d10}, new Object[] {g11, in11, w11, d11},
                             new Object[] {g12, in12, w12, d12}, new Object[] {g13, in13, w13, d13},
-                            new Object[] {g14, in14, w14, d14}, new Object[] {g15, in15, w15, d15})) {
+                            new Object[] {g14, in14, w14, d14}, new Object[] {g15, in15, w15, d15},
+                            new Object[] {g16, in16, w16, d16}, new Object[] {g17, in17, w17, d17})) {
                         ConvGeometry g = (ConvGeometry) geo[0];
                         float[] in = (float[]) geo[1], w = (float[]) geo[2], d = (float[]) geo[3];
                         float[] y = new float[g.outputSize()], dIn = new float[g.inputSize()];

@@ -901,7 +901,7 @@ final class ImplicitConv {
      * part's operands ({@code floatsPerImage} each) fit {@link #PART_BYTES} and that there are
      * {@link #MIN_DOT_TASKS} tasks; a function of the geometry, never of the thread count.
      */
-    private static int imageParts(int n, long floatsPerImage, int tiles) {
+    static int imageParts(int n, long floatsPerImage, int tiles) {
         long bySize = (n * floatsPerImage * Float.BYTES + PART_BYTES - 1) / PART_BYTES;
         return (int) Math.min(n, Math.max(bySize, (MIN_DOT_TASKS + tiles - 1) / tiles));
     }
