@@ -128,8 +128,12 @@ final class Winograd {
         // tile's outputs do not depend on the block it falls in, so neither does the result)
         int most = Math.clamp(BLOCK_FLOATS / (POINTS * cPad) / ROWS * ROWS, ROWS, MAX_BLOCK_TILES);
         int wanted = Math.max((tiles + most - 1) / most, Math.min((tiles + ROWS - 1) / ROWS, 2 * Parallel.threads()));
-        int block = ((tiles + wanted - 1) / wanted + ROWS - 1) / ROWS * ROWS;
-        int blocks = (tiles + block - 1) / block;
+        int rowGroups = (tiles + ROWS - 1) / ROWS, size = ((tiles + wanted - 1) / wanted + ROWS - 1) / ROWS * ROWS;
+        int blocks = (tiles + size - 1) / size;
+        // the row groups dealt out evenly, so that blocks differ by one group at most: blocks of the
+        // full size and a remainder (conv_d at batch 8: 13 of 30 tiles and one of 2) left one
+        // thread a block short of the other
+        int block = ROWS * ((rowGroups + blocks - 1) / blocks); // the largest; the stride of the buffers
         Scratch scratch = Scratch.get();
         float[] x = scratch.padded(n * hp * wp * c);
         ImplicitConv.paddedChannelsLast(simd, g, in, 0, hp, wp, x);
@@ -151,7 +155,9 @@ final class Winograd {
             int inVs = -1; // the block whose input vs holds
             for (int unit = u0; unit < u1; unit++) {
                 int bk = unit / split, obLo = split == 1 ? 0 : unit % split, obHi = split == 1 ? oBlocks : obLo + 1;
-                int t0 = bk * block, count = Math.min(block, tiles - t0), rowsUsed = (count + ROWS - 1) / ROWS * ROWS;
+                int t0 = ROWS * (int) ((long) rowGroups * bk / blocks);
+                int count = Math.min(tiles, ROWS * (int) ((long) rowGroups * (bk + 1) / blocks)) - t0;
+                int rowsUsed = (count + ROWS - 1) / ROWS * ROWS;
                 if (inVs != bk) {
                     for (int r = 0; r < count; r++) {
                         int t = t0 + r, b = t / imageTiles, ty = t % imageTiles / tilesW, tx = t % tilesW;
