@@ -181,6 +181,35 @@ abstract class Simd {
     abstract void winogradOutput(float[] m, int at, int pointStride, int count, float[] y, int[] to);
 
     /**
+     * The input transform of Winograd's F(4x4, 3x3), as {@link #winogradInput} for a 6 x 6 tile
+     * {@code d[i][j] = x[at + i*rowStride + j*colStride + c]}: point {@code k = 6*i + j} of
+     * {@code B^T d B} to {@code v[vAt + k*pointStride + c]}. {@code tmp} holds 36 vectors between
+     * the two passes.
+     */
+    abstract void winogradInput6(float[] x, int at, int rowStride, int colStride, int count, float[] v, int vAt,
+                                 int pointStride, float[] tmp);
+
+    /** The kernel transform of Winograd's F(4x4, 3x3), as {@link #winogradKernel} to 36 points; {@code tmp} as above. */
+    abstract void winogradKernel6(float[] w, int at, int tapStride, int count, float[] u, int uAt, int pointStride,
+                                  float[] tmp);
+
+    /**
+     * The output-gradient transform of the weight gradient by F(4x4, 3x3)'s matrices
+     * ({@link Winograd#weightGradient}): the 4 x 4 tile {@code f[i][j] = x[at + i*rowStride +
+     * j*colStride + c]} carried to 36 points, {@code A f A^T} with A the transpose of the output
+     * transform's A^T, point k to {@code u[uAt + k*pointStride + c]}; {@code tmp} as above.
+     */
+    abstract void winogradGradient6(float[] x, int at, int rowStride, int colStride, int count, float[] u, int uAt,
+                                    int pointStride, float[] tmp);
+
+    /**
+     * The output transform of Winograd's F(4x4, 3x3), as {@link #winogradOutput} from 36 points to
+     * the 4 x 4 outputs, output {@code (i, j)} to {@code y[to[4*i + j] + c]} unless negative;
+     * {@code tmp} as above.
+     */
+    abstract void winogradOutput6(float[] m, int at, int pointStride, int count, float[] y, int[] to, float[] tmp);
+
+    /**
      * The output-gradient transform of the weight gradient's F(3x3, 2x2) ({@link Winograd}), for
      * {@code count} output channels at once (a multiple of {@link #lanes()}): the 2 x 2 tile
      * {@code f[i][j] = x[at + i*rowStride + j*colStride + c]} carried to 16 points,

@@ -846,6 +846,127 @@ final class SimdImpl extends Simd {
         }
     }
 
+    // F(4x4, 3x3): 36 points are more vectors than there are registers, so each transform runs in
+    // two passes through a small buffer (36 vectors, in L1): one 1-D transform along every row into
+    // tmp, then one down every column of tmp. The 1-D transforms load and store their own vectors:
+    // C2 declined to inline a helper taking six vectors (callee too large), and boxed them.
+
+    @Override
+    void winogradInput6(float[] x, int at, int rowStride, int colStride, int count, float[] v, int vAt, int pointStride,
+                        float[] tmp) {
+        for (int c = 0; c < count; c += V) {
+            for (int i = 0; i < 6; i++) input6(x, at + i * rowStride + c, colStride, tmp, 6 * i * V, V); // d B along row i
+            for (int k = 0; k < 6; k++) input6(tmp, k * V, 6 * V, v, vAt + k * pointStride + c, 6 * pointStride); // B^T down column k
+        }
+    }
+
+    /**
+     * {@code B^T d} of F(4x4, 3x3) for the six vectors {@code d_i = src[at + i*stride]}, element l
+     * to {@code dst[to + l*step]}: B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0;
+     * 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1].
+     */
+    private static void input6(float[] src, int at, int stride, float[] dst, int to, int step) {
+        FloatVector four = FloatVector.broadcast(S, 4f), minusFour = FloatVector.broadcast(S, -4f),
+                minusFive = FloatVector.broadcast(S, -5f);
+        FloatVector d0 = FloatVector.fromArray(S, src, at), d1 = FloatVector.fromArray(S, src, at + stride),
+                d2 = FloatVector.fromArray(S, src, at + 2 * stride), d3 = FloatVector.fromArray(S, src, at + 3 * stride),
+                d4 = FloatVector.fromArray(S, src, at + 4 * stride), d5 = FloatVector.fromArray(S, src, at + 5 * stride);
+        FloatVector t1 = d2.fma(minusFour, d4), t2 = d1.fma(minusFour, d3); // d4 - 4 d2, d3 - 4 d1
+        FloatVector t3 = d4.sub(d2), t4 = d3.sub(d1).add(d3.sub(d1)); // d4 - d2, 2 (d3 - d1)
+        d0.fma(four, d2.fma(minusFive, d4)).intoArray(dst, to);
+        t1.add(t2).intoArray(dst, to + step);
+        t1.sub(t2).intoArray(dst, to + 2 * step);
+        t3.add(t4).intoArray(dst, to + 3 * step);
+        t3.sub(t4).intoArray(dst, to + 4 * step);
+        d1.fma(four, d3.fma(minusFive, d5)).intoArray(dst, to + 5 * step);
+    }
+
+    @Override
+    void winogradKernel6(float[] w, int at, int tapStride, int count, float[] u, int uAt, int pointStride, float[] tmp) {
+        for (int c = 0; c < count; c += V) {
+            for (int ky = 0; ky < 3; ky++) kernel6(w, at + 3 * ky * tapStride + c, tapStride, tmp, 6 * ky * V, V); // g G^T along row ky
+            for (int k = 0; k < 6; k++) kernel6(tmp, k * V, 6 * V, u, uAt + k * pointStride + c, 6 * pointStride); // G down column k
+        }
+    }
+
+    /**
+     * {@code G g} of F(4x4, 3x3) for the three vectors {@code g_i = src[at + i*stride]}, element l
+     * to {@code dst[to + l*step]}: G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6;
+     * 1/24 -1/12 1/6; 0 0 1].
+     */
+    private static void kernel6(float[] src, int at, int stride, float[] dst, int to, int step) {
+        FloatVector g0 = FloatVector.fromArray(S, src, at), g1 = FloatVector.fromArray(S, src, at + stride),
+                g2 = FloatVector.fromArray(S, src, at + 2 * stride);
+        FloatVector minusSixth = FloatVector.broadcast(S, -1f / 6);
+        FloatVector outer = g0.add(g2), odd = g0.mul(1f / 24).add(g2.mul(1f / 6)), even = g1.mul(1f / 12);
+        g0.mul(0.25f).intoArray(dst, to);
+        outer.add(g1).mul(minusSixth).intoArray(dst, to + step);
+        outer.sub(g1).mul(minusSixth).intoArray(dst, to + 2 * step);
+        odd.add(even).intoArray(dst, to + 3 * step);
+        odd.sub(even).intoArray(dst, to + 4 * step);
+        g2.intoArray(dst, to + 5 * step);
+    }
+
+    @Override
+    void winogradGradient6(float[] x, int at, int rowStride, int colStride, int count, float[] u, int uAt, int pointStride,
+                           float[] tmp) {
+        for (int c = 0; c < count; c += V) {
+            for (int i = 0; i < 4; i++) gradient6(x, at + i * rowStride + c, colStride, tmp, 6 * i * V, V); // f A^T along row i
+            for (int k = 0; k < 6; k++) gradient6(tmp, k * V, 6 * V, u, uAt + k * pointStride + c, 6 * pointStride); // A down column k
+        }
+    }
+
+    /**
+     * {@code A f} of F(4x4, 3x3) for the four vectors {@code f_i = src[at + i*stride]}, element l
+     * to {@code dst[to + l*step]}: A = [1 0 0 0; 1 1 1 1; 1 -1 1 -1; 1 2 4 8; 1 -2 4 -8; 0 0 0 1].
+     */
+    private static void gradient6(float[] src, int at, int stride, float[] dst, int to, int step) {
+        FloatVector f0 = FloatVector.fromArray(S, src, at), f1 = FloatVector.fromArray(S, src, at + stride),
+                f2 = FloatVector.fromArray(S, src, at + 2 * stride), f3 = FloatVector.fromArray(S, src, at + 3 * stride);
+        FloatVector four = FloatVector.broadcast(S, 4f), two = FloatVector.broadcast(S, 2f), eight = FloatVector.broadcast(S, 8f);
+        FloatVector even = f0.add(f2), odd = f1.add(f3), even4 = f2.fma(four, f0), odd8 = f3.fma(eight, f1.mul(two));
+        f0.intoArray(dst, to);
+        even.add(odd).intoArray(dst, to + step);
+        even.sub(odd).intoArray(dst, to + 2 * step);
+        even4.add(odd8).intoArray(dst, to + 3 * step);
+        even4.sub(odd8).intoArray(dst, to + 4 * step);
+        f3.intoArray(dst, to + 5 * step);
+    }
+
+    @Override
+    void winogradOutput6(float[] m, int at, int pointStride, int count, float[] y, int[] to, float[] tmp) {
+        FloatVector two = FloatVector.broadcast(S, 2f), four = FloatVector.broadcast(S, 4f),
+                eight = FloatVector.broadcast(S, 8f);
+        for (int c = 0; c < count; c += V) {
+            for (int j = 0; j < 6; j++) { // A^T down column j, to tmp[(6*a + j)*V]
+                int q = at + j * pointStride + c;
+                FloatVector m0 = FloatVector.fromArray(S, m, q), m1 = FloatVector.fromArray(S, m, q + 6 * pointStride),
+                        m2 = FloatVector.fromArray(S, m, q + 12 * pointStride),
+                        m3 = FloatVector.fromArray(S, m, q + 18 * pointStride),
+                        m4 = FloatVector.fromArray(S, m, q + 24 * pointStride),
+                        m5 = FloatVector.fromArray(S, m, q + 30 * pointStride);
+                FloatVector sum12 = m1.add(m2), diff12 = m1.sub(m2), sum34 = m3.add(m4), diff34 = m3.sub(m4);
+                int t = j * V;
+                m0.add(sum12).add(sum34).intoArray(tmp, t);
+                diff34.fma(two, diff12).intoArray(tmp, t + 6 * V);
+                sum34.fma(four, sum12).intoArray(tmp, t + 12 * V);
+                diff34.fma(eight, diff12).add(m5).intoArray(tmp, t + 18 * V);
+            }
+            for (int a = 0; a < 4; a++) { // A^T along row a: outputs (a, 0..3)
+                int t = 6 * a * V;
+                FloatVector m0 = FloatVector.fromArray(S, tmp, t), m1 = FloatVector.fromArray(S, tmp, t + V),
+                        m2 = FloatVector.fromArray(S, tmp, t + 2 * V), m3 = FloatVector.fromArray(S, tmp, t + 3 * V),
+                        m4 = FloatVector.fromArray(S, tmp, t + 4 * V), m5 = FloatVector.fromArray(S, tmp, t + 5 * V);
+                FloatVector sum12 = m1.add(m2), diff12 = m1.sub(m2), sum34 = m3.add(m4), diff34 = m3.sub(m4);
+                int to0 = to[4 * a], to1 = to[4 * a + 1], to2 = to[4 * a + 2], to3 = to[4 * a + 3];
+                if (to0 >= 0) m0.add(sum12).add(sum34).intoArray(y, to0 + c);
+                if (to1 >= 0) diff34.fma(two, diff12).intoArray(y, to1 + c);
+                if (to2 >= 0) sum34.fma(four, sum12).intoArray(y, to2 + c);
+                if (to3 >= 0) diff34.fma(eight, diff12).add(m5).intoArray(y, to3 + c);
+            }
+        }
+    }
+
     @Override
     void transpose(float[] src, int srcOff, int[] index, int count, int len, float[] dst, int dstOff, int dstStride) {
         int whole = count / V * V; // channels gathered a vector at a time; the rest one by one

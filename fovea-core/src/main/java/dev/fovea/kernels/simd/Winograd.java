@@ -5,47 +5,51 @@ import dev.fovea.kernels.Parallel;
 import java.util.Arrays;
 
 /**
- * 3x3 stride-1 convolutions by Winograd's minimal filtering algorithm F(2x2, 3x3) (Lavin and Gray,
- * "Fast Algorithms for Convolutional Neural Networks", CVPR 2016), channels-last: the forward pass
- * and the input gradient ({@link #convolve}), and for wide layers the weight gradient by F(3x3,
- * 2x2) ({@link #weightGradient}).
+ * 3x3 stride-1 convolutions by Winograd's minimal filtering algorithms F(4x4, 3x3) and F(2x2, 3x3)
+ * (Lavin and Gray, "Fast Algorithms for Convolutional Neural Networks", CVPR 2016), channels-last:
+ * the forward pass and the input gradient ({@link #convolve}), and the weight gradient
+ * ({@link #weightGradient}).
  *
- * <p>Each 2 x 2 block of outputs (a tile) depends on a 4 x 4 patch d of the padded input. With the
- * patch and the kernel g carried to 16 "points" ({@code V = B^T d B}, {@code U = G g G^T}), the
- * convolution becomes one product per point, {@code M = U .* V}, summed over input channels, and
- * {@code Y = A^T M A} gives the 4 outputs back. Summed over channels, the products of one point
- * form a matrix product ({@code M_k (tiles, oc) = V_k (tiles, c) * U_k (c, oc)}), so a layer costs
- * 16 multiply-adds per tile, channel pair where the direct convolution costs 36 (4 outputs x 9
- * taps): 2.25 times fewer. The transforms are additions (and halvings of the kernel), linear in
- * the tensor sizes, and the products run on the channels-last micro-kernel of the direct
- * convolution ({@link Simd#kernelGradientWindows}: 6 tiles x 64 output channels).
+ * <p>Each m x m block of outputs (a tile) depends on an (m+2) x (m+2) patch d of the padded input.
+ * With the patch and the kernel g carried to (m+2)^2 "points" ({@code V = B^T d B},
+ * {@code U = G g G^T}), the convolution becomes one product per point, {@code M = U .* V}, summed
+ * over input channels, and {@code Y = A^T M A} gives the m^2 outputs back. Summed over channels,
+ * the products of one point form a matrix product ({@code M_k (tiles, oc) = V_k (tiles, c) *
+ * U_k (c, oc)}), so a layer costs 36 multiply-adds per 16 outputs and channel pair by F(4x4, 3x3)
+ * and 16 per 4 by F(2x2, 3x3), where the direct convolution costs 9 per output: 4 and 2.25 times
+ * fewer. The transforms are additions and multiplications by small constants, linear in the tensor
+ * sizes, and the products run on the channels-last micro-kernel of the direct convolution
+ * ({@link Simd#kernelGradientWindows}: 6 tiles x 64 output channels).
  *
  * <p>The price is rounding: every output is a different sum of the same products than the direct
- * formula's (the transforms add up to 9 values before and after the products), so results differ
- * from the direct convolution by a few units in the last place of the sums, as cuDNN's and
- * oneDNN's Winograd convolutions do. F(2x2, 3x3) is the variant with exact transforms (0, +-1,
- * +-1/2); the larger tiles of F(4x4, 3x3) would save more but lose digits. {@code
- * -Dfovea.winograd=false} turns it off (the direct convolutions then run everywhere).
+ * formula's. F(2x2, 3x3)'s transforms are exact (0, +-1, +-1/2) and its results are as close to the
+ * exact sums as the direct convolution's; F(4x4, 3x3)'s (points 0, +-1, +-2: factors up to 8 and
+ * 1/24) lose about 2 more bits, as cuDNN's and oneDNN's F(4x4, 3x3) do. Against sums in double
+ * precision (post-ReLU inputs, He-initialised weights; 64 channels on 56x56, 256 on 14x14, 512 on
+ * 7x7), the root-mean-square relative error was 3.0e-7, 5.9e-7, 8.0e-7 for the scalar direct
+ * convolution, 2.2e-7, 4.4e-7, 5.9e-7 by F(2x2, 3x3) and 1.4e-6, 2.5e-6, 2.9e-6 by F(4x4, 3x3); the
+ * weight gradients 1.6e-6 to 3.7e-6 by F(4x4, 3x3) against 0.4e-6 to 2.8e-6. F(4x4, 3x3) is the
+ * default; {@code -Dfovea.winogradTile=2} keeps F(2x2, 3x3) everywhere, and
+ * {@code -Dfovea.winograd=false} turns Winograd off (the direct convolutions then run everywhere).
  *
  * <p>The tiles are taken in blocks: each block is transformed, multiplied and transformed back by
- * one thread, so its transformed input and products stay in that core's L2. A tile's outputs are
- * sums over its own row of products only, in a fixed order of channels, so they do not depend on
- * the blocks or on the thread count.
+ * one thread, so its transformed input and products stay in that core's L2. Where the transformed
+ * kernel is too large for L3 to serve every block, the layer goes point by point instead
+ * ({@link #KERNEL_FLOATS_BY_BLOCKS}). A tile's outputs are sums over its own row of products only,
+ * in a fixed order of channels, so they depend neither on the blocks nor on the thread count.
  */
 final class Winograd {
 
     /** Whether layers that qualify use the algorithm ({@code -Dfovea.winograd=false} turns it off). */
     static final boolean ENABLED = !"false".equals(System.getProperty("fovea.winograd"));
 
-    /** Points of the transformed tile: 4 x 4. */
-    private static final int POINTS = 16;
-
     /** Tiles per call of the product kernel: the direct convolution's positions per call, its six broadcast rows. */
     private static final int ROWS = ImplicitConv.POSITION_ROWS;
 
     /**
-     * Floats of a block's transformed input (16 points x tiles x channels): 512 KB, so that it and
-     * the block's products (16 x tiles x 64 per block of output channels) stay in a 1 MB L2.
+     * Floats of a block's transformed input (points x tiles x channels): 512 KB, so that it and the
+     * block's products (points x tiles x 64 per block of output channels) stay in a 1 MB L2. (1 and
+     * 2 MB measured no better for F(4x4, 3x3) on 256 channels at 14x14 or 512 at 7x7.)
      */
     private static final int BLOCK_FLOATS = 1 << 17;
 
@@ -55,12 +59,50 @@ final class Winograd {
      */
     private static final int PART_FLOATS = 1 << 21;
 
-    /** Most tiles per block: 60 x 16 points x 64 output channels of products are 240 KB. */
-    private static final int MAX_BLOCK_TILES = 60;
+    /**
+     * Floats of a block's products (points x tiles x 64 output channels): 240 KB, 60 tiles of
+     * F(2x2, 3x3), 24 of F(4x4, 3x3).
+     */
+    private static final int PRODUCT_FLOATS = 60 * 16 * 64;
 
     /**
-     * Fewest output positions: below them the kernel's transform (16 values per weight where the
-     * direct convolution reads 9, made on every call) is not repaid. ResNet-18 inference at batch
+     * Most floats of a transformed kernel that the blocks of tiles each read whole (16 MB): past
+     * it, L3 no longer holds the kernel from one block to the next, and the layer goes point by
+     * point ({@link #byPoints}), reading it once. 2 threads, the forward pass at batch 16 by F(4x4,
+     * 3x3): 512 channels on 7x7 (a 38 MB kernel) 15.7 ms by blocks, 12.7 by points; 256 on 14x14
+     * (9.4 MB) 8.5 by blocks, 9.5 by points; 128 on 28x28 7.8 against 10.7.
+     */
+    static final int KERNEL_FLOATS_BY_BLOCKS = 1 << 22;
+
+    /** Outputs per side of a tile: 4, F(4x4, 3x3), unless {@code -Dfovea.winogradTile=2} asks for F(2x2, 3x3). */
+    static final int TILE = Integer.getInteger("fovea.winogradTile", 4) == 2 ? 2 : 4;
+
+    /**
+     * Fewest tiles per product in the weight gradient by F(4x4, 3x3) (the depth of each point's
+     * GEMM, which reads and writes its oc x c products once per part of the tiles). Shallower, the
+     * 36 products cost more than the 16 of F(2x2, 3x3): 2 threads, batch 16, F(2x2, 3x3) against
+     * F(4x4, 3x3): 64 channels on 56x56 (455 tiles a part) 18.9 against 14.1 ms, 128 on 28x28 (227)
+     * 13.2 against 10.1; but 256 on 14x14 (113) 10.6 against 12.0, 512 on 7x7 (64) 15.5 against
+     * 23.1, and 256 on 14x14 at batch 8 (113) 5.7 against 7.8 ms.
+     */
+    static final int MIN_GRADIENT_DEPTH = 200;
+
+    /** Outputs per side of the tiles of layer g's forward pass and input gradient: {@link #TILE}. */
+    static int tile(ConvGeometry g) {
+        return TILE;
+    }
+
+    /** Outputs per side of the tiles of layer g's weight gradient: {@link #tile}, 2 where 4 would leave the products shallower than {@link #MIN_GRADIENT_DEPTH}. */
+    static int gradientTile(Simd simd, ConvGeometry g) {
+        if (tile(g) == 2) return 2;
+        int v = simd.lanes(), cPad = (g.c() + v - 1) / v * v, oPad = (g.oc() + v - 1) / v * v;
+        long tiles = (long) g.n() * ((g.oh() + 3) / 4) * ((g.ow() + 3) / 4);
+        return Math.min(tiles, PART_FLOATS / (36 * (cPad + oPad))) >= MIN_GRADIENT_DEPTH ? 4 : 2;
+    }
+
+    /**
+     * Fewest output positions: below them the kernel's transform (16 or 36 values per weight where
+     * the direct convolution reads 9, made on every call) is not repaid. ResNet-18 inference at batch
      * 1, from 1024 to 128 (layer2's 784 and layer3's 196 positions included, layer4's 49 not), best
      * of 2 interleaved JVMs: 37.1 -> 33.5 ms on one thread, 21.8 -> 20.2 ms on two.
      */
@@ -96,15 +138,17 @@ final class Winograd {
     }
 
     /**
-     * Fewest input and output channels for {@link #weightGradient}. With 64 (conv_c, ResNet's
-     * layer1) the direct weight gradient's window kernel was as fast on one thread (20.2-22.2
-     * against 21.5-21.6 ms) and much faster on two (11.1-11.2 against 18-45 ms: 16 products of
-     * 64 x 64 per part are GEMMs too small to share well). From 128: conv_d's weight gradient 21.0
+     * Fewest input and output channels for {@link #weightGradient}: 64. 2 threads, 64 channels on
+     * 56x56 at batch 16 (ResNet-18's layer1): the direct weight gradient's window kernel 20.3 ms,
+     * F(4x4, 3x3) 14.1 ms; the training step, 3 interleaved JVMs each, 754-801 ms from 128
+     * channels and 738-762 from 64. (Before the products ran one per task and F(4x4, 3x3), 64
+     * channels measured slower than the direct kernel on two threads: 18-45 against 11.1-11.2 ms
+     * on conv_c.) From 128: conv_d's weight gradient 21.0
      * -> 14.3-15.1 ms on one thread, 10.6-11.4 -> 7.9-9.4 on two; the ResNet-18 training step,
      * 2 interleaved JVMs each, 1795-1823 -> 1684-1718 ms on one thread and 1005 -> 920-980 on two
      * (from 16 channels: 1613-1685 and 1321-1339).
      */
-    static final int WEIGHT_GRADIENT_CHANNELS = 128;
+    static final int WEIGHT_GRADIENT_CHANNELS = 64;
 
     /** Whether {@link #weightGradient} computes g's weight gradient: {@link #applies}, and {@link #WEIGHT_GRADIENT_CHANNELS}. */
     static boolean appliesToWeightGradient(Simd simd, ConvGeometry g) {
@@ -119,14 +163,24 @@ final class Winograd {
      */
     static void convolve(Simd simd, ConvGeometry g, float[] weight, float[] transformed, boolean flipped,
                          Epilogue epilogue, float[] in, float[] out, boolean accumulate) {
+        int m = tile(g), cols = 4 * simd.lanes(), side = m + 2;
+        boolean byPoints = (long) side * side * g.c() * ((g.oc() + cols - 1) / cols * cols) > KERNEL_FLOATS_BY_BLOCKS;
+        convolve(simd, g, m, byPoints, weight, transformed, flipped, epilogue, in, out, accumulate);
+    }
+
+    /** {@link #convolve} in tiles of m x m outputs, by points ({@link #byPoints}) or by blocks of tiles. */
+    static void convolve(Simd simd, ConvGeometry g, int m, boolean byPoints, float[] weight, float[] transformed,
+                         boolean flipped, Epilogue epilogue, float[] in, float[] out, boolean accumulate) {
         int n = g.n(), c = g.c(), oc = g.oc(), oh = g.oh(), ow = g.ow(), ohw = oh * ow, v = simd.lanes();
         int cols = 4 * v, oBlocks = (oc + cols - 1) / cols, cPad = (c + v - 1) / v * v;
-        int tilesH = (oh + 1) / 2, tilesW = (ow + 1) / 2, imageTiles = tilesH * tilesW, tiles = n * imageTiles;
-        // the padded input covers whole tiles: one more row and column of zeros when oh or ow is odd
-        int hp = 2 * tilesH + 2, wp = 2 * tilesW + 2;
+        int side = m + 2, points = side * side;
+        int tilesH = (oh + m - 1) / m, tilesW = (ow + m - 1) / m, imageTiles = tilesH * tilesW, tiles = n * imageTiles;
+        // the padded input covers whole tiles: more rows and columns of zeros when m does not divide oh or ow
+        int hp = m * tilesH + 2, wp = m * tilesW + 2;
         // blocks small enough for L2, and at least two per thread where there are tiles for them (a
         // tile's outputs do not depend on the block it falls in, so neither does the result)
-        int most = Math.clamp(BLOCK_FLOATS / (POINTS * cPad) / ROWS * ROWS, ROWS, MAX_BLOCK_TILES);
+        int most = Math.clamp(BLOCK_FLOATS / (points * cPad) / ROWS * ROWS, ROWS,
+                Math.max(ROWS, PRODUCT_FLOATS / (points * cols) / ROWS * ROWS));
         int wanted = Math.max((tiles + most - 1) / most, Math.min((tiles + ROWS - 1) / ROWS, 2 * Parallel.threads()));
         int rowGroups = (tiles + ROWS - 1) / ROWS, size = ((tiles + wanted - 1) / wanted + ROWS - 1) / ROWS * ROWS;
         int blocks = (tiles + size - 1) / size;
@@ -138,20 +192,32 @@ final class Winograd {
         float[] x = scratch.padded(n * hp * wp * c);
         ImplicitConv.paddedChannelsLast(simd, g, in, 0, hp, wp, x);
         float[] u = transformed != null ? transformed
-                : transformKernel(simd, g, weight, flipped, scratch.transformedKernel(transformedSize(simd, g)));
-        // the tiles of a block are rows of V: point k of the block's tile r is at (k*block + r)*cPad
-        int[] starts = scratch.starts(POINTS * block);
-        for (int i = 0; i < POINTS * block; i++) starts[i] = i * cPad;
+                : transformKernel(simd, g, m, weight, flipped, scratch.transformedKernel(transformedSize(simd, g, m)));
         float[] outT = scratch.wide(oBlocks * n * ohw * cols); // (ob, position, 64), read by copyOutChannelsLast
+        if (byPoints) {
+            byPoints(simd, g, m, x, hp, wp, u, outT);
+            ImplicitConv.copyOutChannelsLast(simd, g, 0, outT, n * ohw, epilogue, out, accumulate);
+            return;
+        }
+        // the tiles of a block are rows of V: point k of the block's tile r is at k*pointStride + r*cPad,
+        // the points an odd number of cache lines apart. The transform writes a tile's points at once,
+        // and at a multiple of 4 KB (24 tiles of 128 channels: 12 KB) all of them fell in one set of
+        // the L1 cache: F(4x4, 3x3)'s input transform took a third of the forward pass.
+        int pointStride = oddLines(block * cPad);
+        int[] starts = scratch.starts(points * block);
+        for (int k = 0; k < points; k++) {
+            for (int r = 0; r < block; r++) starts[k * block + r] = k * pointStride + r * cPad;
+        }
         // with few blocks (ResNet-18's 14x14 layers at batch 1: 3), a task is one block of output
         // channels of a block of tiles, so that the threads share them evenly; a thread transforms a
         // block's input again for each of its tasks on another block (a sixteenth of the products)
         int split = blocks >= 4 * Parallel.threads() ? 1 : oBlocks;
         Parallel.forRange(blocks * split, 1, (u0, u1) -> {
             Scratch own = Scratch.get();
-            float[] vs = own.transformedInput(POINTS * block * cPad);
-            float[] products = own.products(POINTS * block * cols);
-            int[] to = new int[4];
+            float[] vs = own.transformedInput(points * pointStride);
+            float[] products = own.products(points * block * cols);
+            int[] to = new int[m * m];
+            float[] tmp = new float[points * v];
             int inVs = -1; // the block whose input vs holds
             for (int unit = u0; unit < u1; unit++) {
                 int bk = unit / split, obLo = split == 1 ? 0 : unit % split, obHi = split == 1 ? oBlocks : obLo + 1;
@@ -161,15 +227,17 @@ final class Winograd {
                 if (inVs != bk) {
                     for (int r = 0; r < count; r++) {
                         int t = t0 + r, b = t / imageTiles, ty = t % imageTiles / tilesW, tx = t % tilesW;
-                        simd.winogradInput(x, ((b * hp + 2 * ty) * wp + 2 * tx) * c, wp * c, c, cPad, vs, r * cPad, block * cPad);
+                        int at = ((b * hp + m * ty) * wp + m * tx) * c;
+                        if (m == 2) simd.winogradInput(x, at, wp * c, c, cPad, vs, r * cPad, pointStride);
+                        else simd.winogradInput6(x, at, wp * c, c, cPad, vs, r * cPad, pointStride, tmp);
                     }
                     inVs = bk;
                 }
                 for (int ob = obLo; ob < obHi; ob++) {
-                    for (int k = 0; k < POINTS; k++) {
+                    for (int k = 0; k < points; k++) {
                         Arrays.fill(products, k * block * cols, (k * block + rowsUsed) * cols, 0f);
                         for (int c0 = 0; c0 < c; c0 += ImplicitConv.CHANNEL_CHUNK) { // as the direct convolution's steps
-                            int kc = Math.min(ImplicitConv.CHANNEL_CHUNK, c - c0), uOff = ((ob * POINTS + k) * c + c0) * cols;
+                            int kc = Math.min(ImplicitConv.CHANNEL_CHUNK, c - c0), uOff = ((ob * points + k) * c + c0) * cols;
                             for (int r = 0; r < rowsUsed; r += ROWS) { // rows past count: stale tiles, never read back
                                 simd.kernelGradientWindows(kc, vs, starts, k * block + r, c0, u, uOff, products,
                                         (k * block + r) * cols, cols);
@@ -177,14 +245,13 @@ final class Winograd {
                         }
                     }
                     for (int r = 0; r < count; r++) {
-                        int t = t0 + r, b = t / imageTiles, oy = 2 * (t % imageTiles / tilesW), ox = 2 * (t % tilesW);
+                        int t = t0 + r, b = t / imageTiles, oy = m * (t % imageTiles / tilesW), ox = m * (t % tilesW);
                         int p = ob * n * ohw + b * ohw + oy * ow + ox;
-                        boolean right = ox + 1 < ow, below = oy + 1 < oh;
-                        to[0] = p * cols;
-                        to[1] = right ? (p + 1) * cols : -1;
-                        to[2] = below ? (p + ow) * cols : -1;
-                        to[3] = right && below ? (p + ow + 1) * cols : -1;
-                        simd.winogradOutput(products, r * cols, block * cols, cols, outT, to);
+                        for (int i = 0; i < m; i++) { // outputs past the image's last row or column go nowhere
+                            for (int j = 0; j < m; j++) to[i * m + j] = oy + i < oh && ox + j < ow ? (p + i * ow + j) * cols : -1;
+                        }
+                        if (m == 2) simd.winogradOutput(products, r * cols, block * cols, cols, outT, to);
+                        else simd.winogradOutput6(products, r * cols, block * cols, cols, outT, to, tmp);
                     }
                 }
             }
@@ -192,10 +259,80 @@ final class Winograd {
         ImplicitConv.copyOutChannelsLast(simd, g, 0, outT, n * ohw, epilogue, out, accumulate);
     }
 
+    /**
+     * The products of {@link #convolve} point by point: every tile's input transformed first, then
+     * one task per point and block of 64 output channels multiplies that point's V (all tiles) by
+     * its columns of U, then the outputs are transformed back to {@code outT}.
+     */
+    private static void byPoints(Simd simd, ConvGeometry g, int m, float[] x, int hp, int wp, float[] u, float[] outT) {
+        int n = g.n(), c = g.c(), oc = g.oc(), oh = g.oh(), ow = g.ow(), ohw = oh * ow, v = simd.lanes();
+        int cols = 4 * v, oBlocks = (oc + cols - 1) / cols, cPad = (c + v - 1) / v * v, points = (m + 2) * (m + 2);
+        int tilesH = (oh + m - 1) / m, tilesW = (ow + m - 1) / m, imageTiles = tilesH * tilesW, tiles = n * imageTiles;
+        int rows = (tiles + ROWS - 1) / ROWS * ROWS; // rows past the tiles: stale, never read back
+        int pointStride = oddLines(rows * cPad), productStride = rows * cols;
+        Scratch scratch = Scratch.get();
+        float[] vs = scratch.transformedInput(points * pointStride);
+        float[] products = scratch.products(oBlocks * points * productStride);
+        int[] starts = scratch.starts(points * rows);
+        for (int k = 0; k < points; k++) {
+            for (int r = 0; r < rows; r++) starts[k * rows + r] = k * pointStride + r * cPad;
+        }
+        int grain = Math.max(1, ImplicitConv.COPY_GRAIN / (points * cPad));
+        Parallel.forRange(tiles, grain, (t0, t1) -> {
+            float[] tmp = new float[points * v];
+            for (int t = t0; t < t1; t++) {
+                int b = t / imageTiles, ty = t % imageTiles / tilesW, tx = t % tilesW;
+                int at = ((b * hp + m * ty) * wp + m * tx) * c;
+                if (m == 2) simd.winogradInput(x, at, wp * c, c, cPad, vs, t * cPad, pointStride);
+                else simd.winogradInput6(x, at, wp * c, c, cPad, vs, t * cPad, pointStride, tmp);
+            }
+        });
+        Parallel.forRange(oBlocks * points, 1, (q0, q1) -> {
+            for (int q = q0; q < q1; q++) {
+                int ob = q / points, k = q % points, base = q * productStride;
+                Arrays.fill(products, base, base + productStride, 0f);
+                for (int c0 = 0; c0 < c; c0 += ImplicitConv.CHANNEL_CHUNK) {
+                    int kc = Math.min(ImplicitConv.CHANNEL_CHUNK, c - c0), uOff = ((ob * points + k) * c + c0) * cols;
+                    for (int r = 0; r < rows; r += ROWS) {
+                        simd.kernelGradientWindows(kc, vs, starts, k * rows + r, c0, u, uOff, products, base + r * cols, cols);
+                    }
+                }
+            }
+        });
+        Parallel.forRange(oBlocks * tiles, Math.max(1, ImplicitConv.COPY_GRAIN / (points * cols)), (q0, q1) -> {
+            int[] to = new int[m * m];
+            float[] tmp = new float[points * v];
+            for (int q = q0; q < q1; q++) {
+                int ob = q / tiles, t = q % tiles, b = t / imageTiles, oy = m * (t % imageTiles / tilesW), ox = m * (t % tilesW);
+                int p = ob * n * ohw + b * ohw + oy * ow + ox, at = ob * points * productStride + t * cols;
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < m; j++) to[i * m + j] = oy + i < oh && ox + j < ow ? (p + i * ow + j) * cols : -1;
+                }
+                if (m == 2) simd.winogradOutput(products, at, productStride, cols, outT, to);
+                else simd.winogradOutput6(products, at, productStride, cols, outT, to, tmp);
+            }
+        });
+    }
+
+    /**
+     * The least stride of at least {@code floats} floats that is an odd number of 64-byte cache
+     * lines. The transforms write (or read) all the points of a tile at once, one stride apart; at
+     * a multiple of 4 KB they all fall in one set of the L1 cache, whose 8 ways then hold only 8
+     * of the 16 or 36. The weight gradient of 256 channels on 14x14 at batch 8 (128 tiles of 256
+     * channels, 128 KB apart) took 8.2 ms by F(4x4, 3x3), against 5.9 ms by F(2x2, 3x3).
+     */
+    static int oddLines(int floats) {
+        return ((floats + 15) / 16 | 1) * 16;
+    }
+
     /** Floats of {@link #transformKernel}'s result for layer g. */
     static int transformedSize(Simd simd, ConvGeometry g) {
-        int cols = 4 * simd.lanes();
-        return (g.oc() + cols - 1) / cols * POINTS * g.c() * cols;
+        return transformedSize(simd, g, tile(g));
+    }
+
+    static int transformedSize(Simd simd, ConvGeometry g, int m) {
+        int cols = 4 * simd.lanes(), side = m + 2;
+        return (g.oc() + cols - 1) / cols * side * side * g.c() * cols;
     }
 
     /**
@@ -206,13 +343,20 @@ final class Winograd {
      * layers' time in ResNet-18 at batch 1, where every weight serves 196 to 3,136 positions only.
      */
     static float[] transformKernel(Simd simd, ConvGeometry g, float[] weight, boolean flipped, float[] u) {
+        return transformKernel(simd, g, tile(g), weight, flipped, u);
+    }
+
+    static float[] transformKernel(Simd simd, ConvGeometry g, int m, float[] weight, boolean flipped, float[] u) {
         int c = g.c(), oc = g.oc(), cols = 4 * simd.lanes(), oBlocks = (oc + cols - 1) / cols;
+        int points = (m + 2) * (m + 2);
         float[] kernel = Scratch.get().weights(oBlocks * cols * 9 * c); // (ob, tap, ci, 64), ImplicitConv.transposeWeight's layout
         ImplicitConv.transposeWeight(simd, weight, 0, oc, c, 9, flipped, kernel, 0);
-        Parallel.forRange(oBlocks * c, Math.max(1, ImplicitConv.COPY_GRAIN / (POINTS * cols)), (q0, q1) -> {
+        Parallel.forRange(oBlocks * c, Math.max(1, ImplicitConv.COPY_GRAIN / (points * cols)), (q0, q1) -> {
+            float[] tmp = new float[points * simd.lanes()];
             for (int q = q0; q < q1; q++) {
-                int ob = q / c, ci = q % c;
-                simd.winogradKernel(kernel, (ob * 9 * c + ci) * cols, c * cols, cols, u, (ob * POINTS * c + ci) * cols, c * cols);
+                int ob = q / c, ci = q % c, at = (ob * 9 * c + ci) * cols, to = (ob * points * c + ci) * cols;
+                if (m == 2) simd.winogradKernel(kernel, at, c * cols, cols, u, to, c * cols);
+                else simd.winogradKernel6(kernel, at, c * cols, cols, u, to, c * cols, tmp);
             }
         });
         return u;
@@ -231,62 +375,106 @@ final class Winograd {
      * before, in order.
      */
     static void weightGradient(Gemm gemm, Simd simd, ConvGeometry g, float[] dWeight, float[] dOut, float[] in) {
+        weightGradient(gemm, simd, g, gradientTile(simd, g), dWeight, dOut, in);
+    }
+
+    /** {@link #weightGradient} in tiles of m x m output positions: F(3x3, 2x2) when m is 2, F(4x4, 3x3)'s matrices when 4. */
+    static void weightGradient(Gemm gemm, Simd simd, ConvGeometry g, int m, float[] dWeight, float[] dOut, float[] in) {
         int n = g.n(), c = g.c(), oc = g.oc(), oh = g.oh(), ow = g.ow(), v = simd.lanes();
-        int cPad = (c + v - 1) / v * v, oPad = (oc + v - 1) / v * v;
-        int tilesH = (oh + 1) / 2, tilesW = (ow + 1) / 2, imageTiles = tilesH * tilesW, tiles = n * imageTiles;
-        int hp = 2 * tilesH + 2, wp = 2 * tilesW + 2, gh = 2 * tilesH, gw = 2 * tilesW;
+        int cPad = (c + v - 1) / v * v, oPad = (oc + v - 1) / v * v, points = (m + 2) * (m + 2);
+        int tilesH = (oh + m - 1) / m, tilesW = (ow + m - 1) / m, imageTiles = tilesH * tilesW, tiles = n * imageTiles;
+        int hp = m * tilesH + 2, wp = m * tilesW + 2, gh = m * tilesH, gw = m * tilesW;
         Scratch scratch = Scratch.get();
         float[] x = scratch.padded(n * hp * wp * c);
         ImplicitConv.paddedChannelsLast(simd, g, in, 0, hp, wp, x);
-        // the output gradient channels-last, zero past the last row and column of an odd size
+        // the output gradient channels-last, zero past the last row and column of a size m does not divide
         ConvGeometry outputs = new ConvGeometry(n, oc, oh, ow, oc, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1);
         float[] dy = scratch.wide(n * gh * gw * oc);
         ImplicitConv.paddedChannelsLast(simd, outputs, dOut, 0, gh, gw, dy);
-        int part = Math.clamp(PART_FLOATS / (POINTS * (cPad + oPad)), 1, tiles);
-        float[] vs = scratch.transformedInput(POINTS * part * cPad);
-        float[] fs = scratch.transformedKernel(POINTS * part * oPad);
-        float[] m = scratch.products(POINTS * oc * c);
+        int part = Math.clamp(PART_FLOATS / (points * (cPad + oPad)), 1, tiles);
+        int vStride = oddLines(part * cPad), fStride = oddLines(part * oPad); // floats from one point to the next
+        float[] vs = scratch.transformedInput(points * vStride);
+        float[] fs = scratch.transformedKernel(points * fStride);
+        float[] products = scratch.products(points * oc * c);
         for (int t0 = 0; t0 < tiles; t0 += part) {
             int first = t0, count = Math.min(part, tiles - t0);
             Parallel.forRange(count, Math.max(1, (1 << 12) / (cPad + oPad)), (r0, r1) -> {
+                float[] tmp = new float[points * v];
                 for (int r = r0; r < r1; r++) {
                     int t = first + r, b = t / imageTiles, ty = t % imageTiles / tilesW, tx = t % tilesW;
-                    simd.winogradInput(x, ((b * hp + 2 * ty) * wp + 2 * tx) * c, wp * c, c, cPad, vs, r * cPad, part * cPad);
-                    simd.winogradGradient(dy, ((b * gh + 2 * ty) * gw + 2 * tx) * oc, gw * oc, oc, oPad, fs, r * oPad,
-                            part * oPad);
+                    int xAt = ((b * hp + m * ty) * wp + m * tx) * c, fAt = ((b * gh + m * ty) * gw + m * tx) * oc;
+                    if (m == 2) {
+                        simd.winogradInput(x, xAt, wp * c, c, cPad, vs, r * cPad, vStride);
+                        simd.winogradGradient(dy, fAt, gw * oc, oc, oPad, fs, r * oPad, fStride);
+                    } else {
+                        simd.winogradInput6(x, xAt, wp * c, c, cPad, vs, r * cPad, vStride, tmp);
+                        simd.winogradGradient6(dy, fAt, gw * oc, oc, oPad, fs, r * oPad, fStride, tmp);
+                    }
                 }
             });
-            // one point per task, each GEMM on one thread: the 16 products are equal, so threads
-            // get equal shares; split inside, each GEMM's packing and its few column blocks left
-            // the second thread idle for a third of this pass (JFR, ResNet-18 training, 2 threads)
+            // one point per task, each GEMM on one thread: the products are equal, so threads get
+            // equal shares; split inside, each GEMM's packing and its few column blocks left the
+            // second thread idle for a third of this pass (JFR, ResNet-18 training, 2 threads)
             float beta = t0 == 0 ? 0f : 1f;
-            Parallel.forRange(POINTS, 1, (k0, k1) -> {
+            Parallel.forRange(points, 1, (k0, k1) -> {
                 for (int k = k0; k < k1; k++) {
-                    gemm.gemm(true, false, oc, c, count, 1f, fs, k * part * oPad, oPad, vs, k * part * cPad, cPad,
-                            beta, m, k * oc * c, c);
+                    gemm.gemm(true, false, oc, c, count, 1f, fs, k * fStride, oPad, vs, k * vStride, cPad,
+                            beta, products, k * oc * c, c);
                 }
             });
         }
-        // A^T = [1 1 1 0; 0 1 -1 0; 0 1 1 1] down each column of M, then along each row
-        int points = oc * c;
-        Parallel.forRange(points, Math.max(1, ImplicitConv.COPY_GRAIN / 32), (q0, q1) -> {
-            float[] r = new float[12];
+        int pairs = oc * c; // q = o*c + ci: the weight (oc, c, 3, 3) row by row at 9q
+        Parallel.forRange(pairs, Math.max(1, ImplicitConv.COPY_GRAIN / (2 * points)), (q0, q1) -> {
+            float[] r = new float[3 * (m + 2)];
             for (int q = q0; q < q1; q++) {
-                for (int j = 0; j < 4; j++) {
-                    float m0 = m[j * points + q], m1 = m[(4 + j) * points + q], m2 = m[(8 + j) * points + q],
-                            m3 = m[(12 + j) * points + q];
-                    r[j] = m0 + m1 + m2;
-                    r[4 + j] = m1 - m2;
-                    r[8 + j] = m1 + m2 + m3;
-                }
-                int w = q * 9; // q = o*c + ci: the weight (oc, c, 3, 3) row by row
-                for (int a = 0; a < 3; a++) {
-                    float r0 = r[4 * a], r1 = r[4 * a + 1], r2 = r[4 * a + 2], r3 = r[4 * a + 3];
-                    dWeight[w + 3 * a] += r0 + r1 + r2;
-                    dWeight[w + 3 * a + 1] += r1 - r2;
-                    dWeight[w + 3 * a + 2] += r1 + r2 + r3;
-                }
+                if (m == 2) kernelGradient2(products, q, pairs, r, dWeight, 9 * q);
+                else kernelGradient4(products, q, pairs, r, dWeight, 9 * q);
             }
         });
+    }
+
+    /**
+     * {@code dw += A^T M A} of F(3x3, 2x2) for one (output, input) channel pair, point k of M at
+     * {@code m[k*stride + q]}: A^T = [1 1 1 0; 0 1 -1 0; 0 1 1 1] down each column, then along each row.
+     */
+    private static void kernelGradient2(float[] m, int q, int stride, float[] r, float[] dw, int w) {
+        for (int j = 0; j < 4; j++) {
+            float m0 = m[j * stride + q], m1 = m[(4 + j) * stride + q], m2 = m[(8 + j) * stride + q],
+                    m3 = m[(12 + j) * stride + q];
+            r[j] = m0 + m1 + m2;
+            r[4 + j] = m1 - m2;
+            r[8 + j] = m1 + m2 + m3;
+        }
+        for (int a = 0; a < 3; a++) {
+            float r0 = r[4 * a], r1 = r[4 * a + 1], r2 = r[4 * a + 2], r3 = r[4 * a + 3];
+            dw[w + 3 * a] += r0 + r1 + r2;
+            dw[w + 3 * a + 1] += r1 - r2;
+            dw[w + 3 * a + 2] += r1 + r2 + r3;
+        }
+    }
+
+    /**
+     * {@code dw += G^T M G} with F(4x4, 3x3)'s kernel transform G for one (output, input) channel
+     * pair, point k of M at {@code m[k*stride + q]}: the weight gradient is the derivative of
+     * {@code sum_k (A dy A^T)_k (G w G^T)_k (B^T x B)_k} (the forward pass summed against dy) with
+     * respect to w. G^T = [1/4 -1/6 -1/6 1/24 1/24 0; 0 -1/6 1/6 1/12 -1/12 0; 0 -1/6 -1/6 1/6 1/6 1].
+     */
+    private static void kernelGradient4(float[] m, int q, int stride, float[] r, float[] dw, int w) {
+        for (int j = 0; j < 6; j++) {
+            float m0 = m[j * stride + q], m1 = m[(6 + j) * stride + q], m2 = m[(12 + j) * stride + q],
+                    m3 = m[(18 + j) * stride + q], m4 = m[(24 + j) * stride + q], m5 = m[(30 + j) * stride + q];
+            float s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4;
+            r[j] = m0 / 4 - s12 / 6 + s34 / 24;
+            r[6 + j] = d34 / 12 - d12 / 6;
+            r[12 + j] = (s34 - s12) / 6 + m5;
+        }
+        for (int a = 0; a < 3; a++) {
+            float m0 = r[6 * a], m1 = r[6 * a + 1], m2 = r[6 * a + 2], m3 = r[6 * a + 3], m4 = r[6 * a + 4],
+                    m5 = r[6 * a + 5];
+            float s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4;
+            dw[w + 3 * a] += m0 / 4 - s12 / 6 + s34 / 24;
+            dw[w + 3 * a + 1] += d34 / 12 - d12 / 6;
+            dw[w + 3 * a + 2] += (s34 - s12) / 6 + m5;
+        }
     }
 }
