@@ -38,6 +38,14 @@ final class SimdImpl extends Simd {
     private static final int MR = V >= 16 ? 8 : 6;
     private static final int NR = 2 * V;
 
+    /**
+     * Vectors of half S's width: a row of a transposed A's 8-row panel with 16-lane S. Packed with
+     * a masked 16-lane load and a whole store, such rows took 4.1 ns each (the Winograd weight
+     * gradient's GEMMs spent as long packing A as multiplying); with these, 1.2 ns.
+     */
+    private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class,
+            jdk.incubator.vector.VectorShape.forBitSize(Math.max(64, S.vectorBitSize() / 2)));
+
     /** Ints with as many lanes as S: argmax indexes of max pooling. */
     private static final VectorSpecies<Integer> I = S.withLanes(int.class);
     /** 0, 2, 4, ...: the lanes of two consecutive vectors that hold every other element (selectFrom indexes). */
@@ -618,7 +626,10 @@ final class SimdImpl extends Simd {
      * or a partial last vector is stored in full, and the excess lands in the next row of the same
      * panel, which is written afterwards. Masked stores cost 12-14% of a 3x3 convolution's
      * forward+backward (JFR: FloatVector.intoArray(.., mask) -> AbstractMask.checkIndexByLane), and a
-     * panel's end is where another thread's panel begins, so nothing may spill past it.
+     * panel's end is where another thread's panel begins, so nothing may spill past it: the vector
+     * that would is written lane by lane. (Even the one masked store per panel that did this
+     * before was 4% of the ResNet-18 training step, packing the Winograd weight gradient's 8-row
+     * panels of A, and a fifth of F(4x4, 3x3)'s weight gradient of 64 channels.)
      */
 
     @Override
@@ -630,17 +641,24 @@ final class SimdImpl extends Simd {
             }
             return;
         }
+        if (w == width && width == HALF.length()) { // a transposed A's panels on AVX-512 (mr = 8): one half-width move per row
+            for (int r = 0, s = srcOff, d = dstOff; r < rows; r++, s += ld, d += width) {
+                FloatVector.fromArray(HALF, src, s).intoArray(dst, d);
+            }
+            return;
+        }
         int fullW = w - w % V, end = dstOff + rows * width;
         VectorMask<Float> valuesTail = S.indexInRange(fullW, w);
         for (int r = 0, s = srcOff, d = dstOff; r < rows; r++, s += ld, d += width) {
             for (int j = 0; j < width; j += V) {
-                FloatVector x = j < fullW ? FloatVector.fromArray(S, src, s + j)
-                        : j < w ? FloatVector.fromArray(S, src, s + j, valuesTail) // zero past w
-                        : FloatVector.zero(S);
-                if (d + j + V <= end) {
-                    x.intoArray(dst, d + j);
+                if (d + j + V > end) { // the panel's last vector, lane by lane (see above)
+                    for (int t = j; t < width; t++) dst[d + t] = t < w ? src[s + t] : 0f;
+                } else if (j < fullW) {
+                    FloatVector.fromArray(S, src, s + j).intoArray(dst, d + j);
+                } else if (j < w) {
+                    FloatVector.fromArray(S, src, s + j, valuesTail).intoArray(dst, d + j); // zero past w
                 } else {
-                    x.intoArray(dst, d + j, S.indexInRange(d + j, end));
+                    FloatVector.zero(S).intoArray(dst, d + j);
                 }
             }
         }
