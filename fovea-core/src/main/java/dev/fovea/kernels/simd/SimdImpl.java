@@ -627,9 +627,9 @@ final class SimdImpl extends Simd {
      * panel, which is written afterwards. Masked stores cost 12-14% of a 3x3 convolution's
      * forward+backward (JFR: FloatVector.intoArray(.., mask) -> AbstractMask.checkIndexByLane), and a
      * panel's end is where another thread's panel begins, so nothing may spill past it: the vector
-     * that would is written lane by lane. (Even the one masked store per panel that did this
-     * before was 4% of the ResNet-18 training step, packing the Winograd weight gradient's 8-row
-     * panels of A, and a fifth of F(4x4, 3x3)'s weight gradient of 64 channels.)
+     * that would is written lane by lane. (The one masked store per panel that did this before
+     * showed as 4% of the ResNet-18 training step in JFR, under the packing of the Winograd weight
+     * gradient's 8-row panels of A.)
      */
 
     @Override
