@@ -223,8 +223,9 @@ abstract class Simd {
     /**
      * Transposes {@code count} rows of {@code len} floats into {@code len} rows of {@code count}:
      * {@code dst[dstOff + x*dstStride + c] = src[srcOff + index[c] + x]} for {@code c < count, x < len},
-     * where {@code index[c]} is where row c starts (whole vectors of lanes are gathered: index holds
-     * at least {@code count} rounded down to a multiple of {@link #lanes()} entries).
+     * where {@code index[c]} is where row c starts, the rows equally spaced ({@code index[c] = index[0]
+     * + c*(index[1] - index[0])}; whole vectors of lanes may be gathered: index holds at least
+     * {@code count} rounded down to a multiple of {@link #lanes()} entries).
      */
     abstract void transpose(float[] src, int srcOff, int[] index, int count, int len, float[] dst, int dstOff,
                             int dstStride);
