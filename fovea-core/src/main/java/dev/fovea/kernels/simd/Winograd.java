@@ -181,12 +181,13 @@ final class Winograd {
         // tile's outputs do not depend on the block it falls in, so neither does the result)
         int most = Math.clamp(BLOCK_FLOATS / (points * cPad) / ROWS * ROWS, ROWS,
                 Math.max(ROWS, PRODUCT_FLOATS / (points * cols) / ROWS * ROWS));
-        int wanted = Math.max((tiles + most - 1) / most, Math.min((tiles + ROWS - 1) / ROWS, 2 * Parallel.threads()));
-        int rowGroups = (tiles + ROWS - 1) / ROWS, size = ((tiles + wanted - 1) / wanted + ROWS - 1) / ROWS * ROWS;
-        int blocks = (tiles + size - 1) / size;
-        // the row groups dealt out evenly, so that blocks differ by one group at most: blocks of the
-        // full size and a remainder (conv_d at batch 8: 13 of 30 tiles and one of 2) left one
-        // thread a block short of the other
+        // the blocks a multiple of the threads where there are row groups for it (conv_d at batch 8
+        // by F(4x4, 3x3): 11 blocks, 6 for one thread and 5 for the other), and the row groups dealt
+        // out evenly, so that blocks differ by one group at most (blocks of the full size and a
+        // remainder, 13 of 30 tiles and one of 2 by F(2x2, 3x3), left one thread a block short)
+        int rowGroups = (tiles + ROWS - 1) / ROWS, threads = Parallel.threads();
+        int wanted = Math.max((tiles + most - 1) / most, Math.min(rowGroups, 2 * threads));
+        int blocks = Math.min(rowGroups, (wanted + threads - 1) / threads * threads);
         int block = ROWS * ((rowGroups + blocks - 1) / blocks); // the largest; the stride of the buffers
         Scratch scratch = Scratch.get();
         float[] x = scratch.padded(n * hp * wp * c);
@@ -211,7 +212,7 @@ final class Winograd {
         // with few blocks (ResNet-18's 14x14 layers at batch 1: 3), a task is one block of output
         // channels of a block of tiles, so that the threads share them evenly; a thread transforms a
         // block's input again for each of its tasks on another block (a sixteenth of the products)
-        int split = blocks >= 4 * Parallel.threads() ? 1 : oBlocks;
+        int split = blocks >= 4 * threads ? 1 : oBlocks;
         Parallel.forRange(blocks * split, 1, (u0, u1) -> {
             Scratch own = Scratch.get();
             float[] vs = own.transformedInput(points * pointStride);
