@@ -52,9 +52,9 @@ public final class VectorKernels implements Kernels {
      * a convolution needs it (guarded by this object) and kept while the weight is held: its groups'
      * GEMM panels ({@link Gemm#prepackA}) one after another, its transpose for the channels-last
      * forward pass ({@link ImplicitConv#transposedWeight}, for one kernel size), and its Winograd
-     * transform ({@link Winograd#transformKernel}: 16/9 of the weight, output channels rounded up to
-     * 64). A layer uses one of them, so a held weight costs one copy, not several. {@code holds} counts
-     * the declarations (changed under the map's lock).
+     * transform ({@link Winograd#transformKernel}: 4 times the weight by F(4x4, 3x3), output
+     * channels rounded up to 64). A layer uses one of them, so a held weight costs one copy, not
+     * several. {@code holds} counts the declarations (changed under the map's lock).
      */
     private static final class HeldWeight {
         final float[] weight;
