@@ -197,8 +197,12 @@ class KernelsConformanceTest {
         list.add(ConvGeometry.of(3, 8, 10, 10, 21, 3, 1, 1));                                      // wide windows, rows not a multiple of 8
         list.add(ConvGeometry.of(2, 20, 30, 30, 24, 3, 1, 1));                                     // wide windows from 1024 positions, also held
         // weight gradient from windows in place (from 1,024 positions, 512 bits): two channel blocks (the
-        // second partly used), 101 row tiles (3 rows past the depth), runs across blocks and past 96 tiles
+        // second partly used), 101 row tiles (3 rows past the depth), runs across blocks and past 96 tiles;
+        // with 64 channels or more each way Winograd takes it (F(3x3, 2x2): 98 tiles of 4 x 4 are too
+        // shallow for F(4x4, 3x3)), so the window kernel's own cases have 60 inputs or 60 outputs
         list.add(ConvGeometry.of(2, 67, 26, 26, 80, 3, 1, 1));
+        list.add(ConvGeometry.of(2, 60, 26, 26, 80, 3, 1, 1));
+        list.add(ConvGeometry.of(2, 67, 26, 26, 60, 3, 1, 1));
         list.add(ConvGeometry.of(7, 12, 20, 21, 40, 5, 2, 2));                                     // the same, stride 2 (phases)
         list.add(new ConvGeometry(2, 32, 24, 24, 96, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2));            // the same, groups, dilation
         list.add(ConvGeometry.of(5, 12, 28, 28, 48, 3, 1, 1));                                     // the same, positions in 2 parts
@@ -889,14 +893,14 @@ class KernelsConformanceTest {
         ConvGeometry g6 = ConvGeometry.of(6, 24, 7, 7, 32, 3, 1, 1); // a wide weight gradient over the batch
         ConvGeometry g7 = ConvGeometry.of(4, 8, 15, 15, 16, 5, 2, 2); // stride 2, 25 taps: polyphase implicit GEMM
         ConvGeometry g8 = ConvGeometry.of(6, 8, 33, 33, 16, 3, 2, 1); // stride 2, 9 taps: im2col, 6 weight-gradient chunks
-        ConvGeometry g9 = ConvGeometry.of(2, 67, 26, 26, 80, 3, 1, 1); // weight gradient from windows: runs of tiles
+        ConvGeometry g9 = ConvGeometry.of(2, 60, 26, 26, 80, 3, 1, 1); // weight gradient from windows (under 64 channels): runs of tiles
         ConvGeometry g10 = ConvGeometry.of(5, 12, 28, 28, 48, 3, 1, 1); // the same, positions in parts
         ConvGeometry g11 = ConvGeometry.of(2, 24, 45, 45, 70, 3, 2, 1); // forward channels-last, runs of tiles
         ConvGeometry g12 = ConvGeometry.of(2, 40, 9, 9, 70, 3, 1, 1); // forward and input gradient channels-last
         ConvGeometry g13 = ConvGeometry.of(5, 24, 30, 30, 48, 1, 1, 0); // 1x1 weight gradient in place, in parts
         ConvGeometry g14 = ConvGeometry.of(18, 4, 32, 32, 128, 3, 1, 1); // forward in 6 parts of 3 images: whole parts per thread
-        // Winograd at 512 bits (g1 and g9 forward and input gradient too, g12 forward): blocks of tiles per thread, and the
-        // weight gradient's 1,056 tiles in 3 parts of 512
+        // Winograd at 512 bits (g1 forward and both gradients too, g9 and g12 forward): blocks of tiles per thread, and the
+        // weight gradient by F(4x4, 3x3), its 288 tiles in 2 parts of 227 (g1's by F(3x3, 2x2): 64 tiles of 4 x 4 are too shallow)
         ConvGeometry g15 = ConvGeometry.of(8, 128, 23, 22, 128, 3, 1, 1);
         // small weight gradients summed over 2 ranges of images: 9 tiles of 6 x 3 (LeNet-5's C1), 14 of 4 x 4
         ConvGeometry g16 = ConvGeometry.of(6, 1, 20, 20, 6, 5, 1, 0);
