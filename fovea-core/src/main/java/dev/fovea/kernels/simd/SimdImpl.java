@@ -6,6 +6,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -44,7 +45,7 @@ final class SimdImpl extends Simd {
      * gradient's GEMMs spent as long packing A as multiplying); with these, 1.2 ns.
      */
     private static final VectorSpecies<Float> HALF = VectorSpecies.of(float.class,
-            jdk.incubator.vector.VectorShape.forBitSize(Math.max(64, S.vectorBitSize() / 2)));
+            VectorShape.forBitSize(Math.max(64, S.vectorBitSize() / 2)));
 
     /** Ints with as many lanes as S: argmax indexes of max pooling. */
     private static final VectorSpecies<Integer> I = S.withLanes(int.class);

@@ -90,7 +90,7 @@ public final class VectorKernels implements Kernels {
 
         /** The Winograd transform of the kernels ({@link Winograd#transformKernel}), for a 3x3 layer {@link Winograd#applies} to. */
         synchronized float[] winograd(Simd simd, ConvGeometry g) {
-            if (winograd == null || winograd.length != Winograd.transformedSize(simd, g)) { // made for another tile size
+            if (winograd == null) {
                 winograd = Winograd.transformKernel(simd, g, weight, false, new float[Winograd.transformedSize(simd, g)]);
             }
             return winograd;

@@ -143,9 +143,9 @@ final class Winograd {
      * F(4x4, 3x3) 14.1 ms; the training step, 3 interleaved JVMs each, 754-801 ms from 128
      * channels and 738-762 from 64. (Before the products ran one per task and F(4x4, 3x3), 64
      * channels measured slower than the direct kernel on two threads: 18-45 against 11.1-11.2 ms
-     * on conv_c.) From 128: conv_d's weight gradient 21.0
-     * -> 14.3-15.1 ms on one thread, 10.6-11.4 -> 7.9-9.4 on two; the ResNet-18 training step,
-     * 2 interleaved JVMs each, 1795-1823 -> 1684-1718 ms on one thread and 1005 -> 920-980 on two
+     * on conv_c.) When it began from 128, by F(3x3, 2x2): conv_d's weight gradient 21.0 ->
+     * 14.3-15.1 ms on one thread, 10.6-11.4 -> 7.9-9.4 on two; the ResNet-18 training step, 2
+     * interleaved JVMs each, 1795-1823 -> 1684-1718 ms on one thread and 1005 -> 920-980 on two
      * (from 16 channels: 1613-1685 and 1321-1339).
      */
     static final int WEIGHT_GRADIENT_CHANNELS = 64;
@@ -201,9 +201,7 @@ final class Winograd {
             return;
         }
         // the tiles of a block are rows of V: point k of the block's tile r is at k*pointStride + r*cPad,
-        // the points an odd number of cache lines apart. The transform writes a tile's points at once,
-        // and at a multiple of 4 KB (24 tiles of 128 channels: 12 KB) all of them fell in one set of
-        // the L1 cache: F(4x4, 3x3)'s input transform took a third of the forward pass.
+        // the points an odd number of cache lines apart (oddLines: 24 tiles of 128 channels were 12 KB)
         int pointStride = oddLines(block * cPad);
         int[] starts = scratch.starts(points * block);
         for (int k = 0; k < points; k++) {
@@ -319,8 +317,8 @@ final class Winograd {
      * The least stride of at least {@code floats} floats that is an odd number of 64-byte cache
      * lines. The transforms write (or read) all the points of a tile at once, one stride apart; at
      * a multiple of 4 KB they all fall in one set of the L1 cache, whose 8 ways then hold only 8
-     * of the 16 or 36. The weight gradient of 256 channels on 14x14 at batch 8 (128 tiles of 256
-     * channels, 128 KB apart) took 8.2 ms by F(4x4, 3x3), against 5.9 ms by F(2x2, 3x3).
+     * of the 16 or 36. 2 threads, the weight gradient of 256 channels on 14x14: by F(3x3, 2x2) at
+     * batch 16 (points 256 KB apart) 15.9 -> 10.6 ms, by F(4x4, 3x3) at batch 8 (128 KB) 8.2 -> 7.8 ms.
      */
     static int oddLines(int floats) {
         return ((floats + 15) / 16 | 1) * 16;
@@ -331,6 +329,7 @@ final class Winograd {
         return transformedSize(simd, g, tile(g));
     }
 
+    /** Floats of {@link #transformKernel}'s result for layer g in tiles of m x m outputs. */
     static int transformedSize(Simd simd, ConvGeometry g, int m) {
         int cols = 4 * simd.lanes(), side = m + 2;
         return (g.oc() + cols - 1) / cols * side * side * g.c() * cols;
@@ -347,6 +346,7 @@ final class Winograd {
         return transformKernel(simd, g, tile(g), weight, flipped, u);
     }
 
+    /** {@link #transformKernel} for tiles of m x m outputs: 16 points when m is 2, 36 when 4. */
     static float[] transformKernel(Simd simd, ConvGeometry g, int m, float[] weight, boolean flipped, float[] u) {
         int c = g.c(), oc = g.oc(), cols = 4 * simd.lanes(), oBlocks = (oc + cols - 1) / cols;
         int points = (m + 2) * (m + 2);
@@ -364,16 +364,19 @@ final class Winograd {
     }
 
     /**
-     * {@code dWeight += } the weight gradient of layer g (one {@link #applies} to) by F(3x3, 2x2),
-     * the same algorithm with the roles turned (Lavin and Gray, section 5): each 2 x 2 tile of the
-     * output gradient is a filter over its 4 x 4 input patch whose 3 x 3 outputs are the tile's
-     * share of the weight gradient. Summed over tiles, point k is the product
-     * {@code M_k (oc, c) = F_k^T (oc, tiles) * V_k (tiles, c)} of the transformed output gradient
-     * and the transformed input ({@link Simd#winogradInput}, as in the forward pass), a GEMM whose
-     * depth is the tiles; then {@code A^T M A} gives the 3 x 3 taps. The tiles are taken in parts
-     * that keep the transformed operands to a few MB; each part's 16 products run on the blocked
-     * GEMM, one product per task (the same sums for any thread count), and add onto the parts
-     * before, in order.
+     * {@code dWeight += } the weight gradient of layer g (one {@link #appliesToWeightGradient} to),
+     * in tiles of {@link #gradientTile} output positions. By F(3x3, 2x2), the forward algorithm with
+     * the roles turned (Lavin and Gray, section 5), each 2 x 2 tile of the output gradient is a
+     * filter over its 4 x 4 input patch whose 3 x 3 outputs are the tile's share of the weight
+     * gradient. By F(4x4, 3x3)'s matrices, the forward pass summed against the output gradient,
+     * {@code sum_k (A dy A^T)_k (G w G^T)_k (B^T x B)_k} over each tile's 36 points, is linear in
+     * the kernel w, so its derivative {@code G^T [(A dy A^T) .* (B^T x B)] G} is the tile's share.
+     * Either way, summed over tiles, point k is the product {@code M_k (oc, c) = F_k^T (oc, tiles)
+     * * V_k (tiles, c)} of the transformed output gradient and the transformed input (as in the
+     * forward pass), a GEMM whose depth is the tiles, and one transform of M gives the 3 x 3 taps.
+     * The tiles are taken in parts that keep the transformed operands to a few MB; each part's
+     * products run on the blocked GEMM, one product per task (the same sums for any thread count),
+     * and add onto the parts before, in order.
      */
     static void weightGradient(Gemm gemm, Simd simd, ConvGeometry g, float[] dWeight, float[] dOut, float[] in) {
         weightGradient(gemm, simd, g, gradientTile(simd, g), dWeight, dOut, in);
