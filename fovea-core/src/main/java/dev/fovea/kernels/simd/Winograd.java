@@ -226,9 +226,8 @@ final class Winograd {
                 if (inVs != bk) {
                     for (int r = 0; r < count; r++) {
                         int t = t0 + r, b = t / imageTiles, ty = t % imageTiles / tilesW, tx = t % tilesW;
-                        int at = ((b * hp + m * ty) * wp + m * tx) * c;
-                        if (m == 2) simd.winogradInput(x, at, wp * c, c, cPad, vs, r * cPad, pointStride);
-                        else simd.winogradInput6(x, at, wp * c, c, cPad, vs, r * cPad, pointStride, tmp);
+                        transformInput(simd, m, x, ((b * hp + m * ty) * wp + m * tx) * c, wp, c, cPad, vs, r * cPad,
+                                pointStride, tmp);
                     }
                     inVs = bk;
                 }
@@ -245,12 +244,8 @@ final class Winograd {
                     }
                     for (int r = 0; r < count; r++) {
                         int t = t0 + r, b = t / imageTiles, oy = m * (t % imageTiles / tilesW), ox = m * (t % tilesW);
-                        int p = ob * n * ohw + b * ohw + oy * ow + ox;
-                        for (int i = 0; i < m; i++) { // outputs past the image's last row or column go nowhere
-                            for (int j = 0; j < m; j++) to[i * m + j] = oy + i < oh && ox + j < ow ? (p + i * ow + j) * cols : -1;
-                        }
-                        if (m == 2) simd.winogradOutput(products, r * cols, block * cols, cols, outT, to);
-                        else simd.winogradOutput6(products, r * cols, block * cols, cols, outT, to, tmp);
+                        transformOutput(simd, m, products, r * cols, block * cols, cols, outT,
+                                ob * n * ohw + b * ohw + oy * ow + ox, oy, ox, oh, ow, to, tmp);
                     }
                 }
             }
@@ -281,9 +276,7 @@ final class Winograd {
             float[] tmp = new float[points * v];
             for (int t = t0; t < t1; t++) {
                 int b = t / imageTiles, ty = t % imageTiles / tilesW, tx = t % tilesW;
-                int at = ((b * hp + m * ty) * wp + m * tx) * c;
-                if (m == 2) simd.winogradInput(x, at, wp * c, c, cPad, vs, t * cPad, pointStride);
-                else simd.winogradInput6(x, at, wp * c, c, cPad, vs, t * cPad, pointStride, tmp);
+                transformInput(simd, m, x, ((b * hp + m * ty) * wp + m * tx) * c, wp, c, cPad, vs, t * cPad, pointStride, tmp);
             }
         });
         Parallel.forRange(oBlocks * points, 1, (q0, q1) -> {
@@ -303,14 +296,36 @@ final class Winograd {
             float[] tmp = new float[points * v];
             for (int q = q0; q < q1; q++) {
                 int ob = q / tiles, t = q % tiles, b = t / imageTiles, oy = m * (t % imageTiles / tilesW), ox = m * (t % tilesW);
-                int p = ob * n * ohw + b * ohw + oy * ow + ox, at = ob * points * productStride + t * cols;
-                for (int i = 0; i < m; i++) {
-                    for (int j = 0; j < m; j++) to[i * m + j] = oy + i < oh && ox + j < ow ? (p + i * ow + j) * cols : -1;
-                }
-                if (m == 2) simd.winogradOutput(products, at, productStride, cols, outT, to);
-                else simd.winogradOutput6(products, at, productStride, cols, outT, to, tmp);
+                transformOutput(simd, m, products, ob * points * productStride + t * cols, productStride, cols, outT,
+                        ob * n * ohw + b * ohw + oy * ow + ox, oy, ox, oh, ow, to, tmp);
             }
         });
+    }
+
+    /**
+     * {@code V = B^T d B} by F(m x m, 3x3) of the tile whose (m+2) x (m+2) patch of the padded,
+     * channels-last input ({@code wp} columns of c channels) starts at {@code x[at]}: point k to
+     * {@code v[vAt + k*pointStride]}, channels padded to cPad.
+     */
+    private static void transformInput(Simd simd, int m, float[] x, int at, int wp, int c, int cPad, float[] v, int vAt,
+                                       int pointStride, float[] tmp) {
+        if (m == 2) simd.winogradInput(x, at, wp * c, c, cPad, v, vAt, pointStride);
+        else simd.winogradInput6(x, at, wp * c, c, cPad, v, vAt, pointStride, tmp);
+    }
+
+    /**
+     * {@code Y = A^T M A} by F(m x m, 3x3) of one tile's products (point k at
+     * {@code products[at + k*pointStride]}, {@code cols} channels) into {@code outT}, whose rows of cols are
+     * output positions: the tile's first output, at (oy, ox) of its image, is row p. Outputs past
+     * the image's last row or column go nowhere.
+     */
+    private static void transformOutput(Simd simd, int m, float[] products, int at, int pointStride, int cols,
+                                        float[] outT, int p, int oy, int ox, int oh, int ow, int[] to, float[] tmp) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) to[i * m + j] = oy + i < oh && ox + j < ow ? (p + i * ow + j) * cols : -1;
+        }
+        if (m == 2) simd.winogradOutput(products, at, pointStride, cols, outT, to);
+        else simd.winogradOutput6(products, at, pointStride, cols, outT, to, tmp);
     }
 
     /**
@@ -407,13 +422,9 @@ final class Winograd {
                 for (int r = r0; r < r1; r++) {
                     int t = first + r, b = t / imageTiles, ty = t % imageTiles / tilesW, tx = t % tilesW;
                     int xAt = ((b * hp + m * ty) * wp + m * tx) * c, fAt = ((b * gh + m * ty) * gw + m * tx) * oc;
-                    if (m == 2) {
-                        simd.winogradInput(x, xAt, wp * c, c, cPad, vs, r * cPad, vStride);
-                        simd.winogradGradient(dy, fAt, gw * oc, oc, oPad, fs, r * oPad, fStride);
-                    } else {
-                        simd.winogradInput6(x, xAt, wp * c, c, cPad, vs, r * cPad, vStride, tmp);
-                        simd.winogradGradient6(dy, fAt, gw * oc, oc, oPad, fs, r * oPad, fStride, tmp);
-                    }
+                    transformInput(simd, m, x, xAt, wp, c, cPad, vs, r * cPad, vStride, tmp);
+                    if (m == 2) simd.winogradGradient(dy, fAt, gw * oc, oc, oPad, fs, r * oPad, fStride);
+                    else simd.winogradGradient6(dy, fAt, gw * oc, oc, oPad, fs, r * oPad, fStride, tmp);
                 }
             });
             // one point per task, each GEMM on one thread: the products are equal, so threads get
