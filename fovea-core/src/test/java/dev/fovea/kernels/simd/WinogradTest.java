@@ -87,6 +87,34 @@ class WinogradTest {
         assertArrayEquals(out, again);
     }
 
+    /**
+     * Point by point, a kernel not held is transformed a block of output channels and a chunk of
+     * channels at a time; the sums are those of the blocks of tiles, and of a held kernel, bit for
+     * bit: a layer's own kernel and a flipped one (an input gradient's), 130 channels (a chunk of
+     * 128 and one of 2), output channels in a whole block and a part-used one of 20 (16 x 16
+     * transposes) or 5 (lane by lane).
+     */
+    @Test
+    void pointByPointGivesTheBitsOfBlocksOfTiles() {
+        Random rnd = new Random(6);
+        for (int oc : new int[] {84, 69}) {
+            ConvGeometry g = ConvGeometry.of(2, 130, 9, 7, oc, 3, 1, 1);
+            float[] in = random(rnd, g.inputSize()), weight = random(rnd, g.weightSize());
+            for (boolean flipped : new boolean[] {false, true}) {
+                for (int m : new int[] {2, 4}) {
+                    String what = oc + " outputs, F(" + m + "x" + m + ", 3x3), flipped " + flipped;
+                    float[] blocks = new float[g.outputSize()], points = new float[g.outputSize()], held = new float[g.outputSize()];
+                    Winograd.convolve(SIMD, g, m, false, weight, null, flipped, Epilogue.NONE, in, blocks, false);
+                    Winograd.convolve(SIMD, g, m, true, weight, null, flipped, Epilogue.NONE, in, points, false);
+                    float[] u = Winograd.transformKernel(SIMD, g, m, weight, flipped, new float[Winograd.transformedSize(SIMD, g, m)]);
+                    Winograd.convolve(SIMD, g, m, true, new float[weight.length], u, flipped, Epilogue.NONE, in, held, false);
+                    assertArrayEquals(blocks, points, what + ", by points");
+                    assertArrayEquals(blocks, held, what + ", held, by points");
+                }
+            }
+        }
+    }
+
     @Test
     void accumulatesIntoTheOutputWhenAsked() {
         ConvGeometry g = ConvGeometry.of(1, 16, 6, 6, 32, 3, 1, 1);
