@@ -502,7 +502,10 @@ final class Winograd {
         int vStride = oddLines(part * cPad), fStride = oddLines(part * oPad); // floats from one point to the next
         float[] vs = scratch.transformedInput(points * vStride);
         float[] fs = scratch.transformedKernel(points * fStride);
-        float[] products = scratch.products(points * oc * c);
+        // point k's (oc, c) sums at k*pStride: the last pass reads all the points of a pair at once
+        // (oddLines: at 65,536 floats apart, 256 channels, all 36 in one set of L1: 7.1 -> 3.1 ms)
+        int pStride = oddLines(oc * c);
+        float[] products = scratch.products(points * pStride);
         for (int t0 = 0; t0 < tiles; t0 += part) {
             int first = t0, count = Math.min(part, tiles - t0);
             Parallel.forRange(count, Math.max(1, (1 << 12) / (cPad + oPad)), (r0, r1) -> {
@@ -522,7 +525,7 @@ final class Winograd {
             Parallel.forRange(points, 1, (k0, k1) -> {
                 for (int k = k0; k < k1; k++) {
                     gemm.gemm(true, false, oc, c, count, 1f, fs, k * fStride, oPad, vs, k * vStride, cPad,
-                            beta, products, k * oc * c, c);
+                            beta, products, k * pStride, c);
                 }
             });
         }
@@ -530,8 +533,8 @@ final class Winograd {
         Parallel.forRange(pairs, Math.max(1, ImplicitConv.COPY_GRAIN / (2 * points)), (q0, q1) -> {
             float[] r = new float[3 * (m + 2)];
             for (int q = q0; q < q1; q++) {
-                if (m == 2) kernelGradient2(products, q, pairs, r, dWeight, 9 * q);
-                else kernelGradient4(products, q, pairs, r, dWeight, 9 * q);
+                if (m == 2) kernelGradient2(products, q, pStride, r, dWeight, 9 * q);
+                else kernelGradient4(products, q, pStride, r, dWeight, 9 * q);
             }
         });
     }
@@ -561,23 +564,27 @@ final class Winograd {
      * pair, point k of M at {@code m[k*stride + q]}: the weight gradient is the derivative of
      * {@code sum_k (A dy A^T)_k (G w G^T)_k (B^T x B)_k} (the forward pass summed against dy) with
      * respect to w. G^T = [1/4 -1/6 -1/6 1/24 1/24 0; 0 -1/6 1/6 1/12 -1/12 0; 0 -1/6 -1/6 1/6 1/6 1].
+     * Multiplied by the fractions rounded to float rather than divided by their denominators, as the
+     * forward transform does (256 channels: 3.3 -> 3.1 ms a pass, one thread).
      */
     private static void kernelGradient4(float[] m, int q, int stride, float[] r, float[] dw, int w) {
         for (int j = 0; j < 6; j++) {
             float m0 = m[j * stride + q], m1 = m[(6 + j) * stride + q], m2 = m[(12 + j) * stride + q],
                     m3 = m[(18 + j) * stride + q], m4 = m[(24 + j) * stride + q], m5 = m[(30 + j) * stride + q];
             float s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4;
-            r[j] = m0 / 4 - s12 / 6 + s34 / 24;
-            r[6 + j] = d34 / 12 - d12 / 6;
-            r[12 + j] = (s34 - s12) / 6 + m5;
+            r[j] = m0 * 0.25f - s12 * SIXTH + s34 * TWENTY_FOURTH;
+            r[6 + j] = d34 * TWELFTH - d12 * SIXTH;
+            r[12 + j] = (s34 - s12) * SIXTH + m5;
         }
         for (int a = 0; a < 3; a++) {
             float m0 = r[6 * a], m1 = r[6 * a + 1], m2 = r[6 * a + 2], m3 = r[6 * a + 3], m4 = r[6 * a + 4],
                     m5 = r[6 * a + 5];
             float s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4;
-            dw[w + 3 * a] += m0 / 4 - s12 / 6 + s34 / 24;
-            dw[w + 3 * a + 1] += d34 / 12 - d12 / 6;
-            dw[w + 3 * a + 2] += (s34 - s12) / 6 + m5;
+            dw[w + 3 * a] += m0 * 0.25f - s12 * SIXTH + s34 * TWENTY_FOURTH;
+            dw[w + 3 * a + 1] += d34 * TWELFTH - d12 * SIXTH;
+            dw[w + 3 * a + 2] += (s34 - s12) * SIXTH + m5;
         }
     }
+
+    private static final float SIXTH = 1f / 6, TWELFTH = 1f / 12, TWENTY_FOURTH = 1f / 24;
 }
