@@ -203,6 +203,16 @@ abstract class Simd {
                                     int pointStride, float[] tmp);
 
     /**
+     * The last step of Winograd's weight gradient for {@link #lanes()} consecutive (output, input)
+     * channel pairs q.. at once, a pair per lane: {@code dw[w + 9*l + t] += } tap t of
+     * {@code A^T M A} (F(3x3, 2x2), 16 points, when m is 2) or {@code G^T M G} (F(4x4, 3x3)'s G, 36
+     * points, when m is 4) of pair q + l, whose point k is at {@code m[k*stride + q + l]}: the
+     * arithmetic of {@code Winograd.kernelGradient2} and {@code kernelGradient4}, operation for
+     * operation, so each lane gives their bits. {@code tmp} holds at least 9 vectors.
+     */
+    abstract void winogradTaps(int m, float[] sums, int q, int stride, float[] dw, int w, float[] tmp);
+
+    /**
      * The output transform of Winograd's F(4x4, 3x3), as {@link #winogradOutput} from 36 points to
      * the 4 x 4 outputs, output {@code (i, j)} to {@code y[to[4*i + j] + c]} unless negative;
      * {@code tmp} as above.

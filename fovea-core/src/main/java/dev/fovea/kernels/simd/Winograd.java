@@ -535,9 +535,12 @@ final class Winograd {
             });
         }
         int pairs = oc * c; // q = o*c + ci: the weight (oc, c, 3, 3) row by row at 9q
+        // a vector of pairs at a time (Simd.winogradTaps), the rest one by one: the same arithmetic
         Parallel.forRange(pairs, Math.max(1, ImplicitConv.COPY_GRAIN / (2 * points)), (q0, q1) -> {
-            float[] r = new float[3 * (m + 2)];
-            for (int q = q0; q < q1; q++) {
+            float[] r = new float[3 * (m + 2)], tmp = new float[27 * v];
+            int q = q0;
+            for (; q + v <= q1; q += v) simd.winogradTaps(m, products, q, pStride, dWeight, 9 * q, tmp);
+            for (; q < q1; q++) {
                 if (m == 2) kernelGradient2(products, q, pStride, r, dWeight, 9 * q);
                 else kernelGradient4(products, q, pStride, r, dWeight, 9 * q);
             }
@@ -548,7 +551,7 @@ final class Winograd {
      * {@code dw += A^T M A} of F(3x3, 2x2) for one (output, input) channel pair, point k of M at
      * {@code m[k*stride + q]}: A^T = [1 1 1 0; 0 1 -1 0; 0 1 1 1] down each column, then along each row.
      */
-    private static void kernelGradient2(float[] m, int q, int stride, float[] r, float[] dw, int w) {
+    static void kernelGradient2(float[] m, int q, int stride, float[] r, float[] dw, int w) {
         for (int j = 0; j < 4; j++) {
             float m0 = m[j * stride + q], m1 = m[(4 + j) * stride + q], m2 = m[(8 + j) * stride + q],
                     m3 = m[(12 + j) * stride + q];
@@ -572,7 +575,7 @@ final class Winograd {
      * Multiplied by the fractions rounded to float rather than divided by their denominators, as the
      * forward transform does (256 channels: 3.3 -> 3.1 ms a pass, one thread).
      */
-    private static void kernelGradient4(float[] m, int q, int stride, float[] r, float[] dw, int w) {
+    static void kernelGradient4(float[] m, int q, int stride, float[] r, float[] dw, int w) {
         for (int j = 0; j < 6; j++) {
             float m0 = m[j * stride + q], m1 = m[(6 + j) * stride + q], m2 = m[(12 + j) * stride + q],
                     m3 = m[(18 + j) * stride + q], m4 = m[(24 + j) * stride + q], m5 = m[(30 + j) * stride + q];

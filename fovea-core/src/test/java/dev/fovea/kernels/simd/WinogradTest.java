@@ -115,6 +115,24 @@ class WinogradTest {
         }
     }
 
+    /** The weight gradient's last step a vector of channel pairs at a time gives the scalar formula's bits, lane by lane. */
+    @Test
+    void weightGradientTapsOfAVectorOfPairsAreTheScalarOnes() {
+        Random rnd = new Random(7);
+        int v = SIMD.lanes(), pairs = 3 * v, stride = pairs + 5;
+        for (int m : new int[] {2, 4}) {
+            float[] sums = random(rnd, (m + 2) * (m + 2) * stride), before = random(rnd, 9 * pairs);
+            float[] expected = before.clone(), actual = before.clone(), r = new float[3 * (m + 2)];
+            for (int q = 0; q < pairs; q++) {
+                if (m == 2) Winograd.kernelGradient2(sums, q, stride, r, expected, 9 * q);
+                else Winograd.kernelGradient4(sums, q, stride, r, expected, 9 * q);
+            }
+            float[] tmp = new float[27 * v];
+            for (int q = 0; q < pairs; q += v) SIMD.winogradTaps(m, sums, q, stride, actual, 9 * q, tmp);
+            assertArrayEquals(expected, actual, "m = " + m);
+        }
+    }
+
     @Test
     void accumulatesIntoTheOutputWhenAsked() {
         ConvGeometry g = ConvGeometry.of(1, 16, 6, 6, 32, 3, 1, 1);
