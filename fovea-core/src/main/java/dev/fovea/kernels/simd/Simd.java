@@ -208,7 +208,7 @@ abstract class Simd {
      * {@code A^T M A} (F(3x3, 2x2), 16 points, when m is 2) or {@code G^T M G} (F(4x4, 3x3)'s G, 36
      * points, when m is 4) of pair q + l, whose point k is at {@code m[k*stride + q + l]}: the
      * arithmetic of {@code Winograd.kernelGradient2} and {@code kernelGradient4}, operation for
-     * operation, so each lane gives their bits. {@code tmp} holds at least 9 vectors.
+     * operation, so each lane gives their bits. {@code tmp} holds at least 3(m + 2) + 9 vectors.
      */
     abstract void winogradTaps(int m, float[] sums, int q, int stride, float[] dw, int w, float[] tmp);
 

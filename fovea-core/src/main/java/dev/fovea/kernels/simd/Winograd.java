@@ -426,7 +426,7 @@ final class Winograd {
      * apart); the layer's own weight is transposed as the matrix it is, (output channel, channel and
      * tap), into (block, channel and tap, 64), 16 x 16 values at a time through registers
      * ({@link Simd#transpose}), since gathers in the other layout take every lane from another row,
-     * thousands of floats apart: 512 channels 2.1 -> XXX ms on 2 threads.
+     * thousands of floats apart: 512 channels 2.14 -> 0.27 ms on 2 threads (flipped: 0.63 ms).
      */
     private static float[] transposedWeight(Simd simd, ConvGeometry g, float[] weight, boolean flipped) {
         int c = g.c(), oc = g.oc(), cols = 4 * simd.lanes(), oBlocks = (oc + cols - 1) / cols, depth = 9 * c;
