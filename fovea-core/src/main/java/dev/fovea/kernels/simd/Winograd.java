@@ -239,10 +239,8 @@ final class Winograd {
                         Arrays.fill(products, k * block * cols, (k * block + rowsUsed) * cols, 0f);
                         for (int c0 = 0; c0 < c; c0 += ImplicitConv.CHANNEL_CHUNK) { // as the direct convolution's steps
                             int kc = Math.min(ImplicitConv.CHANNEL_CHUNK, c - c0), uOff = ((ob * points + k) * c + c0) * cols;
-                            for (int r = 0; r < rowsUsed; r += ROWS) { // rows past count: stale tiles, never read back
-                                simd.kernelGradientWindows(kc, vs, starts, k * block + r, c0, u, uOff, products,
-                                        (k * block + r) * cols, cols);
-                            }
+                            // rows past count: stale tiles, never read back
+                            multiply(simd, kc, vs, starts, k * block, rowsUsed, c0, u, uOff, products, k * block * cols, cols);
                         }
                     }
                     for (int r = 0; r < count; r++) {
@@ -297,9 +295,7 @@ final class Winograd {
                     Arrays.fill(products, base, base + productStride, 0f);
                     for (int c0 = 0; c0 < c; c0 += ImplicitConv.CHANNEL_CHUNK) {
                         int kc = Math.min(ImplicitConv.CHANNEL_CHUNK, c - c0), uOff = ((ob * points + k) * c + c0) * cols;
-                        for (int r = 0; r < rows; r += ROWS) {
-                            simd.kernelGradientWindows(kc, vs, starts, k * rows + r, c0, u, uOff, products, base + r * cols, cols);
-                        }
+                        multiply(simd, kc, vs, starts, k * rows, rows, c0, u, uOff, products, base, cols);
                     }
                 }
             });
@@ -322,11 +318,8 @@ final class Winograd {
                         }
                         // the same sums in the same order as from a held kernel
                         for (int k = 0; k < points; k++) {
-                            int base = (ob * points + k) * productStride;
-                            for (int r = 0; r < rows; r += ROWS) {
-                                simd.kernelGradientWindows(kc, vs, starts, k * rows + r, c0, chunk, k * chunkStride, products,
-                                        base + r * cols, cols);
-                            }
+                            multiply(simd, kc, vs, starts, k * rows, rows, c0, chunk, k * chunkStride, products,
+                                    (ob * points + k) * productStride, cols);
                         }
                     }
                 }
@@ -341,6 +334,18 @@ final class Winograd {
                         ob * n * ohw + b * ohw + oy * ow + ox, oy, ox, oh, ow, to, tmp);
             }
         });
+    }
+
+    /**
+     * {@code products[at + r*cols] += } rows {@code [0, count)} (a multiple of {@link #ROWS}) of one
+     * point's V, their rows from {@code starts[first + r]} and channels {@code [c0, c0 + kc)}, times
+     * that point's kc x cols kernels at {@code u[uOff]}, six tiles per call of the product kernel.
+     */
+    private static void multiply(Simd simd, int kc, float[] vs, int[] starts, int first, int count, int c0, float[] u,
+                                 int uOff, float[] products, int at, int cols) {
+        for (int r = 0; r < count; r += ROWS) {
+            simd.kernelGradientWindows(kc, vs, starts, first + r, c0, u, uOff, products, at + r * cols, cols);
+        }
     }
 
     /**
@@ -435,7 +440,7 @@ final class Winograd {
             ImplicitConv.transposeWeight(simd, weight, 0, oc, c, 9, true, kernel, 0);
             return kernel;
         }
-        int pieces = Math.max(1, depth * cols / ImplicitConv.COPY_GRAIN), v = simd.lanes();
+        int pieces = Math.max(1, depth * cols / ImplicitConv.COPY_GRAIN);
         Parallel.forRange(oBlocks * pieces, 1, (u0, u1) -> {
             int[] index = new int[cols];
             for (int j = 0; j < cols; j++) index[j] = j * depth;
