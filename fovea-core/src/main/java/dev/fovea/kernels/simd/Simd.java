@@ -93,6 +93,15 @@ abstract class Simd {
     abstract void kernelWindowsWide(int kc, float[] data, int aOff, int[] starts, float[] c, int cOff, int ldc);
 
     /**
+     * An {@code mr x 3*lanes()} tile of a product whose right operand is read in place, rows
+     * {@code ldx} apart (a 1x1 convolution's image, channels by positions): {@code c[cOff + r*ldc + j]
+     * (+)= sum over p < kc of a[aOff + p*mr + r] * x[xOff + p*ldx + j]}, adding to the tile when
+     * {@code add}, for {@code r < mr, j < 3 * lanes()}.
+     */
+    abstract void kernelRowsWide(int kc, float[] a, int aOff, float[] x, int xOff, int ldx, float[] c, int cOff,
+                                 int ldc, boolean add);
+
+    /**
      * The weight-gradient counterpart of {@link #kernelWindowsWide}: a tile of 6 rows of the
      * transposed weight gradient by {@code 4 * lanes()} output channels, accumulated over kc
      * output positions. Row r's window is in data, the output gradient (transposed: one row of

@@ -280,6 +280,124 @@ final class SimdImpl extends Simd {
     }
 
     @Override
+    void kernelRowsWide(int kc, float[] a, int aOff, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc,
+                        boolean add) {
+        if (MR != 8) throw new UnsupportedOperationException("kernelRowsWide needs 8-row tiles; this species has " + MR);
+        if (add) {
+            kernel8x3RowsAdd(kc, a, aOff, x, xOff, ldx, c, cOff, ldc);
+        } else {
+            kernel8x3Rows(kc, a, aOff, x, xOff, ldx, c, cOff, ldc);
+        }
+    }
+
+    /**
+     * {@link #kernel8x3Windows} with the rows of the right operand {@code ldx} apart in an array of
+     * their own. The adding form is a method of its own: with one method and a flag, C2 compiled
+     * both forms slower once both had run (conv_e's forward 1.49 -> 1.71-1.86 ms on one thread,
+     * interleaved with its input gradient).
+     */
+    private static void kernel8x3Rows(int kc, float[] a, int aOff, float[] xs, int xOff, int ldx, float[] c, int cOff,
+                                      int ldc) {
+        final FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c02 = zero, c10 = zero, c11 = zero, c12 = zero,
+                c20 = zero, c21 = zero, c22 = zero, c30 = zero, c31 = zero, c32 = zero,
+                c40 = zero, c41 = zero, c42 = zero, c50 = zero, c51 = zero, c52 = zero,
+                c60 = zero, c61 = zero, c62 = zero, c70 = zero, c71 = zero, c72 = zero;
+        for (int p = 0, ai = aOff, s = xOff; p < kc; p++, ai += 8, s += ldx) {
+            FloatVector b0 = FloatVector.fromArray(S, xs, s);
+            FloatVector b1 = FloatVector.fromArray(S, xs, s + V);
+            FloatVector b2 = FloatVector.fromArray(S, xs, s + 2 * V);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(S, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61); c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(S, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71); c72 = x.fma(b2, c72);
+        }
+        c00.intoArray(c, cOff);
+        c01.intoArray(c, cOff + V);
+        c02.intoArray(c, cOff + 2 * V);
+        c10.intoArray(c, cOff + ldc);
+        c11.intoArray(c, cOff + ldc + V);
+        c12.intoArray(c, cOff + ldc + 2 * V);
+        c20.intoArray(c, cOff + 2 * ldc);
+        c21.intoArray(c, cOff + 2 * ldc + V);
+        c22.intoArray(c, cOff + 2 * ldc + 2 * V);
+        c30.intoArray(c, cOff + 3 * ldc);
+        c31.intoArray(c, cOff + 3 * ldc + V);
+        c32.intoArray(c, cOff + 3 * ldc + 2 * V);
+        c40.intoArray(c, cOff + 4 * ldc);
+        c41.intoArray(c, cOff + 4 * ldc + V);
+        c42.intoArray(c, cOff + 4 * ldc + 2 * V);
+        c50.intoArray(c, cOff + 5 * ldc);
+        c51.intoArray(c, cOff + 5 * ldc + V);
+        c52.intoArray(c, cOff + 5 * ldc + 2 * V);
+        c60.intoArray(c, cOff + 6 * ldc);
+        c61.intoArray(c, cOff + 6 * ldc + V);
+        c62.intoArray(c, cOff + 6 * ldc + 2 * V);
+        c70.intoArray(c, cOff + 7 * ldc);
+        c71.intoArray(c, cOff + 7 * ldc + V);
+        c72.intoArray(c, cOff + 7 * ldc + 2 * V);
+    }
+
+
+    /**
+     * {@link #kernel8x3Rows} adding its sums to the tile in c once they are complete: loading the
+     * tile first made every call wait for it from memory before its first step (conv_e's input
+     * gradient, whose 4.8 MB the tiles visit once each, 1.53 -> 1.79 ms on one thread).
+     */
+    private static void kernel8x3RowsAdd(int kc, float[] a, int aOff, float[] xs, int xOff, int ldx, float[] c, int cOff,
+                                      int ldc) {
+        final FloatVector zero = FloatVector.zero(S);
+        FloatVector c00 = zero, c01 = zero, c02 = zero, c10 = zero, c11 = zero, c12 = zero,
+                c20 = zero, c21 = zero, c22 = zero, c30 = zero, c31 = zero, c32 = zero,
+                c40 = zero, c41 = zero, c42 = zero, c50 = zero, c51 = zero, c52 = zero,
+                c60 = zero, c61 = zero, c62 = zero, c70 = zero, c71 = zero, c72 = zero;
+        for (int p = 0, ai = aOff, s = xOff; p < kc; p++, ai += 8, s += ldx) {
+            FloatVector b0 = FloatVector.fromArray(S, xs, s);
+            FloatVector b1 = FloatVector.fromArray(S, xs, s + V);
+            FloatVector b2 = FloatVector.fromArray(S, xs, s + 2 * V);
+            FloatVector x;
+            x = FloatVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01); c02 = x.fma(b2, c02);
+            x = FloatVector.broadcast(S, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11); c12 = x.fma(b2, c12);
+            x = FloatVector.broadcast(S, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21); c22 = x.fma(b2, c22);
+            x = FloatVector.broadcast(S, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31); c32 = x.fma(b2, c32);
+            x = FloatVector.broadcast(S, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41); c42 = x.fma(b2, c42);
+            x = FloatVector.broadcast(S, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51); c52 = x.fma(b2, c52);
+            x = FloatVector.broadcast(S, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61); c62 = x.fma(b2, c62);
+            x = FloatVector.broadcast(S, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71); c72 = x.fma(b2, c72);
+        }
+        c00.add(FloatVector.fromArray(S, c, cOff)).intoArray(c, cOff);
+        c01.add(FloatVector.fromArray(S, c, cOff + V)).intoArray(c, cOff + V);
+        c02.add(FloatVector.fromArray(S, c, cOff + 2 * V)).intoArray(c, cOff + 2 * V);
+        c10.add(FloatVector.fromArray(S, c, cOff + ldc)).intoArray(c, cOff + ldc);
+        c11.add(FloatVector.fromArray(S, c, cOff + ldc + V)).intoArray(c, cOff + ldc + V);
+        c12.add(FloatVector.fromArray(S, c, cOff + ldc + 2 * V)).intoArray(c, cOff + ldc + 2 * V);
+        c20.add(FloatVector.fromArray(S, c, cOff + 2 * ldc)).intoArray(c, cOff + 2 * ldc);
+        c21.add(FloatVector.fromArray(S, c, cOff + 2 * ldc + V)).intoArray(c, cOff + 2 * ldc + V);
+        c22.add(FloatVector.fromArray(S, c, cOff + 2 * ldc + 2 * V)).intoArray(c, cOff + 2 * ldc + 2 * V);
+        c30.add(FloatVector.fromArray(S, c, cOff + 3 * ldc)).intoArray(c, cOff + 3 * ldc);
+        c31.add(FloatVector.fromArray(S, c, cOff + 3 * ldc + V)).intoArray(c, cOff + 3 * ldc + V);
+        c32.add(FloatVector.fromArray(S, c, cOff + 3 * ldc + 2 * V)).intoArray(c, cOff + 3 * ldc + 2 * V);
+        c40.add(FloatVector.fromArray(S, c, cOff + 4 * ldc)).intoArray(c, cOff + 4 * ldc);
+        c41.add(FloatVector.fromArray(S, c, cOff + 4 * ldc + V)).intoArray(c, cOff + 4 * ldc + V);
+        c42.add(FloatVector.fromArray(S, c, cOff + 4 * ldc + 2 * V)).intoArray(c, cOff + 4 * ldc + 2 * V);
+        c50.add(FloatVector.fromArray(S, c, cOff + 5 * ldc)).intoArray(c, cOff + 5 * ldc);
+        c51.add(FloatVector.fromArray(S, c, cOff + 5 * ldc + V)).intoArray(c, cOff + 5 * ldc + V);
+        c52.add(FloatVector.fromArray(S, c, cOff + 5 * ldc + 2 * V)).intoArray(c, cOff + 5 * ldc + 2 * V);
+        c60.add(FloatVector.fromArray(S, c, cOff + 6 * ldc)).intoArray(c, cOff + 6 * ldc);
+        c61.add(FloatVector.fromArray(S, c, cOff + 6 * ldc + V)).intoArray(c, cOff + 6 * ldc + V);
+        c62.add(FloatVector.fromArray(S, c, cOff + 6 * ldc + 2 * V)).intoArray(c, cOff + 6 * ldc + 2 * V);
+        c70.add(FloatVector.fromArray(S, c, cOff + 7 * ldc)).intoArray(c, cOff + 7 * ldc);
+        c71.add(FloatVector.fromArray(S, c, cOff + 7 * ldc + V)).intoArray(c, cOff + 7 * ldc + V);
+        c72.add(FloatVector.fromArray(S, c, cOff + 7 * ldc + 2 * V)).intoArray(c, cOff + 7 * ldc + 2 * V);
+    }
+
+
+    @Override
     void kernelGradientWindows(int kc, float[] data, int[] starts, int startsOff, int q0, float[] g, int gOff,
                                float[] c, int cOff, int ldc) {
         if (V != 16) throw new UnsupportedOperationException("kernelGradientWindows needs 16-lane vectors; this species has " + V);

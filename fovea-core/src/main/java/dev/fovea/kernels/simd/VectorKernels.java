@@ -184,10 +184,11 @@ public final class VectorKernels implements Kernels {
      * with enough channels and positions go through Winograd's F(2x2, 3x3) ({@link Winograd}). Strided, wide and
      * few-position layers run as a direct convolution over a channels-last copy instead
      * ({@link ImplicitConv#channelsLastForward}); the others as an implicit GEMM over the padded
-     * batch ({@link ImplicitConv#batch}) or, with a 1x1 or an awkward kernel, per image, the column
-     * matrix packed straight from the image (1x1 stride-1 unpadded convolutions read the image as
-     * the matrix it already is). The weight is laid out for its kernel once per call, or once while
-     * it is held constant.
+     * batch ({@link ImplicitConv#batch}) or, with an awkward kernel, per image, the column matrix
+     * packed from the image. 1x1 stride-1 unpadded convolutions read the image as the matrix it
+     * already is: in place ({@link Pointwise}), or packed into the GEMM's panels when their rows
+     * would leave a large part of the last tile unused. The weight is laid out for its kernel once
+     * per call, or once while it is held constant.
      */
     @Override
     public void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
@@ -238,6 +239,10 @@ public final class VectorKernels implements Kernels {
             NarrowConv.rows(simd, g, weight, false, epilogue, in, out, false);
             return;
         }
+        if (Pointwise.applies(simd, g)) {
+            Pointwise.forward(simd, g, weight, epilogue, in, out);
+            return;
+        }
         ImplicitConv.Shape shape = ImplicitConv.pointwise(g) ? null : ImplicitConv.forward(g);
         if (shape != null) {
             float[] panels = constant == null ? null : constant.panels(this);
@@ -280,7 +285,8 @@ public final class VectorKernels implements Kernels {
 
     /**
      * Per image and group: {@code dCol (K, oh*ow) = weight_g^T * dOut_g}, then col2im adds dCol into
-     * dIn (1x1 stride-1 unpadded: the GEMM adds into dIn directly). weight_g^T is packed once per call.
+     * dIn (1x1 stride-1 unpadded: the product adds into dIn directly, reading dOut in place where
+     * {@link Pointwise} applies). weight_g^T is packed once per call.
      * At stride 1 the input gradient is the full convolution of dOut with the flipped kernel instead,
      * channels-last or as an implicit GEMM by the same rules as the forward pass.
      */
@@ -316,6 +322,10 @@ public final class VectorKernels implements Kernels {
                 ImplicitConv.batch(gemm, simd, full, g.n(), cpg, flipped, grp * cpg * depth, null, 0, dOut, grp * ocg * ohw, g.oc() * ohw,
                         Epilogue.NONE, 0, dIn, grp * cpg * hw, g.c() * hw, true);
             }
+            return;
+        }
+        if (Pointwise.applies(simd, g)) {
+            Pointwise.inputGradient(simd, g, weight, dOut, dIn);
             return;
         }
         int size = gemm.prepackedSize(kk, ocg);

@@ -1,0 +1,164 @@
+package dev.fovea.kernels.simd;
+
+import dev.fovea.kernels.ConvGeometry;
+import dev.fovea.kernels.Parallel;
+
+import java.util.Arrays;
+
+/**
+ * 1x1, stride-1, unpadded convolutions ({@link ImplicitConv#pointwise}) as products that read the
+ * image in place. Per image and group the forward pass is {@code out (m, hw) = weight (m, depth) *
+ * in (depth, hw)}, and the right operand is the image itself: depth channels of hw positions,
+ * each a contiguous row. So nothing is packed but the weight (a few thousand floats): the 8 x 48
+ * micro-kernel {@link Simd#kernelRowsWide} loads three vectors of a channel's row per step of the
+ * depth and broadcasts the weight, as {@link ImplicitConv}'s wide window kernel does for wider
+ * kernels. The general GEMM path packed every image into B panels first (a copy of the input per
+ * call) and stored its 8 x 32 tiles with a scalar edge for 28x28 maps (784 = 24.5 x 32 columns).
+ * The input gradient is the same product with the transposed weight, {@code dIn (c, hw) +=
+ * weight^T (c, oc) * dOut (oc, hw)}, added into the gradient.
+ *
+ * <p>A task is one column tile (48 positions) of one image and group, every row panel of the
+ * weight against it, so the tile's rows stay in cache while the panels pass; the epilogue (bias,
+ * residual, ReLU) is applied to the tile right after. The last, partial tile of a row (and a last
+ * panel of fewer than 8 rows) goes through a small zero-padded copy, so no load runs past the
+ * image and no store past the tile. Every output is one fixed sum over the depth, whatever the
+ * thread count. The GEMM stays the faster path for deep and large products ({@link #applies}).
+ */
+final class Pointwise {
+
+    /**
+     * Floats of the image that one task's column block spans (its channels times its columns): a
+     * quarter of a 1 MiB L2, so the block stays there while every row panel of the weight passes
+     * over it, each panel sweeping the block's tiles along its rows (so the stores run along the
+     * output's rows, as in {@link Gemm}). Visiting every row panel per tile instead scattered the
+     * stores over all rows (256 -> 64 channels on 56x56 at batch 8, 2 threads: input gradient 5.8
+     * against 4.7 ms this way; conv_e's passes the same within 3%).
+     */
+    private static final long BLOCK_FLOATS = 1 << 16;
+    /** Most positions per image: see {@link #applies}. */
+    private static final int MAX_POSITIONS = 1024;
+    /** Most input and output channels per group: see {@link #applies}. */
+    private static final int MAX_DEPTH = 256;
+
+    private Pointwise() {}
+
+    /**
+     * Whether a pointwise geometry goes this way rather than through the packed GEMM: with 8-row
+     * kernels, images of at most {@link #MAX_POSITIONS} positions whose last, partial tile wastes
+     * at most a sixteenth of the columns computed (28x28: 784 positions in 17 tiles of 48; 14x14,
+     * 196 in 5, would waste a fifth), and products of at most {@link #MAX_DEPTH} each way, since
+     * the forward pass and the input gradient each swap the two channel counts. Measured on 2
+     * threads at batch 8, against the GEMM, forward / input gradient: 192 -> 64 channels on 28x28
+     * (GoogLeNet's 3a 1x1 branch) 0.80 / 0.76 -> 0.74 / 0.73 ms; but 512 -> 128 on 28x28 4.24 / 4.15
+     * -> 4.55 / 4.15, 128 -> 512 4.12 / 4.38 -> 4.26 / 4.57, 64 -> 256 on 56x56 4.47 / 5.23 -> 4.71
+     * / 5.97 and 256 -> 64 5.13 / 4.47 -> 5.57 / 4.72 (deep or large products, whose operands and
+     * outputs leave L2 and which the GEMM's blocking serves better).
+     */
+    static boolean applies(Simd simd, ConvGeometry g) {
+        int hw = g.h() * g.w(), tw = 3 * simd.lanes(), tiles = (hw + tw - 1) / tw;
+        return ImplicitConv.pointwise(g) && simd.hasRowsKernel() && hw <= MAX_POSITIONS
+                && (long) tiles * tw - hw <= hw / 16 && g.cPerGroup() <= MAX_DEPTH && g.ocPerGroup() <= MAX_DEPTH;
+    }
+
+    /** {@code out = weight * in} per image and group, finished by {@code epilogue}. */
+    static void forward(Simd simd, ConvGeometry g, float[] weight, Epilogue epilogue, float[] in, float[] out) {
+        int ocg = g.ocPerGroup(), cpg = g.cPerGroup();
+        float[] panels = Scratch.get().weights(g.groups() * panelsSize(simd, ocg, cpg));
+        packPanels(simd, weight, g.groups(), ocg, cpg, false, panels);
+        multiply(simd, g, g.groups(), ocg, cpg, g.oc(), g.c(), panels, in, out, false, epilogue);
+    }
+
+    /** {@code dIn += weight^T * dOut} per image and group. */
+    static void inputGradient(Simd simd, ConvGeometry g, float[] weight, float[] dOut, float[] dIn) {
+        int ocg = g.ocPerGroup(), cpg = g.cPerGroup();
+        float[] panels = Scratch.get().weights(g.groups() * panelsSize(simd, cpg, ocg));
+        packPanels(simd, weight, g.groups(), ocg, cpg, true, panels);
+        multiply(simd, g, g.groups(), cpg, ocg, g.c(), g.oc(), panels, dOut, dIn, true, Epilogue.NONE);
+    }
+
+    /** Floats of one group's weight in mr-row panels: rows rounded up to whole panels, times the depth. */
+    private static int panelsSize(Simd simd, int rows, int depth) {
+        return (rows + simd.mr() - 1) / simd.mr() * simd.mr() * depth;
+    }
+
+    /**
+     * Each group's weight (ocg, cpg), or its transpose (cpg, ocg) when {@code transposed}, in
+     * mr-row panels over the whole depth: row r of panel pn at depth p is at
+     * {@code grp*size + pn*depth*mr + p*mr + r}, zero past the last row.
+     */
+    private static void packPanels(Simd simd, float[] weight, int groups, int ocg, int cpg, boolean transposed,
+                                   float[] dst) {
+        int mr = simd.mr(), rows = transposed ? cpg : ocg, depth = transposed ? ocg : cpg;
+        int panels = (rows + mr - 1) / mr, size = panels * mr * depth;
+        for (int grp = 0; grp < groups; grp++) {
+            int w0 = grp * ocg * cpg;
+            for (int pn = 0; pn < panels; pn++) {
+                int base = grp * size + pn * depth * mr;
+                for (int p = 0; p < depth; p++) {
+                    for (int r = 0, i = pn * mr; r < mr; r++, i++) {
+                        // weight[o][ci] at w0 + o*cpg + ci: row i, depth p is (o, ci) = (i, p), or (p, i) transposed
+                        dst[base + p * mr + r] = i >= rows ? 0f : weight[w0 + (transposed ? p * cpg + i : i * cpg + p)];
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code dst_(b, grp) (m, hw) (+)= panels_grp (m, depth) * src_(b, grp) (depth, hw)} for every
+     * image b and group, where image b's group grp starts at channel {@code grp*depth} of
+     * {@code srcChannels} in src and {@code grp*m} of {@code dstChannels} in dst.
+     */
+    private static void multiply(Simd simd, ConvGeometry g, int groups, int m, int depth, int dstChannels,
+                                 int srcChannels, float[] panels, float[] src, float[] dst, boolean add,
+                                 Epilogue epilogue) {
+        int mr = simd.mr(), tw = 3 * simd.lanes(), hw = g.h() * g.w(), tiles = (hw + tw - 1) / tw;
+        int rowPanels = (m + mr - 1) / mr, size = rowPanels * mr * depth;
+        int blockTiles = Math.clamp(BLOCK_FLOATS / ((long) depth * tw), 1, tiles);
+        int blocks = (tiles + blockTiles - 1) / blockTiles;
+        long perBlock = (long) size * tw * blockTiles;
+        Parallel.forRange(g.n() * groups * blocks, (int) Math.max(1, (1L << 20) / perBlock), (q0, q1) -> {
+            Scratch scratch = Scratch.get();
+            for (int q = q0; q < q1; q++) {
+                int image = q / (groups * blocks), grp = q / blocks % groups, t0 = q % blocks * blockTiles;
+                int t1 = Math.min(tiles, t0 + blockTiles), j0 = t0 * tw, cols = Math.min(hw, t1 * tw) - j0;
+                int xAt = (image * srcChannels + grp * depth) * hw, dstAt = (image * dstChannels + grp * m) * hw;
+                int full = t1 * tw <= hw ? t1 : t1 - 1, w = hw - full * tw; // tiles of tw columns, then w more
+                float[] tail = null;
+                if (full < t1) { // the row's last tile: its columns, zero-padded to a whole tile
+                    tail = scratch.packB(depth * tw);
+                    for (int p = 0; p < depth; p++) {
+                        System.arraycopy(src, xAt + p * hw + full * tw, tail, p * tw, w);
+                        Arrays.fill(tail, p * tw + w, (p + 1) * tw, 0f);
+                    }
+                }
+                for (int pn = 0; pn < rowPanels; pn++) {
+                    int h = Math.min(mr, m - pn * mr), at = dstAt + pn * mr * hw, aAt = grp * size + pn * depth * mr;
+                    for (int t = t0; t < full; t++) {
+                        if (h == mr) {
+                            simd.kernelRowsWide(depth, panels, aAt, src, xAt + t * tw, hw, dst, at + t * tw, hw, add);
+                        } else {
+                            edge(simd, depth, panels, aAt, src, xAt + t * tw, hw, dst, at + t * tw, hw, h, tw, add, scratch);
+                        }
+                    }
+                    if (tail != null) edge(simd, depth, panels, aAt, tail, 0, tw, dst, at + full * tw, hw, h, w, add, scratch);
+                }
+                if (!epilogue.isNone()) {
+                    for (int o = 0; o < m; o++) epilogue.apply(simd, grp * m + o, dst, dstAt + o * hw + j0, cols);
+                }
+            }
+        });
+    }
+
+    /** A tile at an edge of the output, {@code h x w} of mr x 3 vectors: through a scratch copy of the tile. */
+    private static void edge(Simd simd, int depth, float[] panels, int aAt, float[] x, int xAt, int ldx, float[] dst,
+                             int at, int ld, int h, int w, boolean add, Scratch scratch) {
+        int mr = simd.mr(), tw = 3 * simd.lanes();
+        float[] tile = scratch.tile(mr * tw);
+        if (add) {
+            for (int r = 0; r < h; r++) System.arraycopy(dst, at + r * ld, tile, r * tw, w);
+        }
+        simd.kernelRowsWide(depth, panels, aAt, x, xAt, ldx, tile, 0, tw, add);
+        for (int r = 0; r < h; r++) System.arraycopy(tile, r * tw, dst, at + r * ld, w);
+    }
+}
