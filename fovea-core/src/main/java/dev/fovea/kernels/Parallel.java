@@ -75,6 +75,34 @@ public final class Parallel {
     }
 
     /**
+     * Runs {@code body}, and {@code task} on the calling thread while the pool's workers begin the
+     * first shared {@link #forRange} of the body: the caller runs the task right after handing the
+     * call to the workers, then joins them on the chunks left (its own share first, which the
+     * workers take from once theirs is done). So serial work the body does not depend on, such as
+     * allocating an array the JVM must zero, overlaps with the body's kernels instead of keeping
+     * the workers waiting. When the body shares no call (one thread, a nested call), the task runs
+     * after it. Chunk boundaries do not change, so neither do results. An exception from the task
+     * ends the shared call as a chunk's would, and reaches the caller.
+     */
+    public static void alongside(Runnable task, Runnable body) {
+        Runnable[] side = SIDE.get();
+        Runnable outer = side[0];
+        side[0] = task;
+        boolean done = false;
+        try {
+            body.run();
+            done = true;
+        } finally {
+            Runnable left = side[0];
+            side[0] = outer;
+            if (done && left != null) left.run();
+        }
+    }
+
+    /** The calling thread's pending {@link #alongside} task, taken by its next shared call. */
+    private static final ThreadLocal<Runnable[]> SIDE = ThreadLocal.withInitial(() -> new Runnable[1]);
+
+    /**
      * Runs the chunks on the calling thread and the pool's workers, each taking the unclaimed chunks
      * of its own share first, then the others' ({@link Call}), until none is left. The caller works
      * instead of waiting: handing a whole range to the pool and blocking cost a worker wake-up and
@@ -91,6 +119,16 @@ public final class Parallel {
         boolean[] region = IN_REGION.get();
         region[0] = true; // nested calls from the caller's own chunks run inline, as on a worker
         try {
+            Runnable[] side = SIDE.get();
+            Runnable task = side[0];
+            if (task != null) { // an alongside task, while the workers start on the chunks
+                side[0] = null;
+                try {
+                    task.run();
+                } catch (Throwable t) {
+                    call.failure.compareAndSet(null, t);
+                }
+            }
             call.claim(0);
         } finally {
             region[0] = false;

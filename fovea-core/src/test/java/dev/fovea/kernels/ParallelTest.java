@@ -37,6 +37,54 @@ class ParallelTest {
     }
 
     @Test
+    void anAlongsideTaskRunsOnceOnTheCallerWhetherOrNotTheBodySharesACall() {
+        for (int threads : new int[] {1, 2, 3}) {
+            for (int n : new int[] {0, 1, 100_000}) { // no call, one chunk (inline), shared chunks
+                List<Thread> ranOn = Collections.synchronizedList(new ArrayList<>());
+                AtomicIntegerArray seen = new AtomicIntegerArray(Math.max(1, n));
+                Parallel.withThreads(threads, () -> Parallel.alongside(() -> ranOn.add(Thread.currentThread()),
+                        () -> Parallel.forRange(n, 100, (from, to) -> {
+                            for (int i = from; i < to; i++) seen.incrementAndGet(i);
+                        })));
+                assertEquals(List.of(Thread.currentThread()), ranOn, "n=" + n + " threads=" + threads);
+                for (int i = 0; i < n; i++) assertEquals(1, seen.get(i), "index " + i + " n=" + n + " threads=" + threads);
+            }
+        }
+    }
+
+    @Test
+    void anAlongsideTaskIsTakenByTheFirstSharedCallOnly() {
+        Parallel.withThreads(2, () -> {
+            int[] callsBefore = {-1};
+            int[] calls = {0};
+            Parallel.alongside(() -> callsBefore[0] = calls[0], () -> {
+                for (int c = 0; c < 3; c++) {
+                    Parallel.forRange(1000, 1, (from, to) -> { });
+                    calls[0]++;
+                }
+            });
+            assertEquals(0, callsBefore[0], "the task runs during the first shared call");
+        });
+    }
+
+    @Test
+    void anAlongsideTaskThatThrowsReachesTheCallerAndLeavesThePoolUsable() {
+        for (int threads : new int[] {1, 2}) {
+            Parallel.withThreads(threads, () -> {
+                IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.alongside(() -> {
+                    throw new IllegalStateException("task failed");
+                }, () -> Parallel.forRange(10_000, 1, (from, to) -> { })));
+                assertEquals("task failed", e.getMessage());
+                AtomicIntegerArray seen = new AtomicIntegerArray(1000);
+                Parallel.forRange(1000, 1, (from, to) -> {
+                    for (int i = from; i < to; i++) seen.incrementAndGet(i);
+                });
+                for (int i = 0; i < 1000; i++) assertEquals(1, seen.get(i));
+            });
+        }
+    }
+
+    @Test
     void chunksDependOnRangeAndGrainOnly() {
         int n = 1003, grain = 7;
         List<String> one = chunkBounds(1, n, grain), four = chunkBounds(4, n, grain);
