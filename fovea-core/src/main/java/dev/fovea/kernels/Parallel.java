@@ -39,7 +39,7 @@ public final class Parallel {
 
     /** Threads that {@link #forRange} will use from the calling thread (1 inside a worker). */
     public static int threads() {
-        return inWorker() || IN_REGION.get()[0] ? 1 : current().threads;
+        return inWorker() || STATE.get().inRegion ? 1 : current().threads;
     }
 
     /** Body over a half-open index range. */
@@ -60,7 +60,7 @@ public final class Parallel {
         if (n <= 0) return;
         int chunks = chunks(n, grain);
         Pool pool = current();
-        if (chunks == 1 || pool.threads == 1 || inWorker() || IN_REGION.get()[0] || !pool.owner.compareAndSet(false, true)) {
+        if (chunks == 1 || pool.threads == 1 || inWorker() || STATE.get().inRegion || !pool.owner.compareAndSet(false, true)) {
             // the same chunks, in order, on this thread: nested calls, single-threaded runs and a
             // call made while another thread is sharing the pool see exactly the boundaries a
             // shared call would
@@ -85,22 +85,19 @@ public final class Parallel {
      * ends the shared call as a chunk's would, and reaches the caller.
      */
     public static void alongside(Runnable task, Runnable body) {
-        Runnable[] side = SIDE.get();
-        Runnable outer = side[0];
-        side[0] = task;
+        ThreadState state = STATE.get();
+        Runnable outer = state.side;
+        state.side = task;
         boolean done = false;
         try {
             body.run();
             done = true;
         } finally {
-            Runnable left = side[0];
-            side[0] = outer;
+            Runnable left = state.side;
+            state.side = outer;
             if (done && left != null) left.run();
         }
     }
-
-    /** The calling thread's pending {@link #alongside} task, taken by its next shared call. */
-    private static final ThreadLocal<Runnable[]> SIDE = ThreadLocal.withInitial(() -> new Runnable[1]);
 
     /**
      * Runs the chunks on the calling thread and the pool's workers, each taking the unclaimed chunks
@@ -116,22 +113,13 @@ public final class Parallel {
         for (Worker w : pool.workers) {
             if (w.parked) LockSupport.unpark(w);
         }
-        boolean[] region = IN_REGION.get();
-        region[0] = true; // nested calls from the caller's own chunks run inline, as on a worker
+        ThreadState state = STATE.get();
+        state.inRegion = true; // nested calls from the caller's own chunks run inline, as on a worker
         try {
-            Runnable[] side = SIDE.get();
-            Runnable task = side[0];
-            if (task != null) { // an alongside task, while the workers start on the chunks
-                side[0] = null;
-                try {
-                    task.run();
-                } catch (Throwable t) {
-                    call.failure.compareAndSet(null, t);
-                }
-            }
+            if (state.side != null) runSide(state, call); // while the workers start on the chunks
             call.claim(0);
         } finally {
-            region[0] = false;
+            state.inRegion = false;
         }
         // every chunk is claimed; wait for the workers still inside one, then close the call
         long spinUntil = System.nanoTime() + SPIN_NANOS;
@@ -147,6 +135,17 @@ public final class Parallel {
         if (t instanceof RuntimeException e) throw e;
         if (t instanceof Error e) throw e;
         if (t != null) throw new IllegalStateException("a parallel chunk failed", t);
+    }
+
+    /** Runs the pending {@link #alongside} task of a caller that has just shared {@code call}; a failure ends the call. */
+    private static void runSide(ThreadState state, Call call) {
+        Runnable task = state.side;
+        state.side = null;
+        try {
+            task.run();
+        } catch (Throwable t) {
+            call.failure.compareAndSet(null, t);
+        }
     }
 
     /**
@@ -256,8 +255,17 @@ public final class Parallel {
     /** The state of a finished call: far enough below 0 that late helpers' increments keep it negative. */
     private static final int CLOSED = Integer.MIN_VALUE / 2;
 
-    /** Set while the calling thread runs its share of a {@link #forRange}. */
-    private static final ThreadLocal<boolean[]> IN_REGION = ThreadLocal.withInitial(() -> new boolean[1]);
+    /**
+     * What {@link #forRange} needs to know of the calling thread: whether it is running its share
+     * of a shared call ({@code inRegion}), and its pending {@link #alongside} task: one thread-local
+     * lookup per shared call for both.
+     */
+    private static final class ThreadState {
+        boolean inRegion;
+        Runnable side;
+    }
+
+    private static final ThreadLocal<ThreadState> STATE = ThreadLocal.withInitial(ThreadState::new);
 
     private static boolean inWorker() {
         return Thread.currentThread() instanceof Worker;
