@@ -17,11 +17,11 @@ import java.util.Arrays;
  * The input gradient is the same product with the transposed weight, {@code dIn (c, hw) +=
  * weight^T (c, oc) * dOut (oc, hw)}, added into the gradient.
  *
- * <p>A task is one column tile (48 positions) of one image and group, every row panel of the
- * weight against it, so the tile's rows stay in cache while the panels pass; the epilogue (bias,
- * residual, ReLU) is applied to the tile right after. The last, partial tile of a row (and a last
- * panel of fewer than 8 rows) goes through a small zero-padded copy, so no load runs past the
- * image and no store past the tile. Every output is one fixed sum over the depth, whatever the
+ * <p>A task is a block of column tiles (48 positions each) of one image and group, small enough
+ * to stay in L2 ({@link #BLOCK_FLOATS}); each row panel of the weight sweeps the block along its
+ * rows, and the epilogue (bias, residual, ReLU) finishes the block's outputs right after. The
+ * last, partial tile of a row (and a last panel of fewer than 8 rows) goes through a small
+ * zero-padded copy, so no load runs past the image and no store past the tile. Every output is one fixed sum over the depth, whatever the
  * thread count. The GEMM stays the faster path for deep and large products ({@link #applies}).
  */
 final class Pointwise {
