@@ -337,7 +337,7 @@ final class ImplicitConv {
      * windows of the padded batch: {@code dst[at + pn*depth*mr + p*mr + r] = weight[pn*mr + r][p]},
      * zero past m. The window kernels read both from one array (see {@link #WIDE_WINDOW_POSITIONS}).
      */
-    private static void packPanels(float[] weight, int weightOff, int m, int depth, int mr, float[] dst, int at) {
+    static void packPanels(float[] weight, int weightOff, int m, int depth, int mr, float[] dst, int at) {
         int panels = (m + mr - 1) / mr;
         Parallel.forRange(panels, Math.max(1, COPY_GRAIN / (mr * depth)), (pn0, pn1) -> {
             for (int pn = pn0; pn < pn1; pn++) {
@@ -705,25 +705,14 @@ final class ImplicitConv {
      */
     private static void transposeOutputGradient(Simd simd, ConvGeometry g, Shape s, float[] dOut, int dOutOff,
                                                 float[] dst, int at, int cols) {
-        int n = g.n(), ocg = g.ocPerGroup(), oh = s.oh(), ow = s.ow(), ohw = oh * ow, rs = s.rowStride();
-        int planeRows = s.planeRows(), v = simd.lanes(), oBlocks = (ocg + cols - 1) / cols, rowsPerBlock = n * planeRows;
-        // no dropped positions (a 1x1 kernel): an image's positions are one run, transposed in
-        // 16 x 16 blocks along it rather than row by row, where rows of 28 took 32 columns of
-        // blocks (conv_e's weight gradient on 2 threads 0.78-0.81 -> 0.77-0.80 ms, one JVM alternating)
-        if (s.plane() == ohw) {
-            Parallel.forRange(oBlocks * n, Math.max(1, COPY_GRAIN / (ohw * cols)), (t0, t1) -> {
-                int[] index = new int[(cols + v - 1) / v * v];
-                for (int j = 0; j < cols; j++) index[j] = j * ohw;
-                for (int t = t0; t < t1; t++) {
-                    int ob = t / n, b = t % n, d = at + (ob * n + b) * ohw * cols, count = Math.min(cols, ocg - ob * cols);
-                    simd.transpose(dOut, dOutOff + (b * g.oc() + ob * cols) * ohw, index, count, ohw, dst, d, cols);
-                    if (count < cols) {
-                        for (int x = 0; x < ohw; x++) Arrays.fill(dst, d + x * cols + count, d + (x + 1) * cols, 0f);
-                    }
-                }
-            });
-            return;
-        }
+        int n = g.n(), ocg = g.ocPerGroup(), ohw = s.oh() * s.ow(), v = simd.lanes(), oBlocks = (ocg + cols - 1) / cols;
+        // with no dropped positions (a 1x1 kernel) an image's positions are one run, transposed as
+        // one row in 16 x 16 blocks along it rather than row by row, where rows of 28 took 32
+        // columns of blocks (conv_e's weight gradient on 2 threads 0.78-0.81 -> 0.77-0.80 ms, one
+        // JVM alternating)
+        boolean whole = s.plane() == ohw;
+        int oh = whole ? 1 : s.oh(), ow = whole ? ohw : s.ow(), rs = whole ? ohw : s.rowStride();
+        int planeRows = whole ? 1 : s.planeRows(), rowsPerBlock = n * planeRows;
         Parallel.forRange(oBlocks * rowsPerBlock, Math.max(1, COPY_GRAIN / (rs * cols)), (t0, t1) -> {
             int[] index = new int[(cols + v - 1) / v * v];
             for (int j = 0; j < cols; j++) index[j] = j * ohw;

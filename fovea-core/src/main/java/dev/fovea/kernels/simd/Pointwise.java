@@ -69,8 +69,11 @@ final class Pointwise {
     /** {@code out = weight * in} per image and group, finished by {@code epilogue}. */
     static void forward(Simd simd, ConvGeometry g, float[] weight, Epilogue epilogue, float[] in, float[] out) {
         int ocg = g.ocPerGroup(), cpg = g.cPerGroup();
-        float[] panels = Scratch.get().weights(g.groups() * panelsSize(simd, ocg, cpg));
-        packPanels(simd, weight, g.groups(), ocg, cpg, false, panels);
+        int size = panelsSize(simd, ocg, cpg);
+        float[] panels = Scratch.get().weights(g.groups() * size);
+        for (int grp = 0; grp < g.groups(); grp++) {
+            ImplicitConv.packPanels(weight, grp * ocg * cpg, ocg, cpg, simd.mr(), panels, grp * size);
+        }
         multiply(simd, g, g.groups(), ocg, cpg, g.oc(), g.c(), panels, in, out, false, epilogue);
     }
 
@@ -78,7 +81,7 @@ final class Pointwise {
     static void inputGradient(Simd simd, ConvGeometry g, float[] weight, float[] dOut, float[] dIn) {
         int ocg = g.ocPerGroup(), cpg = g.cPerGroup();
         float[] panels = Scratch.get().weights(g.groups() * panelsSize(simd, cpg, ocg));
-        packPanels(simd, weight, g.groups(), ocg, cpg, true, panels);
+        packTransposedPanels(simd, weight, g.groups(), ocg, cpg, panels);
         multiply(simd, g, g.groups(), cpg, ocg, g.c(), g.oc(), panels, dOut, dIn, true, Epilogue.NONE);
     }
 
@@ -88,22 +91,19 @@ final class Pointwise {
     }
 
     /**
-     * Each group's weight (ocg, cpg), or its transpose (cpg, ocg) when {@code transposed}, in
-     * mr-row panels over the whole depth: row r of panel pn at depth p is at
-     * {@code grp*size + pn*depth*mr + p*mr + r}, zero past the last row.
+     * Each group's transposed weight (cpg, ocg) in mr-row panels over the whole depth, the layout
+     * of {@link ImplicitConv#packPanels} for the weight itself: input channel ci = pn*mr + r at
+     * output channel o is at {@code grp*size + pn*ocg*mr + o*mr + r}, zero past the last channel.
      */
-    private static void packPanels(Simd simd, float[] weight, int groups, int ocg, int cpg, boolean transposed,
-                                   float[] dst) {
-        int mr = simd.mr(), rows = transposed ? cpg : ocg, depth = transposed ? ocg : cpg;
-        int panels = (rows + mr - 1) / mr, size = panels * mr * depth;
+    private static void packTransposedPanels(Simd simd, float[] weight, int groups, int ocg, int cpg, float[] dst) {
+        int mr = simd.mr(), panels = (cpg + mr - 1) / mr, size = panels * mr * ocg;
         for (int grp = 0; grp < groups; grp++) {
             int w0 = grp * ocg * cpg;
             for (int pn = 0; pn < panels; pn++) {
-                int base = grp * size + pn * depth * mr;
-                for (int p = 0; p < depth; p++) {
-                    for (int r = 0, i = pn * mr; r < mr; r++, i++) {
-                        // weight[o][ci] at w0 + o*cpg + ci: row i, depth p is (o, ci) = (i, p), or (p, i) transposed
-                        dst[base + p * mr + r] = i >= rows ? 0f : weight[w0 + (transposed ? p * cpg + i : i * cpg + p)];
+                int base = grp * size + pn * ocg * mr;
+                for (int o = 0; o < ocg; o++) {
+                    for (int r = 0, ci = pn * mr; r < mr; r++, ci++) {
+                        dst[base + o * mr + r] = ci < cpg ? weight[w0 + o * cpg + ci] : 0f;
                     }
                 }
             }
