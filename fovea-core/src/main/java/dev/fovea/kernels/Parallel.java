@@ -109,6 +109,7 @@ public final class Parallel {
      * thread to wake up only to find nothing left, and it waits only for workers inside a chunk.
      */
     private static void share(Pool pool, Call call) {
+        long start = RegionProfile.ENABLED ? System.nanoTime() : 0;
         pool.call = call; // published before the parked flags are read: see Worker.run
         for (Worker w : pool.workers) {
             if (w.parked) LockSupport.unpark(w);
@@ -121,6 +122,7 @@ public final class Parallel {
         } finally {
             state.inRegion = false;
         }
+        long callerDone = RegionProfile.ENABLED ? System.nanoTime() : 0;
         // every chunk is claimed; wait for the workers still inside one, then close the call
         long spinUntil = System.nanoTime() + SPIN_NANOS;
         while (!call.active.compareAndSet(0, CLOSED)) {
@@ -131,6 +133,11 @@ public final class Parallel {
             }
         }
         pool.call = null;
+        if (RegionProfile.ENABLED) {
+            long closed = System.nanoTime();
+            RegionProfile.record(call.body, pool.lastClose, start, callerDone, closed, call.arrived, call.left);
+            pool.lastClose = closed;
+        }
         Throwable t = call.failure.get();
         if (t instanceof RuntimeException e) throw e;
         if (t instanceof Error e) throw e;
@@ -171,6 +178,11 @@ public final class Parallel {
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         /** Workers inside; CLOSED (negative) once the caller is done. */
         final AtomicInteger active = new AtomicInteger();
+        /**
+         * When each worker (share 1, 2, ...) entered and left the call, for {@link RegionProfile}
+         * only (else null): written before the worker leaves {@link #active}, read after the close.
+         */
+        final long[] arrived, left;
 
         Call(long id, int n, int chunks, int shares, RangeBody body) {
             this.id = id;
@@ -179,6 +191,8 @@ public final class Parallel {
             this.shares = shares;
             this.body = body;
             this.claimed = new AtomicIntegerArray(shares * LINE);
+            this.arrived = RegionProfile.ENABLED ? new long[shares - 1] : null;
+            this.left = RegionProfile.ENABLED ? new long[shares - 1] : null;
         }
 
         /** Runs the chunks of share {@code own}, then helps with the other shares until none is left. */
@@ -200,9 +214,11 @@ public final class Parallel {
         /** A worker's part: nothing when the call is already over. */
         void help(int share) {
             if (active.getAndIncrement() < 0) return;
+            if (RegionProfile.ENABLED) arrived[share - 1] = System.nanoTime();
             try {
                 claim(share);
             } finally {
+                if (RegionProfile.ENABLED) left[share - 1] = System.nanoTime();
                 active.decrementAndGet();
             }
         }
@@ -285,6 +301,8 @@ public final class Parallel {
         volatile Call call;
         /** Calls shared so far; written only by the {@link #owner}. */
         long calls;
+        /** When the last shared call closed, for {@link RegionProfile}; written only by the {@link #owner}. */
+        long lastClose;
         volatile boolean closed;
 
         Pool(int threads) {

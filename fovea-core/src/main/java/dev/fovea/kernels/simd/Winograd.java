@@ -74,6 +74,19 @@ final class Winograd {
      */
     static final int KERNEL_FLOATS_BY_BLOCKS = 1 << 22;
 
+    /**
+     * Fewest blocks of tiles per thread in {@link #convolve}, where the tiles make that many row
+     * groups: a thread that finishes its blocks takes the other's, so the threads end at most a
+     * block apart, and small blocks keep that short. It was 2: at batch 1 (ResNet-18's 56x56 layers
+     * in 10 blocks of 18-24 tiles, 28x28 in 8 tasks) the caller waited for a worker's last block,
+     * or the worker for the caller's, 1.1 of the 6.1 ms the 2-thread inference spent in these calls
+     * ({@code dev.fovea.bench.Regions}). 2 threads, ResNet-18 inference at batch 1, 2 against 8
+     * alternating in one JVM, best of 40: 14.33 -> 14.04 ms (median 14.57 -> 14.30; in a slower JVM
+     * 17.21 -> 16.69); 16 and 32 measured the same as 8; one thread 27.0-28.0 ms either way; batch
+     * 16 and conv_d (256 channels on 14x14 at batch 8, 11 -> 16 blocks) unchanged within noise.
+     */
+    static final int MIN_BLOCKS_PER_THREAD = 8;
+
     /** Outputs per side of a tile: 4, F(4x4, 3x3), unless {@code -Dfovea.winogradTile=2} asks for F(2x2, 3x3). */
     static final int TILE = Integer.getInteger("fovea.winogradTile", 4) == 2 ? 2 : 4;
 
@@ -177,8 +190,9 @@ final class Winograd {
         int tilesH = (oh + m - 1) / m, tilesW = (ow + m - 1) / m, imageTiles = tilesH * tilesW, tiles = n * imageTiles;
         // the padded input covers whole tiles: more rows and columns of zeros when m does not divide oh or ow
         int hp = m * tilesH + 2, wp = m * tilesW + 2;
-        // blocks small enough for L2, and at least two per thread where there are tiles for them (a
-        // tile's outputs do not depend on the block it falls in, so neither does the result)
+        // blocks small enough for L2, and at least MIN_BLOCKS_PER_THREAD per thread where there are
+        // tiles for them (a tile's outputs do not depend on the block it falls in, so neither does
+        // the result)
         int most = Math.clamp(BLOCK_FLOATS / (points * cPad) / ROWS * ROWS, ROWS,
                 Math.max(ROWS, PRODUCT_FLOATS / (points * cols) / ROWS * ROWS));
         // the blocks a multiple of the threads where there are row groups for it (conv_d at batch 8
@@ -186,7 +200,7 @@ final class Winograd {
         // out evenly, so that blocks differ by one group at most (blocks of the full size and a
         // remainder, 13 of 30 tiles and one of 2 by F(2x2, 3x3), left one thread a block short)
         int rowGroups = (tiles + ROWS - 1) / ROWS, threads = Parallel.threads();
-        int wanted = Math.max((tiles + most - 1) / most, Math.min(rowGroups, 2 * threads));
+        int wanted = Math.max((tiles + most - 1) / most, Math.min(rowGroups, MIN_BLOCKS_PER_THREAD * threads));
         int blocks = Math.min(rowGroups, (wanted + threads - 1) / threads * threads);
         int block = ROWS * ((rowGroups + blocks - 1) / blocks); // the largest; the stride of the buffers
         Scratch scratch = Scratch.get();
