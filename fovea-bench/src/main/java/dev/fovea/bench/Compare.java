@@ -8,6 +8,8 @@ import jdk.jfr.Recording;
 import java.util.ArrayList;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.text.ParseException;
 import java.util.Arrays;
@@ -122,14 +124,6 @@ public final class Compare {
     }
 
     /**
-     * Runs {@code body} for about {@code budget} seconds: warm-up for 40% of it (at least 2 runs, so
-     * the JIT has compiled the hot loops), then measured runs until the budget is spent (at least 3,
-     * at most {@link #MAX_RUNS}). Returns the measured times in milliseconds, sorted. A workload slower than the
-     * budget (a ResNet-18 training step takes seconds) thereby runs exactly 2 + 3 times. Between
-     * the warm-up and the measured runs it waits, up to 2 s, for the JIT's compiler threads to go
-     * idle ({@link JitQuiet}): on 2 vCPUs a compilation still running takes one of them.
-     */
-    /**
      * Most measured runs of a workload. It was 50: a sub-millisecond workload then measured for a
      * few milliseconds right after its warm-up, and a transient that long (a compilation or a
      * collection elsewhere in the JVM holding one of the 2 vCPUs) spoiled every run; LeNet-5's C1
@@ -137,12 +131,48 @@ public final class Compare {
      */
     static final int MAX_RUNS = 5000;
 
+    /** Most warm-up runs while collections still interrupt them (a training step: about 8). */
+    static final int MAX_WARMUP_RUNS = 20;
+
+    /** Garbage collections so far, over all of the JVM's collectors. */
+    private static long collections() {
+        long count = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, gc.getCollectionCount());
+        }
+        return count;
+    }
+
+    /**
+     * Runs {@code body} for about {@code budget} seconds: warm-up for 40% of it (at least 2 runs, so
+     * the JIT has compiled the hot loops, and on until a run during which no garbage collection
+     * ran, at most {@link #MAX_WARMUP_RUNS}), then measured runs for the remaining 60% (at least 3,
+     * at most {@link #MAX_RUNS}). Returns the measured times in milliseconds, sorted. A workload
+     * slower than the budget (a ResNet-18 training step takes seconds) thereby runs 2 or more + 3
+     * times. Between the warm-up and the measured runs it waits, up to 2 s, for the JIT's compiler
+     * threads to go idle ({@link JitQuiet}): on 2 vCPUs a compilation still running takes one of them.
+     *
+     * <p>Why a run without a collection: the first steps of a training loop run kernels the earlier
+     * rows did not compile, and until C2 has them the Vector API's interpreted and C1 code boxes
+     * every vector (JFR: gigabytes of {@code Float512Vector}), so young collections come every step
+     * or two, each copying the step's live activations (the training step on 2 threads: four pauses
+     * of 0.35-1.23 s in its 5 runs, and the best of its 3 measured runs 775-824 ms in this
+     * session's sets against 673-679 ms after a longer warm-up in one JVM). A steady training loop
+     * collects rarely (none in 15 s of `--loop`); the PyTorch side has no collector to wait for.
+     */
     static double[] time(Runnable body, double budget) {
         System.gc(); // garbage of the previous workload is not collected on this one's clock
         long start = System.nanoTime(), warmEnd = start + (long) (0.4 * budget * 1e9);
         long end = start + (long) (budget * 1e9);
-        for (int i = 0; i < 2 || System.nanoTime() < warmEnd; i++) body.run();
-        end += JitQuiet.await(2000) * 1_000_000L; // the wait does not eat into the measured runs
+        for (int i = 0; ; i++) {
+            long collections = collections();
+            body.run();
+            boolean quiet = collections() == collections;
+            if (i >= 1 && System.nanoTime() >= warmEnd && (quiet || i + 1 >= MAX_WARMUP_RUNS)) break;
+        }
+        JitQuiet.await(2000);
+        // the measured runs get the rest of the budget whatever the warm-up and the wait took
+        end = Math.max(end, System.nanoTime() + (long) (0.6 * budget * 1e9));
         List<Double> times = new ArrayList<>();
         while (times.size() < 3 || (times.size() < MAX_RUNS && System.nanoTime() < end)) {
             long t0 = System.nanoTime();
