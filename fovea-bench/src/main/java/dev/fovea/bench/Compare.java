@@ -134,10 +134,18 @@ public final class Compare {
     /** Most warm-up runs while collections still interrupt them (a training step: about 8). */
     static final int MAX_WARMUP_RUNS = 20;
 
+    /**
+     * The JVM's collectors, looked up once when the class loads: the first lookup starts the
+     * management classes, and in the first rows' warm-up their loading and compilation held one of
+     * the 2 vCPUs past {@link JitQuiet}'s wait (SGEMM 1024 on 2 threads 11.9-12.6 against 10.5 ms,
+     * conv_a's forward 0.22-0.26 against 0.16 ms, both runs of a set).
+     */
+    private static final List<GarbageCollectorMXBean> COLLECTORS = ManagementFactory.getGarbageCollectorMXBeans();
+
     /** Garbage collections so far, over all of the JVM's collectors. */
     private static long collections() {
         long count = 0;
-        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+        for (GarbageCollectorMXBean gc : COLLECTORS) {
             count += Math.max(0, gc.getCollectionCount());
         }
         return count;
