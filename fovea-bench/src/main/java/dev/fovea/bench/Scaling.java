@@ -23,8 +23,9 @@ import java.util.regex.Pattern;
  * [REGEX] [ROUNDS]}: the workloads of {@link Workload#all} whose names REGEX finds (default: the
  * ones the issue's scaling target names, the conv layers and ResNet-18), ROUNDS rounds each
  * (default 15) after 3 for warm-up, which follow the comparison's own warm-up and its wait for
- * the JIT's compiler threads ({@link JitQuiet}). A block runs for at least 50 ms; the best run of each block
- * counts, and the table gives the best and the median block of each way and their ratios. ONNX
+ * the JIT's compiler threads ({@link JitQuiet}). A block is as many runs as take about 50 ms on
+ * one thread; the best run of each block counts, and the table gives the best and the median
+ * block of each way and their ratios. ONNX
  * Runtime rows are left out: their threads are ONNX Runtime's own.
  */
 public final class Scaling {

@@ -13,8 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * false and the JIT compiles them away.
  *
  * <p>For every call that the pool's threads share it adds up, under the call site (the first
- * frame outside {@code Parallel} when the site was first seen, such as
- * {@code Winograd.convolve:217}; one site per lambda class):
+ * frame outside {@code Parallel} when the site was first seen, as class.method:line; one site
+ * per lambda class):
  * <ul>
  *   <li>the call's time, from handing it to the workers until it closed;</li>
  *   <li>the calling thread's wait at its end: its chunks were done, a worker's last one was not;</li>
@@ -25,9 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>the serial time before the call: since the previous shared call of its pool closed, when
  *       the workers only spin (autograd bookkeeping, a single-chunk call, allocation).</li>
  * </ul>
- * The sum of the first two columns' imbalance against the call's time is what finer chunks or an
- * even split would win; a large serial time before a site points at the code before it. Calls run
- * inline (one thread, nested, one chunk) are not counted.
+ * The caller's wait and the workers' idle time, against the calls' time, are what finer chunks or
+ * an even split would win; a large serial time before a site points at the code before it. Calls
+ * run inline (one thread, nested, one chunk) are not counted.
  */
 public final class RegionProfile {
 
