@@ -75,8 +75,8 @@ final class ConvFn {
                         }
                     }
                 }
-                if (dx[0] == null) dx[0] = gradOf(0);
-                if (dx[0] != null) Tensor.K.conv2dBackwardInput(dx[0], dOut, weight.data(), g);
+                float[] dIn = dw != null ? dx[0] : gradOf(0); // taken alongside the weight gradient, or now
+                if (dIn != null) Tensor.K.conv2dBackwardInput(dIn, dOut, weight.data(), g);
             }
         }.attach(new Tensor(out, shape));
     }

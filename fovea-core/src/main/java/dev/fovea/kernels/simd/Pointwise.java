@@ -21,8 +21,8 @@ import java.util.Arrays;
  * to stay in L2 ({@link #BLOCK_FLOATS}); each row panel of the weight sweeps the block along its
  * rows, and the epilogue (bias, residual, ReLU) finishes the block's outputs right after. The
  * last, partial tile of a row (and a last panel of fewer than 8 rows) goes through a small
- * zero-padded copy, so no load runs past the image and no store past the tile. Every output is one fixed sum over the depth, whatever the
- * thread count. The GEMM stays the faster path for deep and large products ({@link #applies}).
+ * zero-padded copy, so no load runs past the image and no store past the tile. Every output is
+ * one fixed sum over the depth, whatever the thread count. The GEMM stays the faster path for deep and large products ({@link #applies}).
  */
 final class Pointwise {
 
