@@ -36,13 +36,9 @@ final class ConvFn {
             throw new IllegalArgumentException("conv2d expects a residual of the output's shape " + Shapes.str(shape)
                     + "; received " + Shapes.str(residual.shape()));
         }
-        float[] out = Workspace.uninitialized(g.outputSize()); // the kernel overwrites it
-        float[] b = bias == null ? null : bias.data();
-        if (residual != null || rectify) {
-            Tensor.K.conv2dForwardFused(out, x.data(), weight.data(), b, residual == null ? null : residual.data(), rectify, g);
-        } else {
-            Tensor.K.conv2dForward(out, x.data(), weight.data(), b, g);
-        }
+        // the kernel overwrites the output, and may ask for it while its workers start
+        float[] out = Tensor.K.conv2dForwardAllocating(Workspace::uninitialized, x.data(), weight.data(),
+                bias == null ? null : bias.data(), residual == null ? null : residual.data(), rectify, g);
         return new Function(x, weight, bias, residual) {
             @Override String name() { return residual != null ? "conv2dAdd" + (rectify ? "Relu" : "") : rectify ? "conv2dRelu" : "conv2d"; }
 

@@ -316,6 +316,70 @@ class KernelsConformanceTest {
     }
 
     /**
+     * The forward pass into an array it allocates itself is the fused pass into a given array, bit
+     * for bit, on every path (weights held or not, on 1 and 2 threads; the reference's default on
+     * LeNet-5's C1): it asks for the array once, on the calling thread, with the output's size,
+     * overwrites whatever the array held and writes nothing past the output. An allocator that
+     * gives too short an array, or the residual itself, is refused by name.
+     */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void conv2dForwardAllocatingIsTheFusedPass(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(27);
+        for (int threads : new int[] {1, 2}) {
+            int t = threads;
+            Parallel.withThreads(threads, () -> {
+                for (ConvGeometry g : convGeometries()) {
+                    for (boolean held : new boolean[] {false, true}) {
+                        float[] in = random(rnd, g.inputSize()), weight = random(rnd, g.weightSize());
+                        float[] bias = held ? random(rnd, g.oc()) : null;
+                        // the residual and ReLU with the held weight on one thread, without on two
+                        boolean fused = held == (t == 1);
+                        float[] residual = fused ? random(rnd, g.outputSize()) : null;
+                        if (held) v.holdConstantWeight(weight, g.oc(), g.groups());
+                        assertAllocatingIsFused(v, in, weight, bias, residual, fused, g, t + " threads, held=" + held);
+                        if (held) v.releaseConstantWeight(weight);
+                    }
+                }
+            });
+        }
+        ConvGeometry lenet = ConvGeometry.of(3, 1, 12, 12, 6, 5, 1, 0);
+        assertAllocatingIsFused(REF, random(rnd, lenet.inputSize()), random(rnd, lenet.weightSize()), random(rnd, lenet.oc()),
+                random(rnd, lenet.outputSize()), true, lenet, "");
+        ConvGeometry g = ConvGeometry.of(2, 20, 30, 30, 24, 3, 1, 1);
+        float[] in = random(rnd, g.inputSize()), weight = random(rnd, g.weightSize()), residual = random(rnd, g.outputSize());
+        IllegalStateException shortArray = assertThrows(IllegalStateException.class,
+                () -> v.conv2dForwardAllocating(length -> new float[length - 1], in, weight, null, null, false, g));
+        assertTrue(shortArray.getMessage().contains(g.outputSize() + " floats"), shortArray.getMessage());
+        IllegalArgumentException residualItself = assertThrows(IllegalArgumentException.class,
+                () -> v.conv2dForwardAllocating(length -> residual, in, weight, null, residual, true, g));
+        assertTrue(residualItself.getMessage().contains("the output array"), residualItself.getMessage());
+    }
+
+    private static void assertAllocatingIsFused(Kernels k, float[] in, float[] weight, float[] bias, float[] residual,
+                                                boolean rectify, ConvGeometry g, String context) {
+        String what = k.getClass().getSimpleName() + " " + context + " residual=" + (residual != null) + " relu="
+                + rectify + " " + g;
+        float[] expected = new float[g.outputSize()];
+        k.conv2dForwardFused(expected, in, weight, bias, residual, rectify, g);
+        List<Thread> askedOn = new ArrayList<>();
+        float[] given = new float[g.outputSize() + 3];
+        Arrays.fill(given, Float.NaN); // forward overwrites
+        float[] actual = k.conv2dForwardAllocating(length -> {
+            assertEquals(g.outputSize(), length, what);
+            askedOn.add(Thread.currentThread());
+            return given;
+        }, in, weight, bias, residual, rectify, g);
+        assertTrue(actual == given, what + ": returns the allocator's array");
+        assertEquals(List.of(Thread.currentThread()), askedOn, what + ": asked once, on the caller");
+        assertArrayEquals(expected, Arrays.copyOf(actual, g.outputSize()), what);
+        for (int i = g.outputSize(); i < given.length; i++) {
+            assertTrue(Float.isNaN(given[i]), what + ": nothing written past the output");
+        }
+    }
+
+    /**
      * A weight held constant (packed once by holdConstantWeight) gives the reference's forward pass,
      * at every geometry and for two batch sizes sharing the packed copy; once released, a changed
      * weight is used as it is now (no stale packed copy).

@@ -995,7 +995,7 @@ final class ImplicitConv {
      * {@code transposed} when held constant, else made per call ({@link #transposeWeight}).
      */
     static void forwardChannelsLast(Simd simd, ConvGeometry g, float[] weight, float[] transposed, Epilogue epilogue,
-                                    float[] in, float[] out) {
+                                    float[] in, DeferredOutput out) {
         channelsLast(simd, g, weight, false, transposed, epilogue, in, out, false);
     }
 
@@ -1016,7 +1016,7 @@ final class ImplicitConv {
      * kernel, is transposed straight from {@code weight}).
      */
     static void inputGradientChannelsLast(Simd simd, ConvGeometry full, float[] weight, float[] dOut, float[] dIn) {
-        channelsLast(simd, full, weight, true, null, Epilogue.NONE, dOut, dIn, true);
+        channelsLast(simd, full, weight, true, null, Epilogue.NONE, dOut, DeferredOutput.of(dIn), true);
     }
 
     /**
@@ -1025,7 +1025,7 @@ final class ImplicitConv {
      * to {@code out} when {@code accumulate}.
      */
     private static void channelsLast(Simd simd, ConvGeometry g, float[] weight, boolean flipped, float[] transposed,
-                                     Epilogue epilogue, float[] in, float[] out, boolean accumulate) {
+                                     Epilogue epilogue, float[] in, DeferredOutput out, boolean accumulate) {
         int n = g.n(), cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kh = g.kh(), kw = g.kw(), taps = kh * kw;
         int depth = taps * cpg, cols = 4 * simd.lanes(), rows = POSITION_ROWS;
         int h = g.h(), w = g.w(), hw = h * w, pt = g.padTop(), pl = g.padLeft();
@@ -1054,7 +1054,7 @@ final class ImplicitConv {
             // one block and the first of the next streamed both blocks' weights (512 channels on 7x7
             // at batch 1, 9 tiles a block, 2 threads: 1.2 -> 1.0 ms)
             int runs = (tiles + POSITION_TILES - 1) / POSITION_TILES, runLength = (tiles + runs - 1) / runs;
-            Parallel.forRange(oBlocks * runs, 1, (r0, r1) -> {
+            out.alongside(() -> Parallel.forRange(oBlocks * runs, 1, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
                     int ob = r / runs, ua = ob * tiles + r % runs * runLength, ub = Math.min((ob + 1) * tiles, ua + runLength);
                     Arrays.fill(outT, ua * rows * cols, ub * rows * cols, 0f);
@@ -1068,8 +1068,8 @@ final class ImplicitConv {
                         }
                     }
                 }
-            });
-            copyOutChannelsLast(simd, g, grp, outT, tiles * rows, epilogue, out, accumulate);
+            }));
+            copyOutChannelsLast(simd, g, grp, outT, tiles * rows, epilogue, out.array(), accumulate);
         }
     }
 

@@ -71,8 +71,11 @@ final class NarrowConv {
                 && 4 * ocg >= 3 * ceil(ocg, v) * v && 4 * (wp - g.ow()) >= wp;
     }
 
-    /** The forward pass, {@code out} written and finished by the epilogue. */
-    static void forward(Simd simd, ConvGeometry g, float[] weight, Epilogue epilogue, float[] in, float[] out) {
+    /**
+     * The forward pass, {@code out} written and finished by the epilogue, its array asked for
+     * alongside the products.
+     */
+    static void forward(Simd simd, ConvGeometry g, float[] weight, Epilogue epilogue, float[] in, DeferredOutput out) {
         int n = g.n(), cpg = g.cPerGroup(), ocg = g.ocPerGroup(), depth = cpg * g.kh() * g.kw(), v = simd.lanes();
         int oh = g.oh(), ow = g.ow(), ohw = oh * ow, oBlocks = ceil(ocg, v), rowTiles = ceil(ow, TILE);
         int tiles = n * oh * rowTiles;
@@ -92,7 +95,7 @@ final class NarrowConv {
             // 5 taps across, dilation 1: each broadcast serves a kernel row's 5 weights (LeNet-5 C3's
             // forward pass at batch 32 on one thread: 0.256 -> 0.202 ms)
             boolean fiveWide = g.kw() == 5 && g.dilationW() == 1;
-            Parallel.forRange(oBlocks * tiles, grain, (u0, u1) -> {
+            out.alongside(() -> Parallel.forRange(oBlocks * tiles, grain, (u0, u1) -> {
                 for (int u = u0; u < u1; u++) {
                     int ob = u / tiles, tile = u % tiles, row = tile / rowTiles, ox = tile % rowTiles * TILE;
                     int b = row / oh, oy = row % oh, count = Math.min(TILE, ow - ox);
@@ -104,8 +107,8 @@ final class NarrowConv {
                         simd.kernelRowTile(depth, x, at, offsets, wT, ob * depth * v, count, outT, cOff);
                     }
                 }
-            });
-            ImplicitConv.copyOutChannelsLast(simd, g, grp, outT, n * ohw, v, epilogue, out, false);
+            }));
+            ImplicitConv.copyOutChannelsLast(simd, g, grp, outT, n * ohw, v, epilogue, out.array(), false);
         }
     }
 
@@ -169,12 +172,12 @@ final class NarrowConv {
     /**
      * The convolution g with positions in the lanes and output rows computed exactly: tiles of six
      * output channels by three output rows of one vector ({@link Simd#kernelChannelRows}), read
-     * from the planar padded input. {@code out} is written and finished by the epilogue or, when
+     * from the planar padded input. {@code output} is written and finished by the epilogue or, when
      * {@code accumulate}, added to. With {@code flipped}, g is an input gradient's full convolution
      * ({@link ImplicitConv#inputGradientGeometry}) and weight the layer's own, read turned round.
      */
     static void rows(Simd simd, ConvGeometry g, float[] weight, boolean flipped, Epilogue epilogue, float[] in,
-                     float[] out, boolean accumulate) {
+                     DeferredOutput output, boolean accumulate) {
         int n = g.n(), cpg = g.cPerGroup(), ocg = g.ocPerGroup(), taps = g.kh() * g.kw(), depth = cpg * taps;
         int v = simd.lanes(), oh = g.oh(), ow = g.ow(), ohw = oh * ow;
         int blocks = ceil(ocg, CHANNELS), rowBlocks = ceil(oh, ROWS), vectors = ceil(ow, v);
@@ -201,7 +204,7 @@ final class NarrowConv {
             int group = grp;
             padded(g, shape, in, grp, x, slack);
             ImplicitConv.transposeWeight(simd, weight, grp * ocg * depth, ocg, cpg, taps, flipped, CHANNELS, w, 0);
-            Parallel.forRange(n * blocks, 1, (u0, u1) -> {
+            output.alongside(() -> Parallel.forRange(n * blocks, 1, (u0, u1) -> {
                 for (int u = u0; u < u1; u++) {
                     int b = u / blocks, cb = u % blocks, at = b * image, wAt = cb * depth * CHANNELS;
                     int to0 = b * imageP + cb * CHANNELS * planeP;
@@ -216,7 +219,8 @@ final class NarrowConv {
                         }
                     }
                 }
-            });
+            }));
+            float[] out = output.array();
             Parallel.forRange(n * ocg, Math.max(1, ImplicitConv.COPY_GRAIN / ohw), (p0, p1) -> {
                 for (int p = p0; p < p1; p++) {
                     int b = p / ocg, o = p % ocg, src = b * imageP + o * planeP, dst = (b * g.oc() + group * ocg + o) * ohw;

@@ -7,6 +7,7 @@ import dev.fovea.kernels.Parallel;
 import dev.fovea.kernels.PoolGeometry;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.function.IntFunction;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -192,22 +193,69 @@ public final class VectorKernels implements Kernels {
      */
     @Override
     public void conv2dForward(float[] out, float[] in, float[] weight, float[] bias, ConvGeometry g) {
-        conv2dForward(out, in, weight, Epilogue.bias(bias), g);
+        conv2dForward(DeferredOutput.of(out), in, weight, Epilogue.bias(bias), g);
     }
 
     /** Each output run finished as it is written ({@link Epilogue}). */
     @Override
     public void conv2dForwardFused(float[] out, float[] in, float[] weight, float[] bias, float[] residual,
                                    boolean rectify, ConvGeometry g) {
+        checkResidual(residual, out, g);
+        conv2dForward(DeferredOutput.of(out), in, weight, new Epilogue(bias, residual, rectify), g);
+    }
+
+    /** The output allocated alongside the products where a kernel computes them apart first. */
+    @Override
+    public float[] conv2dForwardAllocating(IntFunction<float[]> output, float[] in, float[] weight, float[] bias,
+                                           float[] residual, boolean rectify, ConvGeometry g) {
+        checkResidual(residual, null, g);
+        DeferredOutput out = DeferredOutput.allocate(length -> {
+            float[] a = output.apply(length);
+            checkResidual(residual, a, g);
+            return a;
+        }, g.outputSize());
+        conv2dForward(out, in, weight, new Epilogue(bias, residual, rectify), g);
+        return out.array();
+    }
+
+    private static void checkResidual(float[] residual, float[] out, ConvGeometry g) {
         if (residual != null && (residual.length < g.outputSize() || residual == out)) {
             throw new IllegalArgumentException("conv2dForwardFused expects a residual of " + g.outputSize()
                     + " floats (the output's size) other than the output array; received "
                     + (residual == out ? "the output array" : residual.length + " floats"));
         }
-        conv2dForward(out, in, weight, new Epilogue(bias, residual, rectify), g);
     }
 
-    private void conv2dForward(float[] out, float[] in, float[] weight, Epilogue epilogue, ConvGeometry g) {
+    private void conv2dForward(DeferredOutput output, float[] in, float[] weight, Epilogue epilogue, ConvGeometry g) {
+        if (fullyConnected(g)) {
+            conv2dForwardInto(output.array(), in, weight, epilogue, g);
+            return;
+        }
+        // the paths that compute into buffers of their own take the output when they copy out
+        HeldWeight constant = heldFor(weight, g);
+        if (Winograd.applies(simd, g)) {
+            Winograd.convolve(simd, g, weight, constant == null ? null : constant.winograd(simd, g), false, epilogue, in,
+                    output, false);
+            return;
+        }
+        if (ImplicitConv.channelsLastForward(simd, g, constant != null)) {
+            ImplicitConv.forwardChannelsLast(simd, g, weight, constant == null ? null : constant.transposed(simd, g), epilogue,
+                    in, output);
+            return;
+        }
+        if (NarrowConv.appliesToForward(simd, g)) {
+            NarrowConv.forward(simd, g, weight, epilogue, in, output);
+            return;
+        }
+        if (NarrowConv.appliesToRows(simd, g)) {
+            NarrowConv.rows(simd, g, weight, false, epilogue, in, output, false);
+            return;
+        }
+        conv2dForwardInto(output.array(), in, weight, epilogue, g);
+    }
+
+    /** The paths that write the output as they compute it. */
+    private void conv2dForwardInto(float[] out, float[] in, float[] weight, Epilogue epilogue, ConvGeometry g) {
         float[] bias = epilogue.bias();
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kk = Im2col.rows(g), hw = g.h() * g.w(), ohw = g.oh() * g.ow();
         HeldWeight constant = heldFor(weight, g);
@@ -219,24 +267,6 @@ public final class VectorKernels implements Kernels {
             if (epilogue.residual() != null || epilogue.rectify()) { // a whole row per image: one run per call
                 new Epilogue(null, epilogue.residual(), epilogue.rectify()).apply(simd, 0, out, 0, g.outputSize());
             }
-            return;
-        }
-        if (Winograd.applies(simd, g)) {
-            Winograd.convolve(simd, g, weight, constant == null ? null : constant.winograd(simd, g), false, epilogue, in,
-                    out, false);
-            return;
-        }
-        if (ImplicitConv.channelsLastForward(simd, g, constant != null)) {
-            ImplicitConv.forwardChannelsLast(simd, g, weight, constant == null ? null : constant.transposed(simd, g), epilogue,
-                    in, out);
-            return;
-        }
-        if (NarrowConv.appliesToForward(simd, g)) {
-            NarrowConv.forward(simd, g, weight, epilogue, in, out);
-            return;
-        }
-        if (NarrowConv.appliesToRows(simd, g)) {
-            NarrowConv.rows(simd, g, weight, false, epilogue, in, out, false);
             return;
         }
         if (Pointwise.applies(simd, g)) {
@@ -304,7 +334,7 @@ public final class VectorKernels implements Kernels {
         ImplicitConv.Shape full = byFullConv ? ImplicitConv.inputGradient(g) : null;
         ConvGeometry fullConv = full == null ? null : ImplicitConv.inputGradientGeometry(g);
         if (fullConv != null && Winograd.applies(simd, fullConv)) {
-            Winograd.convolve(simd, fullConv, weight, null, true, Epilogue.NONE, dOut, dIn, true);
+            Winograd.convolve(simd, fullConv, weight, null, true, Epilogue.NONE, dOut, DeferredOutput.of(dIn), true);
             return;
         }
         if (fullConv != null && ImplicitConv.channelsLastForward(simd, fullConv, false)) {
@@ -312,7 +342,7 @@ public final class VectorKernels implements Kernels {
             return;
         }
         if (fullConv != null && NarrowConv.appliesToRows(simd, fullConv)) {
-            NarrowConv.rows(simd, fullConv, weight, true, Epilogue.NONE, dOut, dIn, true);
+            NarrowConv.rows(simd, fullConv, weight, true, Epilogue.NONE, dOut, DeferredOutput.of(dIn), true);
             return;
         }
         if (full != null) { // dIn += the "full" convolution of dOut with the flipped, transposed kernel

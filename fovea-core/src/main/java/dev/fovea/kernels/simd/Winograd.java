@@ -175,7 +175,7 @@ final class Winograd {
      * ({@link ImplicitConv#inputGradientGeometry}): its kernel is read transposed and turned round.
      */
     static void convolve(Simd simd, ConvGeometry g, float[] weight, float[] transformed, boolean flipped,
-                         Epilogue epilogue, float[] in, float[] out, boolean accumulate) {
+                         Epilogue epilogue, float[] in, DeferredOutput out, boolean accumulate) {
         int m = tile(g), cols = 4 * simd.lanes(), side = m + 2;
         boolean byPoints = (long) side * side * g.c() * ((g.oc() + cols - 1) / cols * cols) > KERNEL_FLOATS_BY_BLOCKS;
         convolve(simd, g, m, byPoints, weight, transformed, flipped, epilogue, in, out, accumulate);
@@ -183,7 +183,7 @@ final class Winograd {
 
     /** {@link #convolve} in tiles of m x m outputs, by points ({@link #byPoints}) or by blocks of tiles. */
     static void convolve(Simd simd, ConvGeometry g, int m, boolean byPoints, float[] weight, float[] transformed,
-                         boolean flipped, Epilogue epilogue, float[] in, float[] out, boolean accumulate) {
+                         boolean flipped, Epilogue epilogue, float[] in, DeferredOutput out, boolean accumulate) {
         int n = g.n(), c = g.c(), oc = g.oc(), oh = g.oh(), ow = g.ow(), ohw = oh * ow, v = simd.lanes();
         int cols = 4 * v, oBlocks = (oc + cols - 1) / cols, cPad = (c + v - 1) / v * v;
         int side = m + 2, points = side * side;
@@ -210,9 +210,9 @@ final class Winograd {
         if (byPoints) {
             // a kernel not held is transformed a block of output channels at a time, by the task
             // that multiplies by it, rather than all of it (38 MB for 512 channels) ahead
-            byPoints(simd, g, m, x, hp, wp, transformed, transformed != null ? null : transposedWeight(simd, g, weight, flipped),
-                    flipped, outT);
-            ImplicitConv.copyOutChannelsLast(simd, g, 0, outT, n * ohw, epilogue, out, accumulate);
+            float[] kernel = transformed != null ? null : transposedWeight(simd, g, weight, flipped);
+            out.alongside(() -> byPoints(simd, g, m, x, hp, wp, transformed, kernel, flipped, outT));
+            ImplicitConv.copyOutChannelsLast(simd, g, 0, outT, n * ohw, epilogue, out.array(), accumulate);
             return;
         }
         float[] u = transformed != null ? transformed
@@ -228,7 +228,7 @@ final class Winograd {
         // channels of a block of tiles, so that the threads share them evenly; a thread transforms a
         // block's input again for each of its tasks on another block (a sixteenth of the products)
         int split = blocks >= 4 * threads ? 1 : oBlocks;
-        Parallel.forRange(blocks * split, 1, (u0, u1) -> {
+        out.alongside(() -> Parallel.forRange(blocks * split, 1, (u0, u1) -> {
             Scratch own = Scratch.get();
             float[] vs = own.transformedInput(points * pointStride);
             float[] products = own.products(points * block * cols);
@@ -264,8 +264,8 @@ final class Winograd {
                     }
                 }
             }
-        });
-        ImplicitConv.copyOutChannelsLast(simd, g, 0, outT, n * ohw, epilogue, out, accumulate);
+        }));
+        ImplicitConv.copyOutChannelsLast(simd, g, 0, outT, n * ohw, epilogue, out.array(), accumulate);
     }
 
     /**

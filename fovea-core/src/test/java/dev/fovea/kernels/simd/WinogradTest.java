@@ -74,16 +74,16 @@ class WinogradTest {
         for (int m : new int[] {2, 4}) {
             for (boolean byPoints : new boolean[] {false, true}) {
                 float[] out = new float[g.outputSize()];
-                Winograd.convolve(SIMD, g, m, byPoints, weight, null, false, Epilogue.bias(bias), in, out, false);
+                Winograd.convolve(SIMD, g, m, byPoints, weight, null, false, Epilogue.bias(bias), in, DeferredOutput.of(out), false);
                 assertClose(expected, out, m, "F(" + m + "x" + m + ", 3x3), by points " + byPoints);
             }
         }
         float[] out = new float[g.outputSize()];
-        Winograd.convolve(SIMD, g, weight, null, false, Epilogue.bias(bias), in, out, false);
+        Winograd.convolve(SIMD, g, weight, null, false, Epilogue.bias(bias), in, DeferredOutput.of(out), false);
         // a kernel transform made once (a weight held constant) gives the same bits as one made per call
         float[] transformed = Winograd.transformKernel(SIMD, g, weight, false, new float[Winograd.transformedSize(SIMD, g)]);
         float[] again = new float[g.outputSize()];
-        Winograd.convolve(SIMD, g, new float[g.weightSize()], transformed, false, Epilogue.bias(bias), in, again, false);
+        Winograd.convolve(SIMD, g, new float[g.weightSize()], transformed, false, Epilogue.bias(bias), in, DeferredOutput.of(again), false);
         assertArrayEquals(out, again);
     }
 
@@ -104,10 +104,10 @@ class WinogradTest {
                 for (int m : new int[] {2, 4}) {
                     String what = oc + " outputs, F(" + m + "x" + m + ", 3x3), flipped " + flipped;
                     float[] blocks = new float[g.outputSize()], points = new float[g.outputSize()], held = new float[g.outputSize()];
-                    Winograd.convolve(SIMD, g, m, false, weight, null, flipped, Epilogue.NONE, in, blocks, false);
-                    Winograd.convolve(SIMD, g, m, true, weight, null, flipped, Epilogue.NONE, in, points, false);
+                    Winograd.convolve(SIMD, g, m, false, weight, null, flipped, Epilogue.NONE, in, DeferredOutput.of(blocks), false);
+                    Winograd.convolve(SIMD, g, m, true, weight, null, flipped, Epilogue.NONE, in, DeferredOutput.of(points), false);
                     float[] u = Winograd.transformKernel(SIMD, g, m, weight, flipped, new float[Winograd.transformedSize(SIMD, g, m)]);
-                    Winograd.convolve(SIMD, g, m, true, new float[weight.length], u, flipped, Epilogue.NONE, in, held, false);
+                    Winograd.convolve(SIMD, g, m, true, new float[weight.length], u, flipped, Epilogue.NONE, in, DeferredOutput.of(held), false);
                     assertArrayEquals(blocks, points, what + ", by points");
                     assertArrayEquals(blocks, held, what + ", held, by points");
                 }
@@ -139,7 +139,7 @@ class WinogradTest {
         Random rnd = new Random(4);
         float[] in = random(rnd, g.inputSize()), weight = random(rnd, g.weightSize()), before = random(rnd, g.outputSize());
         float[] out = before.clone();
-        Winograd.convolve(SIMD, g, weight, null, false, Epilogue.NONE, in, out, true);
+        Winograd.convolve(SIMD, g, weight, null, false, Epilogue.NONE, in, DeferredOutput.of(out), true);
         double[][] sum = direct(g, in, weight, null);
         for (int i = 0; i < out.length; i++) {
             double expected = before[i] + sum[0][i];
