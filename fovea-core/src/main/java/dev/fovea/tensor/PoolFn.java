@@ -1,5 +1,6 @@
 package dev.fovea.tensor;
 
+import dev.fovea.kernels.Parallel;
 import dev.fovea.kernels.PoolGeometry;
 
 import java.util.Arrays;
@@ -27,8 +28,9 @@ final class PoolFn {
         PoolGeometry g = geometry("maxPool2d", x, kernel, stride, padding, dilation, ceilMode, true);
         float[] out = Workspace.uninitialized(g.outputSize()); // the kernel overwrites it
         // the indices only for a backward pass: inference (ResNet-18 at batch 16: 3.2 million ints a
-        // call) computes the values alone
-        int[] argmax = NoGrad.isGradEnabled() && x.requiresGrad() ? new int[g.outputSize()] : null;
+        // call) computes the values alone; the kernel writes every index
+        int[] argmax = NoGrad.isGradEnabled() && x.requiresGrad() ? Workspace.uninitializedIndices(g.outputSize())
+                : null;
         Tensor.K.maxPool2dForward(out, argmax, x.data(), g);
         return new Function(x) {
             @Override String name() { return "maxPool2d"; }
@@ -78,34 +80,41 @@ final class PoolFn {
         int planes = xs[0] * xs[1], h = xs[2], w = xs[3];
         int[] y0 = binStarts(h, outH), y1 = binEnds(h, outH), x0 = binStarts(w, outW), x1 = binEnds(w, outW);
         float[] in = x.data();
-        float[] out = new float[planes * outH * outW];
-        for (int p = 0; p < planes; p++) {
-            for (int i = 0; i < outH; i++) {
-                for (int j = 0; j < outW; j++) {
-                    float sum = 0f;
-                    for (int iy = y0[i]; iy < y1[i]; iy++) {
-                        for (int ix = x0[j]; ix < x1[j]; ix++) sum += in[(p * h + iy) * w + ix];
+        float[] out = Workspace.uninitialized(planes * outH * outW); // every element written
+        // planes in parallel chunks: ResNet's global pooling of 16 x 512 planes of 7x7 and its
+        // backward pass were serial loops, about 1 ms of a training step's 2-thread 790
+        int grain = Math.max(1, Elementwise.PARALLEL_GRAIN / Math.max(1, h * w));
+        Parallel.forRange(planes, grain, (p0, p1) -> {
+            for (int p = p0; p < p1; p++) {
+                for (int i = 0; i < outH; i++) {
+                    for (int j = 0; j < outW; j++) {
+                        float sum = 0f;
+                        for (int iy = y0[i]; iy < y1[i]; iy++) {
+                            for (int ix = x0[j]; ix < x1[j]; ix++) sum += in[(p * h + iy) * w + ix];
+                        }
+                        out[(p * outH + i) * outW + j] = sum / ((y1[i] - y0[i]) * (x1[j] - x0[j]));
                     }
-                    out[(p * outH + i) * outW + j] = sum / ((y1[i] - y0[i]) * (x1[j] - x0[j]));
                 }
             }
-        }
+        });
         return new Function(x) {
             @Override String name() { return "adaptiveAvgPool2d"; }
 
             @Override void backward(float[] dOut) {
                 float[] dx = gradOf(0);
                 if (dx == null) return;
-                for (int p = 0; p < planes; p++) {
-                    for (int i = 0; i < outH; i++) {
-                        for (int j = 0; j < outW; j++) {
-                            float d = dOut[(p * outH + i) * outW + j] / ((y1[i] - y0[i]) * (x1[j] - x0[j]));
-                            for (int iy = y0[i]; iy < y1[i]; iy++) {
-                                for (int ix = x0[j]; ix < x1[j]; ix++) dx[(p * h + iy) * w + ix] += d;
+                Parallel.forRange(planes, grain, (p0, p1) -> {
+                    for (int p = p0; p < p1; p++) {
+                        for (int i = 0; i < outH; i++) {
+                            for (int j = 0; j < outW; j++) {
+                                float d = dOut[(p * outH + i) * outW + j] / ((y1[i] - y0[i]) * (x1[j] - x0[j]));
+                                for (int iy = y0[i]; iy < y1[i]; iy++) {
+                                    for (int ix = x0[j]; ix < x1[j]; ix++) dx[(p * h + iy) * w + ix] += d;
+                                }
                             }
                         }
                     }
-                }
+                });
             }
         }.attach(new Tensor(out, new int[] {xs[0], xs[1], outH, outW}));
     }

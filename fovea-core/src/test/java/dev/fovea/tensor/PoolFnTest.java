@@ -1,8 +1,10 @@
 package dev.fovea.tensor;
 
+import dev.fovea.kernels.Parallel;
 import org.junit.jupiter.api.Test;
 
 import java.util.Random;
+import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -185,6 +187,28 @@ class PoolFnTest {
         GradCheck.check(t -> t[0].adaptiveAvgPool2d(3, 3), GradCheck.input(7, 2, 2, 7, 7));
         GradCheck.check(t -> t[0].adaptiveAvgPool2d(2, 4), GradCheck.input(8, 1, 3, 5, 6));
         GradCheck.check(t -> t[0].adaptiveAvgPool2d(4, 3), GradCheck.input(9, 1, 1, 3, 2));
+    }
+
+    /** Planes in parallel chunks: the same output and input gradient, bit for bit, on 1 and 2 threads. */
+    @Test
+    void adaptiveIsTheSameOnOneAndTwoThreads() {
+        SplittableRandom rng = new SplittableRandom(3);
+        Tensor x = Tensor.randn(rng, 4, 130, 9, 9), dOut = Tensor.randn(rng, 4, 130, 2, 3);
+        float[][] one = adaptiveForwardBackward(1, x, dOut), two = adaptiveForwardBackward(2, x, dOut);
+        assertArrayEquals(one[0], two[0]);
+        assertArrayEquals(one[1], two[1]);
+    }
+
+    private static float[][] adaptiveForwardBackward(int threads, Tensor x, Tensor dOut) {
+        float[][] result = new float[2][];
+        Parallel.withThreads(threads, () -> {
+            Tensor leaf = x.detach().requiresGrad(true);
+            Tensor y = leaf.adaptiveAvgPool2d(2, 3);
+            y.backward(dOut);
+            result[0] = y.data();
+            result[1] = leaf.grad().data();
+        });
+        return result;
     }
 
     @Test

@@ -123,6 +123,7 @@ class WorkspaceTest {
             }
             assertEquals(expected, actual, "loss of step " + step);
             assertTrue(steps.size() > 10, "the step's outputs come from the workspace: " + steps.size());
+            assertEquals(1, steps.indexArrays(), "max pooling's argmax comes from the workspace");
         }
         Map<String, Tensor> a = plain.stateDict(), b = reusing.stateDict();
         for (String key : a.keySet()) assertArrayEquals(a.get(key).data(), b.get(key).data(), key);
