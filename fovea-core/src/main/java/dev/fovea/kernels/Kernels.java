@@ -133,6 +133,42 @@ public interface Kernels {
                            boolean batchStats);
 
     /**
+     * {@link #batchNormForward}, then {@code out += residual} when residual (n, c, spatial) is not
+     * null, then ReLU when {@code rectify} ({@code x <= 0} becomes 0, NaN stays): the separate
+     * operations' values. Fast kernels finish each row as they write it, so that a training step's
+     * batch norm and the ReLU after it (a residual unit's shortcut between them) write the
+     * activation once instead of three times. {@code residual} is not {@code out}.
+     */
+    default void batchNormForwardFused(float[] out, float[] in, float[] mean, float[] invStd, float[] gamma,
+                                       float[] beta, float[] residual, boolean rectify, int n, int c, int spatial) {
+        batchNormForward(out, in, mean, invStd, gamma, beta, n, c, spatial);
+        int len = n * c * spatial;
+        if (residual != null) axpy(1f, residual, 0, out, 0, len);
+        if (rectify) activationForward(Activation.RELU, out, out, len, 0f);
+    }
+
+    /**
+     * Backward of {@link #batchNormForwardFused}: with {@code out} its rectified output (null when
+     * it did not rectify), the gradient that reaches the sum is {@code dOut} where {@code out > 0}
+     * and 0 elsewhere (NaN included, as ReLU's backward); {@code dResidual} (may be null) receives
+     * it, and the batch norm's gradients are {@link #batchNormBackward}'s for it.
+     */
+    default void batchNormBackwardFused(float[] dIn, float[] dGamma, float[] dBeta, float[] dResidual, float[] dOut,
+                                        float[] out, float[] in, float[] mean, float[] invStd, float[] gamma, int n,
+                                        int c, int spatial, boolean batchStats) {
+        int len = n * c * spatial;
+        float[] dSum = dOut;
+        if (out != null) {
+            dSum = new float[len];
+            for (int i = 0; i < len; i++) dSum[i] = out[i] > 0f ? dOut[i] : 0f;
+        }
+        if (dResidual != null) axpy(1f, dSum, 0, dResidual, 0, len);
+        if (dIn != null || dGamma != null || dBeta != null) {
+            batchNormBackward(dIn, dGamma, dBeta, dSum, in, mean, invStd, gamma, n, c, spatial, batchStats);
+        }
+    }
+
+    /**
      * Local response normalisation across channels, PyTorch's formula:
      * {@code out = in / (k + alpha/size * sum over the size-wide channel window of in^2)^beta},
      * window {@code [ch - size/2, ch + (size-1)/2]}. {@code scale} receives the bracket (before ^beta).

@@ -80,7 +80,9 @@ public class BasicBlock extends Module implements Branching {
     protected Tensor compute(Tensor x) {
         // conv then bn: one convolution with the batch norm folded in inside an inference session
         Tensor out = BatchNormFolding.convolveNormalizeAndRectify(conv1, bn1, relu, x); // N x planes x H/s x W/s
-        if (BatchNormFolding.folds(conv2, bn2)) { // and conv2, bn2, the addition and the ReLU in one pass
+        // conv2, bn2, the addition and the ReLU in one pass (inference session), or bn2, the
+        // addition and the ReLU in one recorded operation (training)
+        if (BatchNormFolding.folds(conv2, bn2) || BatchNormFolding.fusesWithRelu()) {
             Tensor identity = downsample == null ? x : downsample.forward(x);
             return BatchNormFolding.convolveNormalizeAddAndRectify(conv2, bn2, identity, relu, out);
         }

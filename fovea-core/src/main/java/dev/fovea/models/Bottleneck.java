@@ -87,7 +87,9 @@ public class Bottleneck extends Module implements Branching {
         // conv then bn: one convolution with the batch norm folded in inside an inference session
         Tensor out = BatchNormFolding.convolveNormalizeAndRectify(conv1, bn1, relu, x);   // N x planes x H x W
         out = BatchNormFolding.convolveNormalizeAndRectify(conv2, bn2, relu, out);        // N x planes x H/s x W/s
-        if (BatchNormFolding.folds(conv3, bn3)) { // and conv3, bn3, the addition and the ReLU in one pass
+        // conv3, bn3, the addition and the ReLU in one pass (inference session), or bn3, the
+        // addition and the ReLU in one recorded operation (training)
+        if (BatchNormFolding.folds(conv3, bn3) || BatchNormFolding.fusesWithRelu()) {
             Tensor identity = downsample == null ? x : downsample.forward(x);
             return BatchNormFolding.convolveNormalizeAddAndRectify(conv3, bn3, identity, relu, out);
         }

@@ -4,6 +4,8 @@ import dev.fovea.tensor.NoGrad;
 import dev.fovea.tensor.Shapes;
 import dev.fovea.tensor.Tensor;
 
+import java.util.Arrays;
+
 /**
  * Batch normalisation (Ioffe and Szegedy, 2015), the common part of {@link BatchNorm1d} and
  * {@link BatchNorm2d} (PyTorch's {@code _BatchNorm}).
@@ -72,6 +74,24 @@ public abstract class BatchNorm extends Module {
 
     @Override
     protected Tensor compute(Tensor x) {
+        return normalize(x, null, false);
+    }
+
+    /**
+     * {@code relu(compute(x) + residual)} (no sum when residual is null) as one operation
+     * ({@link Tensor#batchNormRelu}, {@link Tensor#batchNormAddRelu}), for a model's own code
+     * where this layer's output goes to a ReLU and nowhere else ({@link BatchNormFolding}). It
+     * bypasses {@link #forward}: callers use it only while no listener observes module calls.
+     */
+    Tensor normalizeAndRectify(Tensor x, Tensor residual) {
+        if (residual != null && !Arrays.equals(residual.shape(), x.shape())) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " expects a residual of the input's shape "
+                    + Shapes.str(x.shape()) + "; received " + Shapes.str(residual.shape()));
+        }
+        return normalize(x, residual, true);
+    }
+
+    private Tensor normalize(Tensor x, Tensor residual, boolean rectify) {
         checkInput(x);
         int[] s = x.shape();
         // View as (N, C, S, 1) so one 4-D fused op serves (N, C), (N, C, L) and (N, C, H, W).
@@ -85,9 +105,17 @@ public abstract class BatchNorm extends Module {
                         + " (numFeatures=" + numFeatures + "); use eval() or a larger batch");
             }
         }
-        Tensor y = inPlace && !training && !NoGrad.isGradEnabled()
-                ? x4.batchNormInPlace(runningMean, runningVar, weight, bias, eps)
-                : x4.batchNorm(runningMean, runningVar, weight, bias, training, momentum, eps);
+        Tensor r4 = residual == null || s.length == 4 ? residual : residual.reshape(s[0], s[1], spatial, 1);
+        Tensor y;
+        if (r4 != null) {
+            y = x4.batchNormAddRelu(runningMean, runningVar, weight, bias, training, momentum, eps, r4);
+        } else if (rectify) {
+            y = x4.batchNormRelu(runningMean, runningVar, weight, bias, training, momentum, eps);
+        } else if (inPlace && !training && !NoGrad.isGradEnabled()) {
+            y = x4.batchNormInPlace(runningMean, runningVar, weight, bias, eps);
+        } else {
+            y = x4.batchNorm(runningMean, runningVar, weight, bias, training, momentum, eps);
+        }
         if (training) numBatchesTracked.data()[0] += 1f; // after the op, so a failed call leaves the count alone
         return s.length == 4 ? y : y.reshape(s);
     }

@@ -21,7 +21,10 @@ import dev.fovea.tensor.Tensor;
  * follow which is written in a model's {@code compute}, not in its registered children, so it is
  * not guessed.
  * Outside a session, in training or under a {@link Module#listen listener} (which must see both
- * modules) the two modules run one after the other as before. The folded weights are computed
+ * modules) the two modules run one after the other as before, except that while gradients are
+ * recorded and no listener watches, a batch norm and the ReLU after it (a residual unit's
+ * shortcut added between them) run as one recorded operation ({@link #fusesWithRelu}): the
+ * training-time counterpart of folding, which cuDNN and oneDNN also offer. The folded weights are computed
  * at their first use in a session and kept until it closes; the module's own tensors are never
  * written. Results equal the unfolded pass up to rounding (the product {@code W * s} is rounded
  * once, where the unfolded pass rounds the convolution's sum and then the normalisation).
@@ -40,7 +43,8 @@ public final class BatchNormFolding {
 
     /**
      * {@code relu.forward(bn.forward(conv.forward(x)))}, folded into one convolution that
-     * rectifies its outputs as it writes them while an {@link InferenceSession} runs on this thread.
+     * rectifies its outputs as it writes them while an {@link InferenceSession} runs on this
+     * thread, the batch norm and the ReLU one recorded operation while {@link #fusesWithRelu} holds.
      */
     public static Tensor convolveNormalizeAndRectify(Conv2d conv, BatchNorm2d bn, ReLU relu, Tensor x) {
         if (relu == null) throw new IllegalArgumentException("BatchNormFolding expects a ReLU module; received null");
@@ -58,10 +62,24 @@ public final class BatchNormFolding {
     }
 
     /**
+     * Whether {@code bn} and the ReLU after it (with a residual unit's shortcut added between them)
+     * run as one recorded operation here ({@link Tensor#batchNormRelu}, {@link Tensor#batchNormAddRelu}):
+     * gradients are recorded and no listener observes module calls. In a training step that writes
+     * each such activation once instead of three times, and reads the output gradient through the
+     * ReLU's mask in the backward pass instead of writing the masked copy (ResNet-18's nine batch
+     * norms before a ReLU and its eight residual sums at batch 16: two to five passes over 4-51 MB
+     * each, saved).
+     */
+    public static boolean fusesWithRelu() {
+        return NoGrad.isGradEnabled() && !Module.listening();
+    }
+
+    /**
      * {@code relu.forward(bn.forward(conv.forward(x)).add(residual))}, a residual unit's second
      * half, folded into one convolution that adds the shortcut and rectifies each output as it
-     * writes it while {@link #folds} holds; otherwise the modules one after the other (the sum
-     * in place under {@code NoGrad}: the batch norm's output is this chain's own).
+     * writes it while {@link #folds} holds; the batch norm, the sum and the ReLU as one recorded
+     * operation while {@link #fusesWithRelu} does; otherwise the modules one after the other (the
+     * sum in place under {@code NoGrad}: the batch norm's output is this chain's own).
      */
     public static Tensor convolveNormalizeAddAndRectify(Conv2d conv, BatchNorm2d bn, Tensor residual, ReLU relu, Tensor x) {
         if (relu == null || residual == null) {
@@ -69,6 +87,7 @@ public final class BatchNormFolding {
                     + (residual == null ? "a null residual" : "a null ReLU"));
         }
         if (!folds(conv, bn)) {
+            if (fusesWithRelu()) return bn.normalizeAndRectify(conv.forward(x), residual);
             Tensor y = bn.forward(conv.forward(x));
             return relu.forward(NoGrad.isGradEnabled() ? y.add(residual) : y.addInPlace(residual));
         }
@@ -78,6 +97,7 @@ public final class BatchNormFolding {
 
     private static Tensor run(Conv2d conv, BatchNorm2d bn, ReLU relu, Tensor x) {
         if (!folds(conv, bn)) {
+            if (relu != null && fusesWithRelu()) return bn.normalizeAndRectify(conv.forward(x), null);
             Tensor y = bn.forward(conv.forward(x));
             return relu == null ? y : relu.forward(y);
         }

@@ -1,5 +1,7 @@
 package dev.fovea.tensor;
 
+import java.util.Arrays;
+
 /**
  * Batch normalisation and local response normalisation as fused autograd ops.
  *
@@ -31,7 +33,23 @@ final class NormFn {
      */
     static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta,
                             boolean training, float momentum, float eps) {
-        return batchNorm(x, runningMean, runningVar, gamma, beta, training, momentum, eps, false);
+        return batchNorm(x, runningMean, runningVar, gamma, beta, training, momentum, eps, false, null, false);
+    }
+
+    /**
+     * {@link #batchNorm}, plus {@code residual} (of x's shape) when not null, then ReLU when
+     * {@code rectify}, as one operation ({@code Kernels.batchNormForwardFused}): the values of the
+     * separate operations, each written once, and a backward pass that reads the output gradient
+     * through the ReLU's mask instead of a masked copy. Backward keeps the output besides what
+     * batchNorm keeps.
+     */
+    static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta,
+                            boolean training, float momentum, float eps, Tensor residual, boolean rectify) {
+        if (residual != null && !Arrays.equals(residual.shape(), x.shape())) {
+            throw new IllegalArgumentException("batchNorm expects a residual of the input's shape " + Shapes.str(x.shape())
+                    + "; received " + Shapes.str(residual.shape()));
+        }
+        return batchNorm(x, runningMean, runningVar, gamma, beta, training, momentum, eps, false, residual, rectify);
     }
 
     /**
@@ -41,11 +59,12 @@ final class NormFn {
     static Tensor batchNormInPlace(Tensor x, Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta,
                                    float eps) {
         Tensor.requireNoRecording("batchNormInPlace");
-        return batchNorm(x, runningMean, runningVar, gamma, beta, false, 0f, eps, true);
+        return batchNorm(x, runningMean, runningVar, gamma, beta, false, 0f, eps, true, null, false);
     }
 
     private static Tensor batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta,
-                                    boolean training, float momentum, float eps, boolean inPlace) {
+                                    boolean training, float momentum, float eps, boolean inPlace, Tensor residual,
+                                    boolean rectify) {
         int[] xs = x.shape();
         if (xs.length < 2 || xs.length > 4) {
             throw new IllegalArgumentException("batchNorm expects input of shape (N, C), (N, C, L) or (N, C, H, W); "
@@ -101,18 +120,31 @@ final class NormFn {
         }
         float[] out = inPlace ? x.data() : Workspace.uninitialized(x.numel()); // every element written
         float[] gammaData = gamma == null ? null : gamma.data();
-        Tensor.K.batchNormForward(out, x.data(), mean, invStd, gammaData, beta == null ? null : beta.data(),
-                n, c, spatial);
+        float[] betaData = beta == null ? null : beta.data();
+        if (residual == null && !rectify) {
+            Tensor.K.batchNormForward(out, x.data(), mean, invStd, gammaData, betaData, n, c, spatial);
+        } else {
+            Tensor.K.batchNormForwardFused(out, x.data(), mean, invStd, gammaData, betaData,
+                    residual == null ? null : residual.data(), rectify, n, c, spatial);
+        }
         if (inPlace) return x;
         int sp = spatial;
-        return new Function(x, gamma, beta) {
-            @Override String name() { return "batchNorm"; }
+        return new Function(x, gamma, beta, residual) {
+            @Override String name() {
+                return residual != null ? "batchNormAdd" + (rectify ? "Relu" : "") : rectify ? "batchNormRelu" : "batchNorm";
+            }
 
             @Override void backward(float[] dOut) {
                 float[] dx = gradOf(0), dGamma = gamma == null ? null : gradOf(1), dBeta = beta == null ? null : gradOf(2);
-                if (dx == null && dGamma == null && dBeta == null) return;
-                Tensor.K.batchNormBackward(dx, dGamma, dBeta, dOut, x.data(), mean, invStd, gammaData, n, c, sp,
-                        training);
+                float[] dResidual = residual == null ? null : gradOf(3);
+                if (dx == null && dGamma == null && dBeta == null && dResidual == null) return;
+                if (residual == null && !rectify) {
+                    Tensor.K.batchNormBackward(dx, dGamma, dBeta, dOut, x.data(), mean, invStd, gammaData, n, c, sp,
+                            training);
+                } else {
+                    Tensor.K.batchNormBackwardFused(dx, dGamma, dBeta, dResidual, dOut, rectify ? out : null, x.data(),
+                            mean, invStd, gammaData, n, c, sp, training);
+                }
             }
         }.attach(new Tensor(out, xs));
     }

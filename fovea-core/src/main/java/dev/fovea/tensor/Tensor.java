@@ -511,6 +511,30 @@ public final class Tensor {
     }
 
     /**
+     * {@code batchNorm(...).relu()} as one operation: the same values and gradients, but each
+     * output is rectified as it is normalised, and the backward pass reads the output gradient
+     * through the ReLU's mask, instead of two more passes over memory each way (a training step's
+     * batch norm and the ReLU after it, as cuDNN and oneDNN fuse them).
+     */
+    public Tensor batchNormRelu(Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta,
+                                boolean training, float momentum, float eps) {
+        return NormFn.batchNorm(this, runningMean, runningVar, gamma, beta, training, momentum, eps, null, true);
+    }
+
+    /**
+     * {@code batchNorm(...).add(residual).relu()} as one operation, {@code residual} of this
+     * tensor's shape: a residual unit's last batch norm, its shortcut and its ReLU in training,
+     * written once (see {@link #batchNormRelu}).
+     */
+    public Tensor batchNormAddRelu(Tensor runningMean, Tensor runningVar, Tensor gamma, Tensor beta,
+                                   boolean training, float momentum, float eps, Tensor residual) {
+        if (residual == null) {
+            throw new IllegalArgumentException("batchNormAddRelu expects a residual tensor; received null");
+        }
+        return NormFn.batchNorm(this, runningMean, runningVar, gamma, beta, training, momentum, eps, residual, true);
+    }
+
+    /**
      * {@link #batchNorm} in eval mode (the running statistics), written over this tensor's data; returns
      * this tensor. For inference: see {@link #reluInPlace} for when in-place operations are allowed.
      */

@@ -596,6 +596,53 @@ class KernelsConformanceTest {
     }
 
     /**
+     * The fused batch norm, residual and ReLU against the reference's separate operations, both
+     * ways: with and without the residual and the ReLU, both statistics modes, every combination
+     * of null gradient buffers; the rectified output has zeros (about half) and a NaN, whose
+     * gradient, like a zero's, stops at the ReLU.
+     */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void batchNormFusedMatchesReference(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(11);
+        for (int spatial : new int[] {1, 7, 16, 33, 257}) {
+            for (int[] nc : new int[][] {{1, 1}, {2, 5}, {3, 2}}) {
+                int n = nc[0], c = nc[1], size = n * c * spatial;
+                float[] in = random(rnd, size), dOut = random(rnd, size), gamma = random(rnd, c), beta = random(rnd, c);
+                float[] mean = new float[c], var = new float[c], invStd = new float[c];
+                REF.channelMeanVar(mean, var, in, n, c, spatial);
+                for (int ch = 0; ch < c; ch++) invStd[ch] = (float) (1 / Math.sqrt(var[ch] + 1e-5));
+                for (int variant = 0; variant < 16; variant++) {
+                    boolean rectify = (variant & 1) == 1, withResidual = (variant & 2) == 2, batchStats = (variant & 4) == 4;
+                    boolean withGrads = (variant & 8) == 0;
+                    String what = String.format("batchNorm fused n=%d c=%d spatial=%d relu=%b residual=%b batchStats=%b",
+                            n, c, spatial, rectify, withResidual, batchStats);
+                    float[] residual = withResidual ? random(rnd, size) : null;
+                    float[] expected = new float[size], actual = new float[size];
+                    REF.batchNormForwardFused(expected, in, mean, invStd, gamma, beta, residual, rectify, n, c, spatial);
+                    v.batchNormForwardFused(actual, in, mean, invStd, gamma, beta, residual, rectify, n, c, spatial);
+                    assertClose(expected, actual, 1, what + " forward");
+                    if (rectify && size > 1) actual[size / 2] = expected[size / 2] = Float.NaN;
+                    float[] out = rectify ? expected : null;
+                    float[] e1 = withGrads ? random(rnd, size) : null, e2 = withGrads ? random(rnd, c) : null;
+                    float[] e3 = random(rnd, c), e4 = withResidual ? random(rnd, size) : null;
+                    float[] a1 = e1 == null ? null : e1.clone(), a2 = e2 == null ? null : e2.clone(), a3 = e3.clone();
+                    float[] a4 = e4 == null ? null : e4.clone();
+                    REF.batchNormBackwardFused(e1, e2, e3, e4, dOut, out, in, mean, invStd, gamma, n, c, spatial, batchStats);
+                    v.batchNormBackwardFused(a1, a2, a3, a4, dOut, out, in, mean, invStd, gamma, n, c, spatial, batchStats);
+                    if (withGrads) {
+                        assertClose(e1, a1, n * spatial, what + " dIn");
+                        assertClose(e2, a2, n * spatial, what + " dGamma");
+                    }
+                    assertClose(e3, a3, n * spatial, what + " dBeta");
+                    if (withResidual) assertClose(e4, a4, 1, what + " dResidual");
+                }
+            }
+        }
+    }
+
+    /**
      * The zoo's geometries (2x2/2, 3x3/2 with and without padding and ceil mode, 3x3/1 pad 1, 1x1/2)
      * and awkward ones: odd sizes, stride different from the kernel, 1x1 planes, windows that are
      * only padding (dilation), count_include_pad off, rows wider than several vectors, 1-D pooling.

@@ -128,6 +128,53 @@ class BatchNormFoldingTest {
         assertTrue(e.getMessage().contains("null residual"), e.getMessage());
     }
 
+    /**
+     * In a recorded pass without a listener, a residual unit's batch norms and ReLUs run as fused
+     * operations; under a listener, the modules one after the other. Both give the same output and
+     * running statistics, bit for bit, and the same gradients up to the order of the fused sums.
+     */
+    @Test
+    void trainingFusesBatchNormAndReluUnlessAListenerWatches() throws Exception {
+        assertTrue(BatchNormFolding.fusesWithRelu(), "recorded and not listened to");
+        try (NoGrad _ = NoGrad.enter()) {
+            assertTrue(!BatchNormFolding.fusesWithRelu(), "nothing to fuse for when nothing is recorded");
+        }
+        SplittableRandom rng = new SplittableRandom(14);
+        Tensor x = Tensor.randn(rng, 3, 8, 6, 6);
+        for (int kind = 0; kind < 2; kind++) {
+            Module fused = unit(kind), separate = unit(kind);
+            Tensor yFused = fused.forward(x);
+            yFused.sum().backward();
+            Set<Module> seen = new HashSet<>();
+            Tensor ySeparate;
+            try (AutoCloseable _ = Module.listen((m, in, out) -> seen.add(m))) {
+                assertTrue(!BatchNormFolding.fusesWithRelu(), "a listener sees every module");
+                ySeparate = separate.forward(x);
+            }
+            ySeparate.sum().backward();
+            String what = kind == 0 ? "BasicBlock" : "Bottleneck";
+            assertTrue(seen.contains(separate.namedModules().get("relu")), what + ": the listener saw the ReLU");
+            assertArrayEquals(ySeparate.data(), yFused.data(), what + " output");
+            Map<String, Tensor> a = separate.stateDict(), b = fused.stateDict();
+            for (String key : a.keySet()) assertArrayEquals(a.get(key).data(), b.get(key).data(), what + " " + key);
+            for (Map.Entry<String, Tensor> p : separate.namedParameters().entrySet()) {
+                float[] e = p.getValue().grad().data(), g = fused.namedParameters().get(p.getKey()).grad().data();
+                for (int i = 0; i < e.length; i++) {
+                    assertEquals(e[i], g[i], 1e-4f * (1 + Math.abs(e[i])), what + " gradient of " + p.getKey() + " at " + i);
+                }
+            }
+        }
+    }
+
+    /** A residual unit with a projection shortcut: kind 0 a BasicBlock, 1 a Bottleneck; the same weights every call. */
+    private static Module unit(int kind) {
+        SplittableRandom rng = new SplittableRandom(15);
+        if (kind == 0) {
+            return new BasicBlock(8, 16, 2, new Sequential(ResNet.conv1x1(8, 16, 2, rng), new BatchNorm2d(16)), rng);
+        }
+        return new Bottleneck(8, 4, 2, new Sequential(ResNet.conv1x1(8, 16, 2, rng), new BatchNorm2d(16)), rng);
+    }
+
     @Test
     void aBatchNormOfOtherChannelsIsRejected() {
         SplittableRandom rng = new SplittableRandom(11);

@@ -89,6 +89,73 @@ class NormFnTest {
                 GradCheck.input(14, 4, 3));
     }
 
+    /**
+     * The fused batch norm (+ residual) + ReLU is the three operations one after the other: the
+     * same outputs and running statistics, and the same gradients for the input, gamma, beta and
+     * the residual (within rounding: the fused backward sums the masked gradient in another order),
+     * in training and eval mode.
+     */
+    @Test
+    void batchNormAddReluIsTheSeparateOperations() {
+        for (boolean training : new boolean[] {true, false}) {
+            for (boolean withResidual : new boolean[] {false, true}) {
+                Tensor[] fused = batchNormAddRelu(training, withResidual, true);
+                Tensor[] separate = batchNormAddRelu(training, withResidual, false);
+                String what = "training=" + training + " residual=" + withResidual;
+                assertArrayEquals(separate[0].data(), fused[0].data(), what + ": output");
+                assertArrayEquals(separate[1].data(), fused[1].data(), what + ": running mean");
+                assertArrayEquals(separate[2].data(), fused[2].data(), what + ": running variance");
+                for (int i = 3; i < fused.length; i++) {
+                    if (separate[i] == null) continue;
+                    float[] e = separate[i].grad().data(), a = fused[i].grad().data();
+                    for (int j = 0; j < e.length; j++) {
+                        assertEquals(e[j], a[j], 1e-5f * (1 + Math.abs(e[j])), what + ": gradient " + i + " at " + j);
+                    }
+                }
+            }
+        }
+    }
+
+    /** {output, running mean, running variance, x, gamma, beta, residual (or null)} after a backward pass. */
+    private static Tensor[] batchNormAddRelu(boolean training, boolean withResidual, boolean fused) {
+        Tensor x = GradCheck.input(31, 4, 3, 5, 6), gamma = GradCheck.input(32, 3), beta = GradCheck.input(33, 3);
+        Tensor residual = withResidual ? GradCheck.input(34, 4, 3, 5, 6) : null;
+        Tensor runningMean = Tensor.of(new float[] {0.1f, -0.2f, 0.3f}, 3), runningVar = Tensor.of(new float[] {1.5f, 0.5f, 2f}, 3);
+        Tensor y;
+        if (fused) {
+            y = withResidual ? x.batchNormAddRelu(runningMean, runningVar, gamma, beta, training, 0.1f, 1e-5f, residual)
+                    : x.batchNormRelu(runningMean, runningVar, gamma, beta, training, 0.1f, 1e-5f);
+        } else {
+            y = x.batchNorm(runningMean, runningVar, gamma, beta, training, 0.1f, 1e-5f);
+            y = (withResidual ? y.add(residual) : y).relu();
+        }
+        y.backward(GradCheck.input(35, 4, 3, 5, 6).detach());
+        return new Tensor[] {y, runningMean, runningVar, x, gamma, beta, residual};
+    }
+
+    @Test
+    void gradBatchNormRelu() {
+        GradCheck.check(t -> t[0].batchNormRelu(Tensor.zeros(3), Tensor.ones(3), t[1], t[2], true, 0.1f, 1e-5f),
+                GradCheck.input(36, 4, 3, 2, 3), GradCheck.input(37, 3), GradCheck.input(38, 3));
+        GradCheck.check(t -> t[0].batchNormAddRelu(Tensor.zeros(3), Tensor.ones(3), t[1], t[2], true, 0.1f, 1e-5f, t[3]),
+                GradCheck.input(39, 4, 3, 2, 3), GradCheck.input(40, 3), GradCheck.input(41, 3),
+                GradCheck.input(42, 4, 3, 2, 3));
+        Tensor runningMean = Tensor.of(new float[] {0.1f, -0.2f}, 2), runningVar = Tensor.of(new float[] {1.5f, 0.5f}, 2);
+        GradCheck.check(t -> t[0].batchNormAddRelu(runningMean, runningVar, t[1], t[2], false, 0.1f, 1e-5f, t[3]),
+                GradCheck.input(43, 3, 2, 4), GradCheck.input(44, 2), GradCheck.input(45, 2), GradCheck.input(46, 3, 2, 4));
+    }
+
+    @Test
+    void batchNormAddReluMessages() {
+        Tensor x = Tensor.zeros(2, 3, 4, 4);
+        assertEquals("batchNorm expects a residual of the input's shape (2, 3, 4, 4); received (2, 3, 4, 5)",
+                assertThrows(IllegalArgumentException.class, () -> x.batchNormAddRelu(null, null, null, null, true, 0.1f,
+                        1e-5f, Tensor.zeros(2, 3, 4, 5))).getMessage());
+        assertEquals("batchNormAddRelu expects a residual tensor; received null",
+                assertThrows(IllegalArgumentException.class, () -> x.batchNormAddRelu(null, null, null, null, true, 0.1f,
+                        1e-5f, null)).getMessage());
+    }
+
     @Test
     void runningStatsNeverGetGradients() {
         Tensor runningMean = Tensor.zeros(2).requiresGrad(true), runningVar = Tensor.ones(2).requiresGrad(true);

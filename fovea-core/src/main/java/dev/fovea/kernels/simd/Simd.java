@@ -445,6 +445,21 @@ abstract class Simd {
     abstract void batchNormBackwardRow(float[] dIn, float[] dOut, float[] x, int off, int len, float mean,
                                        float a, float b, float c);
 
+    /** Sum of dy where {@code mask > 0} (a rectified output: not where it is 0 or NaN). */
+    abstract float sumWhere(float[] dy, float[] mask, int off, int len);
+
+    /** Sum of dy * (x - mean) where {@code mask > 0}. */
+    abstract float sumProductCenteredWhere(float[] dy, float[] mask, float[] x, int off, int len, float mean);
+
+    /**
+     * With {@code d = dOut} where {@code mask > 0} (every element when mask is null) and 0 elsewhere:
+     * {@code dIn += a * d + b * (x - mean) + c} when dIn is not null ({@code dIn += a * d}, as
+     * {@link #axpy}, when x is null: constant statistics), {@code dResidual += d} when dResidual is
+     * not null.
+     */
+    abstract void batchNormBackwardRowWhere(float[] dIn, float[] dResidual, float[] dOut, float[] mask, float[] x,
+                                            int off, int len, float mean, float a, float b, float c);
+
     /**
      * LRN forward at spatial positions [s0, s0 + len) of every channel of one image starting at
      * {@code image}: {@code scale = k + alphaOverSize * sum of in^2 over the channel window

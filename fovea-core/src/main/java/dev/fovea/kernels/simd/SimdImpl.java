@@ -2446,6 +2446,73 @@ final class SimdImpl extends Simd {
         for (; i < len; i++) dIn[off + i] += a * dOut[off + i] + (b * (x[off + i] - mean) + c);
     }
 
+    @Override
+    float sumWhere(float[] dy, float[] mask, int off, int len) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        float sum = 0f;
+        if (bound > 0) {
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < bound; i += V) {
+                VectorMask<Float> on = FloatVector.fromArray(S, mask, off + i).compare(VectorOperators.GT, 0f);
+                acc = acc.add(FloatVector.fromArray(S, dy, off + i), on);
+            }
+            sum = sumLanes(acc);
+        }
+        for (; i < len; i++) if (mask[off + i] > 0f) sum += dy[off + i];
+        return sum;
+    }
+
+    @Override
+    float sumProductCenteredWhere(float[] dy, float[] mask, float[] x, int off, int len, float mean) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        float sum = 0f;
+        if (bound > 0) {
+            FloatVector acc = FloatVector.zero(S);
+            FloatVector vm = FloatVector.broadcast(S, mean);
+            for (; i < bound; i += V) {
+                VectorMask<Float> on = FloatVector.fromArray(S, mask, off + i).compare(VectorOperators.GT, 0f);
+                FloatVector d = FloatVector.zero(S).blend(FloatVector.fromArray(S, dy, off + i), on);
+                acc = FloatVector.fromArray(S, x, off + i).sub(vm).fma(d, acc);
+            }
+            sum = sumLanes(acc);
+        }
+        for (; i < len; i++) if (mask[off + i] > 0f) sum += dy[off + i] * (x[off + i] - mean);
+        return sum;
+    }
+
+    @Override
+    void batchNormBackwardRowWhere(float[] dIn, float[] dResidual, float[] dOut, float[] mask, float[] x, int off,
+                                   int len, float mean, float a, float b, float c) {
+        int i = 0;
+        int bound = S.loopBound(len);
+        FloatVector vm = FloatVector.broadcast(S, mean), va = FloatVector.broadcast(S, a);
+        FloatVector vb = FloatVector.broadcast(S, b), vc = FloatVector.broadcast(S, c);
+        for (; i < bound; i += V) { // the null tests are loop-invariant: C2 unswitches them
+            FloatVector d = FloatVector.fromArray(S, dOut, off + i);
+            if (mask != null) {
+                d = FloatVector.zero(S).blend(d, FloatVector.fromArray(S, mask, off + i).compare(VectorOperators.GT, 0f));
+            }
+            if (dIn != null && x == null) {
+                d.fma(va, FloatVector.fromArray(S, dIn, off + i)).intoArray(dIn, off + i);
+            } else if (dIn != null) {
+                FloatVector t = FloatVector.fromArray(S, x, off + i).sub(vm).fma(vb, vc);
+                FloatVector.fromArray(S, dIn, off + i).add(d.fma(va, t)).intoArray(dIn, off + i);
+            }
+            if (dResidual != null) FloatVector.fromArray(S, dResidual, off + i).add(d).intoArray(dResidual, off + i);
+        }
+        for (; i < len; i++) {
+            float d = mask == null || mask[off + i] > 0f ? dOut[off + i] : 0f;
+            if (dIn != null && x == null) {
+                dIn[off + i] = Math.fma(a, d, dIn[off + i]);
+            } else if (dIn != null) {
+                dIn[off + i] += a * d + (b * (x[off + i] - mean) + c);
+            }
+            if (dResidual != null) dResidual[off + i] += d;
+        }
+    }
+
     /**
      * Channel after channel, vectors along the positions: the window sum of squares is summed
      * directly (size FMAs) rather than slid, which would subtract and accumulate rounding errors;

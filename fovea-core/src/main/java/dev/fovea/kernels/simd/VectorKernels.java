@@ -575,11 +575,20 @@ public final class VectorKernels implements Kernels {
     @Override
     public void batchNormForward(float[] out, float[] in, float[] mean, float[] invStd, float[] gamma, float[] beta,
                                  int n, int c, int spatial) {
+        batchNormForwardFused(out, in, mean, invStd, gamma, beta, null, false, n, c, spatial);
+    }
+
+    /** Each row normalised, then its residual added and rectified while it is in cache. */
+    @Override
+    public void batchNormForwardFused(float[] out, float[] in, float[] mean, float[] invStd, float[] gamma,
+                                      float[] beta, float[] residual, boolean rectify, int n, int c, int spatial) {
+        boolean finish = residual != null || rectify;
         Parallel.forRange(n * c, Math.max(1, (1 << 15) / Math.max(1, spatial)), (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
                 int ch = r % c;
                 float scale = gamma == null ? invStd[ch] : invStd[ch] * gamma[ch];
                 simd.normalize(out, in, r * spatial, spatial, mean[ch], scale, beta == null ? 0f : beta[ch]);
+                if (finish) simd.finishOutputs(out, r * spatial, spatial, false, 0f, residual, rectify);
             }
         });
     }
@@ -596,33 +605,52 @@ public final class VectorKernels implements Kernels {
     public void batchNormBackward(float[] dIn, float[] dGamma, float[] dBeta, float[] dOut, float[] in,
                                   float[] mean, float[] invStd, float[] gamma, int n, int c, int spatial,
                                   boolean batchStats) {
+        batchNormBackwardFused(dIn, dGamma, dBeta, null, dOut, null, in, mean, invStd, gamma, n, c, spatial, batchStats);
+    }
+
+    /**
+     * {@link #batchNormBackward}'s passes with the rectified output's mask applied to {@code dOut}
+     * as they read it (no masked copy), and the residual's gradient added in the last pass.
+     */
+    @Override
+    public void batchNormBackwardFused(float[] dIn, float[] dGamma, float[] dBeta, float[] dResidual, float[] dOut,
+                                       float[] out, float[] in, float[] mean, float[] invStd, float[] gamma, int n,
+                                       int c, int spatial, boolean batchStats) {
         double m = (double) n * spatial;
+        boolean sums = dBeta != null || dGamma != null || (dIn != null && batchStats);
         // each element of a channel is read about five times (two reductions, then dIn += ...):
         // 16k elements per chunk is several microseconds
         Parallel.forRange(c, Math.max(1, (1 << 14) / Math.max(1, n * spatial)), (c0, c1) -> {
             for (int ch = c0; ch < c1; ch++) {
                 double sumDy = 0, sumDyCentered = 0;
-                for (int b = 0; b < n; b++) {
+                for (int b = 0; sums && b < n; b++) {
                     int off = (b * c + ch) * spatial;
-                    sumDy += simd.sum(dOut, off, spatial);
-                    sumDyCentered += simd.sumProductCentered(dOut, in, off, spatial, mean[ch]);
+                    if (out == null) {
+                        sumDy += simd.sum(dOut, off, spatial);
+                        sumDyCentered += simd.sumProductCentered(dOut, in, off, spatial, mean[ch]);
+                    } else {
+                        sumDy += simd.sumWhere(dOut, out, off, spatial);
+                        sumDyCentered += simd.sumProductCenteredWhere(dOut, out, in, off, spatial, mean[ch]);
+                    }
                 }
                 double sumDyXhat = sumDyCentered * invStd[ch];
                 if (dBeta != null) dBeta[ch] += (float) sumDy;
                 if (dGamma != null) dGamma[ch] += (float) sumDyXhat;
-                if (dIn == null) continue;
+                if (dIn == null && dResidual == null) continue;
                 double gm = gamma == null ? 1.0 : gamma[ch];
-                float a = (float) (invStd[ch] * gm);
+                float a = (float) (invStd[ch] * gm), bCoef = 0f, cCoef = 0f;
                 if (batchStats) {
-                    float bCoef = (float) (-invStd[ch] * invStd[ch] * gm * sumDyXhat / m);
-                    float cCoef = (float) (-invStd[ch] * gm * sumDy / m);
-                    for (int b = 0; b < n; b++) {
-                        int off = (b * c + ch) * spatial;
+                    bCoef = (float) (-invStd[ch] * invStd[ch] * gm * sumDyXhat / m);
+                    cCoef = (float) (-invStd[ch] * gm * sumDy / m);
+                }
+                for (int b = 0; b < n; b++) {
+                    int off = (b * c + ch) * spatial;
+                    if (out != null || dResidual != null) {
+                        simd.batchNormBackwardRowWhere(dIn, dResidual, dOut, out, batchStats ? in : null, off, spatial,
+                                mean[ch], a, bCoef, cCoef);
+                    } else if (batchStats) {
                         simd.batchNormBackwardRow(dIn, dOut, in, off, spatial, mean[ch], a, bCoef, cCoef);
-                    }
-                } else {
-                    for (int b = 0; b < n; b++) {
-                        int off = (b * c + ch) * spatial;
+                    } else {
                         simd.axpy(a, dOut, off, dIn, off, spatial);
                     }
                 }
