@@ -65,8 +65,8 @@ public interface Kernels {
      * what the array holds before does not matter. A kernel that computes into buffers of its own
      * before it writes the output asks for the array while the pool's workers begin that work
      * ({@link Parallel#alongside}): a {@code new float[]}, which the JVM zeroes on the allocating
-     * thread, then no longer keeps the other threads waiting (LeNet-5's C1 at batch 64 spends
-     * about a sixth of its forward pass zeroing its 1.2 MB output).
+     * thread, then no longer keeps the other threads waiting (LeNet-5's C1 at batch 64 spent
+     * a sixth to a quarter of its forward pass on 2 threads zeroing its 1.2 MB output).
      */
     default float[] conv2dForwardAllocating(IntFunction<float[]> output, float[] in, float[] weight,
                                             float[] bias, float[] residual, boolean rectify, ConvGeometry g) {
