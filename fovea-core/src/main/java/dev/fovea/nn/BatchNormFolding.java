@@ -62,12 +62,12 @@ public final class BatchNormFolding {
     }
 
     /**
-     * Whether {@code bn} and the ReLU after it (with a residual unit's shortcut added between them)
+     * Whether a batch norm and the ReLU after it (with a residual unit's shortcut added between them)
      * run as one recorded operation here ({@link Tensor#batchNormRelu}, {@link Tensor#batchNormAddRelu}):
      * gradients are recorded and no listener observes module calls. In a training step that writes
      * each such activation once instead of three times, and reads the output gradient through the
      * ReLU's mask in the backward pass instead of writing the masked copy (ResNet-18's nine batch
-     * norms before a ReLU and its eight residual sums at batch 16: two to five passes over 4-51 MB
+     * norms before a ReLU and its eight residual sums at batch 16: two to five passes over 1.6-51 MB
      * each, saved).
      */
     public static boolean fusesWithRelu() {

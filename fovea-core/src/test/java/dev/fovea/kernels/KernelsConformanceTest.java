@@ -571,9 +571,9 @@ class KernelsConformanceTest {
                 int n = nc[0], c = nc[1], size = n * c * spatial;
                 float[] in = random(rnd, size), dOut = random(rnd, size);
                 for (int i = 0; i < size; i++) in[i] = in[i] * 2f + 0.5f;
-                float[] mean = new float[c], var = new float[c], invStd = new float[c], gamma = random(rnd, c);
-                REF.channelMeanVar(mean, var, in, n, c, spatial);
-                for (int ch = 0; ch < c; ch++) invStd[ch] = (float) (1 / Math.sqrt(var[ch] + 1e-5));
+                float[] gamma = random(rnd, c);
+                float[][] stats = batchStatistics(in, n, c, spatial);
+                float[] mean = stats[0], invStd = stats[1];
                 for (int variant = 0; variant < 8; variant++) {
                     boolean batchStats = (variant & 1) == 1, withDIn = (variant & 2) == 0, withParams = (variant & 4) == 0;
                     float[] e1 = withDIn ? random(rnd, size) : null, e2 = withParams ? random(rnd, c) : null;
@@ -595,6 +595,14 @@ class KernelsConformanceTest {
         }
     }
 
+    /** {mean, 1/sqrt(var + 1e-5)} per channel of in (n, c, spatial), by the reference. */
+    private static float[][] batchStatistics(float[] in, int n, int c, int spatial) {
+        float[] mean = new float[c], var = new float[c], invStd = new float[c];
+        REF.channelMeanVar(mean, var, in, n, c, spatial);
+        for (int ch = 0; ch < c; ch++) invStd[ch] = (float) (1 / Math.sqrt(var[ch] + 1e-5));
+        return new float[][] {mean, invStd};
+    }
+
     /**
      * The fused batch norm, residual and ReLU against the reference's separate operations, both
      * ways: with and without the residual and the ReLU, both statistics modes, every combination
@@ -610,9 +618,8 @@ class KernelsConformanceTest {
             for (int[] nc : new int[][] {{1, 1}, {2, 5}, {3, 2}}) {
                 int n = nc[0], c = nc[1], size = n * c * spatial;
                 float[] in = random(rnd, size), dOut = random(rnd, size), gamma = random(rnd, c), beta = random(rnd, c);
-                float[] mean = new float[c], var = new float[c], invStd = new float[c];
-                REF.channelMeanVar(mean, var, in, n, c, spatial);
-                for (int ch = 0; ch < c; ch++) invStd[ch] = (float) (1 / Math.sqrt(var[ch] + 1e-5));
+                float[][] stats = batchStatistics(in, n, c, spatial);
+                float[] mean = stats[0], invStd = stats[1];
                 for (int variant = 0; variant < 16; variant++) {
                     boolean rectify = (variant & 1) == 1, withResidual = (variant & 2) == 2, batchStats = (variant & 4) == 4;
                     boolean withGrads = (variant & 8) == 0;

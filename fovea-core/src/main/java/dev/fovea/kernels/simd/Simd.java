@@ -438,17 +438,10 @@ abstract class Simd {
 
     // ---------------------------------------------------------------- batch-norm backward and LRN
 
-    /** Sum of dy * (x - mean). */
-    abstract float sumProductCentered(float[] dy, float[] x, int off, int len, float mean);
-
-    /** {@code dIn += a * dOut + b * (x - mean) + c}. */
-    abstract void batchNormBackwardRow(float[] dIn, float[] dOut, float[] x, int off, int len, float mean,
-                                       float a, float b, float c);
-
     /** Sum of dy where {@code mask > 0} (a rectified output: not where it is 0 or NaN). */
     abstract float sumWhere(float[] dy, float[] mask, int off, int len);
 
-    /** Sum of dy * (x - mean) where {@code mask > 0}. */
+    /** Sum of dy * (x - mean) where {@code mask > 0}, or everywhere when mask is null. */
     abstract float sumProductCenteredWhere(float[] dy, float[] mask, float[] x, int off, int len, float mean);
 
     /**

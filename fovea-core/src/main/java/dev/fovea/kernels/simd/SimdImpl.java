@@ -2415,38 +2415,6 @@ final class SimdImpl extends Simd {
     // ---------------------------------------------------------------- batch-norm backward and LRN
 
     @Override
-    float sumProductCentered(float[] dy, float[] x, int off, int len, float mean) {
-        int i = 0;
-        int bound = S.loopBound(len);
-        float sum = 0f;
-        if (bound > 0) {
-            FloatVector acc = FloatVector.zero(S);
-            FloatVector vm = FloatVector.broadcast(S, mean);
-            for (; i < bound; i += V) {
-                acc = FloatVector.fromArray(S, x, off + i).sub(vm).fma(FloatVector.fromArray(S, dy, off + i), acc);
-            }
-            sum = sumLanes(acc);
-        }
-        for (; i < len; i++) sum += dy[off + i] * (x[off + i] - mean);
-        return sum;
-    }
-
-    @Override
-    void batchNormBackwardRow(float[] dIn, float[] dOut, float[] x, int off, int len, float mean,
-                              float a, float b, float c) {
-        int i = 0;
-        int bound = S.loopBound(len);
-        FloatVector vm = FloatVector.broadcast(S, mean), va = FloatVector.broadcast(S, a);
-        FloatVector vb = FloatVector.broadcast(S, b), vc = FloatVector.broadcast(S, c);
-        for (; i < bound; i += V) {
-            FloatVector t = FloatVector.fromArray(S, x, off + i).sub(vm).fma(vb, vc);
-            t = FloatVector.fromArray(S, dOut, off + i).fma(va, t);
-            FloatVector.fromArray(S, dIn, off + i).add(t).intoArray(dIn, off + i);
-        }
-        for (; i < len; i++) dIn[off + i] += a * dOut[off + i] + (b * (x[off + i] - mean) + c);
-    }
-
-    @Override
     float sumWhere(float[] dy, float[] mask, int off, int len) {
         int i = 0;
         int bound = S.loopBound(len);
@@ -2471,14 +2439,16 @@ final class SimdImpl extends Simd {
         if (bound > 0) {
             FloatVector acc = FloatVector.zero(S);
             FloatVector vm = FloatVector.broadcast(S, mean);
-            for (; i < bound; i += V) {
-                VectorMask<Float> on = FloatVector.fromArray(S, mask, off + i).compare(VectorOperators.GT, 0f);
-                FloatVector d = FloatVector.zero(S).blend(FloatVector.fromArray(S, dy, off + i), on);
+            for (; i < bound; i += V) { // the null test is loop-invariant: C2 unswitches it
+                FloatVector d = FloatVector.fromArray(S, dy, off + i);
+                if (mask != null) {
+                    d = FloatVector.zero(S).blend(d, FloatVector.fromArray(S, mask, off + i).compare(VectorOperators.GT, 0f));
+                }
                 acc = FloatVector.fromArray(S, x, off + i).sub(vm).fma(d, acc);
             }
             sum = sumLanes(acc);
         }
-        for (; i < len; i++) if (mask[off + i] > 0f) sum += dy[off + i] * (x[off + i] - mean);
+        for (; i < len; i++) if (mask == null || mask[off + i] > 0f) sum += dy[off + i] * (x[off + i] - mean);
         return sum;
     }
 

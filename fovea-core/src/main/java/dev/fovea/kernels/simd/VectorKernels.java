@@ -227,12 +227,12 @@ public final class VectorKernels implements Kernels {
     }
 
     private void conv2dForward(DeferredOutput output, float[] in, float[] weight, Epilogue epilogue, ConvGeometry g) {
+        HeldWeight constant = heldFor(weight, g);
         if (fullyConnected(g)) {
-            conv2dForwardInto(output.array(), in, weight, epilogue, g);
+            conv2dForwardInto(output.array(), in, weight, constant, epilogue, g);
             return;
         }
         // the paths that compute into buffers of their own take the output when they copy out
-        HeldWeight constant = heldFor(weight, g);
         if (Winograd.applies(simd, g)) {
             Winograd.convolve(simd, g, weight, constant == null ? null : constant.winograd(simd, g), false, epilogue, in,
                     output, false);
@@ -251,14 +251,14 @@ public final class VectorKernels implements Kernels {
             NarrowConv.rows(simd, g, weight, false, epilogue, in, output, false);
             return;
         }
-        conv2dForwardInto(output.array(), in, weight, epilogue, g);
+        conv2dForwardInto(output.array(), in, weight, constant, epilogue, g);
     }
 
-    /** The paths that write the output as they compute it. */
-    private void conv2dForwardInto(float[] out, float[] in, float[] weight, Epilogue epilogue, ConvGeometry g) {
+    /** The paths that write the output as they compute it; {@code constant} is the weight's held form, or null. */
+    private void conv2dForwardInto(float[] out, float[] in, float[] weight, HeldWeight constant, Epilogue epilogue,
+                                   ConvGeometry g) {
         float[] bias = epilogue.bias();
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kk = Im2col.rows(g), hw = g.h() * g.w(), ohw = g.oh() * g.ow();
-        HeldWeight constant = heldFor(weight, g);
         if (fullyConnected(g)) { // out (n, oc) = in (n, K) * weight^T (K, oc) + bias
             gemm.gemm(false, true, g.n(), g.oc(), kk, 1f, in, 0, kk, weight, 0, kk, 0f, out, 0, g.oc());
             if (bias != null) {
@@ -625,13 +625,8 @@ public final class VectorKernels implements Kernels {
                 double sumDy = 0, sumDyCentered = 0;
                 for (int b = 0; sums && b < n; b++) {
                     int off = (b * c + ch) * spatial;
-                    if (out == null) {
-                        sumDy += simd.sum(dOut, off, spatial);
-                        sumDyCentered += simd.sumProductCentered(dOut, in, off, spatial, mean[ch]);
-                    } else {
-                        sumDy += simd.sumWhere(dOut, out, off, spatial);
-                        sumDyCentered += simd.sumProductCenteredWhere(dOut, out, in, off, spatial, mean[ch]);
-                    }
+                    sumDy += out == null ? simd.sum(dOut, off, spatial) : simd.sumWhere(dOut, out, off, spatial);
+                    sumDyCentered += simd.sumProductCenteredWhere(dOut, out, in, off, spatial, mean[ch]);
                 }
                 double sumDyXhat = sumDyCentered * invStd[ch];
                 if (dBeta != null) dBeta[ch] += (float) sumDy;
@@ -643,16 +638,9 @@ public final class VectorKernels implements Kernels {
                     bCoef = (float) (-invStd[ch] * invStd[ch] * gm * sumDyXhat / m);
                     cCoef = (float) (-invStd[ch] * gm * sumDy / m);
                 }
-                for (int b = 0; b < n; b++) {
-                    int off = (b * c + ch) * spatial;
-                    if (out != null || dResidual != null) {
-                        simd.batchNormBackwardRowWhere(dIn, dResidual, dOut, out, batchStats ? in : null, off, spatial,
-                                mean[ch], a, bCoef, cCoef);
-                    } else if (batchStats) {
-                        simd.batchNormBackwardRow(dIn, dOut, in, off, spatial, mean[ch], a, bCoef, cCoef);
-                    } else {
-                        simd.axpy(a, dOut, off, dIn, off, spatial);
-                    }
+                for (int b = 0; b < n; b++) { // constant statistics: dIn += a * dOut, no x
+                    simd.batchNormBackwardRowWhere(dIn, dResidual, dOut, out, batchStats ? in : null, (b * c + ch) * spatial,
+                            spatial, mean[ch], a, bCoef, cCoef);
                 }
             }
         });
