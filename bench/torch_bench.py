@@ -17,7 +17,8 @@ Same names, shapes and definitions as the Java side (fovea-bench/src/main/java/d
 
 Convolutions, the LeNet-5 step and ResNet-18 run in NCHW and in channels_last (NHWC) memory format
 (model and input converted); SGEMM has no layout ("-"). Timing is best-of-N wall time with the policy of Compare.time: 40% of the budget
-warm-up (at least 2 runs), then measured runs until the budget is spent (at least 3, at most MAX_RUNS = 5000).
+warm-up (at least 2 runs), then measured runs until the budget is spent (at least MIN_RUNS = 8, at most
+MAX_RUNS = 5000).
 
 Thread count: torch.set_num_threads(N) (OpenMP: ATen and oneDNN) and, because OpenBLAS (the BLAS of
 Debian's python3-torch, libopenblas0-pthread) keeps its own pthread pool that set_num_threads does
@@ -81,6 +82,8 @@ LAYOUTS = {"nchw": torch.contiguous_format, "channels_last": torch.channels_last
 
 # most measured runs of a workload, as Compare.MAX_RUNS
 MAX_RUNS = 5000
+# fewest measured runs of a workload, however long it takes, as Compare.MIN_RUNS (see there why)
+MIN_RUNS = 8
 
 
 def time_best(body, budget):
@@ -95,7 +98,7 @@ def time_best(body, budget):
         i += 1
     end = max(end, time.perf_counter() + 0.6 * budget)  # the measured runs get the rest of the budget
     times = []
-    while len(times) < 3 or (len(times) < MAX_RUNS and time.perf_counter() < end):
+    while len(times) < MIN_RUNS or (len(times) < MAX_RUNS and time.perf_counter() < end):
         t0 = time.perf_counter()
         body()
         times.append((time.perf_counter() - t0) * 1e3)
