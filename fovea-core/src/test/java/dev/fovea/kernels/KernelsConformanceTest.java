@@ -224,10 +224,15 @@ class KernelsConformanceTest {
         list.add(ConvGeometry.of(3, 70, 23, 21, 80, 1, 1, 0));
         list.add(new ConvGeometry(5, 24, 30, 30, 48, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2));
         // 1x1 forward and input gradient with the image read in place (Pointwise, 512 bits): 28x28
-        // positions (16 tiles of 48 and a tail of 16), 21 outputs and 13 inputs (the last row panel
-        // part-used each way); groups on 24x24 (12 whole tiles)
+        // positions (16 tiles of 48 and a tail of one vector, read in place), 21 outputs and 13
+        // inputs (the last row panel part-used each way); groups on 24x24 (12 whole tiles); tails
+        // of two vectors in place (16x17: 5 tiles and 32), of 2 1/2 vectors and of 5 columns (8x41:
+        // 6 tiles and 40; 25x29: 15 tiles and 5), both from a zero-padded copy
         list.add(ConvGeometry.of(2, 13, 28, 28, 21, 1, 1, 0));
         list.add(new ConvGeometry(3, 16, 24, 24, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2));
+        list.add(new ConvGeometry(2, 24, 16, 17, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1));
+        list.add(new ConvGeometry(2, 9, 8, 41, 19, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1));
+        list.add(new ConvGeometry(1, 17, 25, 29, 12, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1));
         // a batch whose wide output exceeds 2^19 floats: the forward pass in parts of 14 and 2 images
         // (16 rows of 47 x 47 positions each, at 512 bits)
         list.add(ConvGeometry.of(16, 8, 46, 46, 16, 3, 1, 1));

@@ -102,6 +102,14 @@ abstract class Simd {
                                  int ldc, boolean add);
 
     /**
+     * {@link #kernelRowsWide} over {@code vectors * lanes()} columns, {@code vectors} 1 or 2: the
+     * last tile of a row whose length is not a multiple of {@code 3 * lanes()} (a 28x28 map's 784
+     * positions are 16 tiles of 48 and one of 16).
+     */
+    abstract void kernelRowsNarrow(int kc, float[] a, int aOff, float[] x, int xOff, int ldx, float[] c, int cOff,
+                                   int ldc, boolean add, int vectors);
+
+    /**
      * The weight-gradient counterpart of {@link #kernelWindowsWide}: a tile of 6 rows of the
      * transposed weight gradient by {@code 4 * lanes()} output channels, accumulated over kc
      * output positions. Row r's window is in data, the output gradient (transposed: one row of
