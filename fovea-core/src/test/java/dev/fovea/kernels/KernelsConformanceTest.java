@@ -226,11 +226,12 @@ class KernelsConformanceTest {
         // 1x1 forward and input gradient with the image read in place (Pointwise, 512 bits): 28x28
         // positions (16 tiles of 48 and a tail of one vector, read in place), 21 outputs and 13
         // inputs (the last row panel part-used each way); groups on 24x24 (12 whole tiles); tails
-        // of two vectors in place (16x17: 5 tiles and 32), of 2 1/2 vectors and of 5 columns (8x41:
-        // 6 tiles and 40; 25x29: 15 tiles and 5), both from a zero-padded copy
+        // from a zero-padded copy: two vectors, whole and part-used (16x17: 5 tiles and 32; 4x113:
+        // 9 tiles and 20), 2 1/2 vectors (8x41: 6 tiles and 40) and 5 columns (25x29: 15 tiles and 5)
         list.add(ConvGeometry.of(2, 13, 28, 28, 21, 1, 1, 0));
         list.add(new ConvGeometry(3, 16, 24, 24, 24, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 2));
         list.add(new ConvGeometry(2, 24, 16, 17, 16, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1));
+        list.add(new ConvGeometry(2, 10, 4, 113, 9, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1));
         list.add(new ConvGeometry(2, 9, 8, 41, 19, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1));
         list.add(new ConvGeometry(1, 17, 25, 29, 12, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1));
         // a batch whose wide output exceeds 2^19 floats: the forward pass in parts of 14 and 2 images

@@ -20,14 +20,16 @@ import java.util.Arrays;
  * <p>A task is a block of column tiles (48 positions each) of one image and group, small enough
  * to stay in L2 ({@link #BLOCK_FLOATS}); each row panel of the weight sweeps the block along its
  * rows, and the epilogue (bias, residual, ReLU) finishes the block's outputs right after. The
- * last, partial tile of a row is only as many vectors wide as its columns need
- * ({@link Simd#kernelRowsNarrow}): computed 48 wide, a 28x28 map's tail of 16 columns made 4% of
- * the arithmetic wasted (conv_e's forward on 2 threads ran at 208 GFLOP/s against 222 for a 24x32
- * map of whole tiles; narrow, 0.802 -> 0.767 ms, and forward+backward 2.898 -> 2.823 ms on 2
- * threads and 5.775 -> 5.484 ms on 1, best of 150 and 60 rounds in one JVM alternating). It reads the image in place when its columns are whole vectors, otherwise a
- * zero-padded copy of them, so no load runs past the image; a last panel of fewer than 8 rows
- * goes through a scratch tile, so no store runs past the output. Every output is one fixed sum
- * over the depth, whatever the thread count. The GEMM stays the faster path for deep and large
+ * last, partial tile of a row is only as many vectors wide as its columns need: one
+ * ({@link Simd#kernelRowsNarrow}), read in place when its columns fill it; two, from a
+ * zero-padded copy that is a packed panel of {@link Simd#kernel}; three, from a zero-padded copy.
+ * Computed 48 wide, a 28x28 map's tail of 16 columns made 4% of the arithmetic wasted (conv_e's
+ * forward on 2 threads ran at 208 GFLOP/s against 222 for a 24x32 map of whole tiles; narrow,
+ * 0.802 -> 0.767 ms, and forward+backward 2.898 -> 2.823 ms on 2 threads and 5.775 -> 5.484 ms on
+ * 1, best of 150 and 60 rounds in one JVM alternating). No load runs past the image, and a last
+ * panel of fewer than 8 rows goes through a scratch tile, so no store runs past the output. Every
+ * output is one fixed sum over the depth, in the same order whichever kernel computes it and
+ * whatever the thread count. The GEMM stays the faster path for deep and large
  * products ({@link #applies}).
  */
 final class Pointwise {
@@ -125,10 +127,11 @@ final class Pointwise {
                                  int srcChannels, float[] panels, float[] src, float[] dst, boolean add,
                                  Epilogue epilogue) {
         int mr = simd.mr(), v = simd.lanes(), tw = 3 * v, hw = g.h() * g.w(), tiles = (hw + tw - 1) / tw;
-        // a row's last, partial tile: as many whole vectors as its columns need, read in place
-        // when its columns are whole vectors (no load past the image), else from a zero-padded copy
-        int rest = hw % tw, tailVectors = (rest + v - 1) / v;
-        boolean tailInPlace = rest % v == 0;
+        // a row's last, partial tile: as many vectors as its columns need; one vector read in
+        // place when its columns fill it (no load past the image), else a zero-padded copy, which
+        // for two vectors is a packed panel of the GEMM's micro-kernel
+        int rest = hw % tw, tailVectors = rest <= v ? 1 : rest <= 2 * v && simd.nr() == 2 * v ? 2 : 3;
+        boolean tailInPlace = rest == v;
         int rowPanels = (m + mr - 1) / mr, size = rowPanels * mr * depth;
         // blocks of equal tiles (give or take one), at least MIN_TASKS of them in all
         int most = (int) Math.clamp(BLOCK_FLOATS / ((long) depth * tw), 1, tiles);
@@ -164,7 +167,7 @@ final class Pointwise {
                     }
                     if (full < t1) {
                         if (h == mr && tailInPlace) {
-                            simd.kernelRowsNarrow(depth, panels, aAt, src, tailAt, hw, dst, at + full * tw, hw, add, tailVectors);
+                            simd.kernelRowsNarrow(depth, panels, aAt, src, tailAt, hw, dst, at + full * tw, hw, add);
                         } else {
                             edge(simd, depth, panels, aAt, tail, tailAt, tailLd, dst, at + full * tw, hw, h, rest,
                                     tailVectors, add, scratch);
@@ -180,7 +183,7 @@ final class Pointwise {
 
     /**
      * A tile at an edge of the output, {@code h x w} of mr x {@code vectors} vectors (3: a whole
-     * tile, 1 or 2: a row's last): through a scratch copy of the tile.
+     * tile, 1 or 2: a row's last, the two from a packed copy), through a scratch copy of the tile.
      */
     private static void edge(Simd simd, int depth, float[] panels, int aAt, float[] x, int xAt, int ldx, float[] dst,
                              int at, int ld, int h, int w, int vectors, boolean add, Scratch scratch) {
@@ -189,10 +192,10 @@ final class Pointwise {
         if (add) {
             for (int r = 0; r < h; r++) System.arraycopy(dst, at + r * ld, tile, r * tw, w);
         }
-        if (vectors == 3) {
-            simd.kernelRowsWide(depth, panels, aAt, x, xAt, ldx, tile, 0, tw, add);
-        } else {
-            simd.kernelRowsNarrow(depth, panels, aAt, x, xAt, ldx, tile, 0, tw, add, vectors);
+        switch (vectors) {
+            case 3 -> simd.kernelRowsWide(depth, panels, aAt, x, xAt, ldx, tile, 0, tw, add);
+            case 2 -> simd.kernel(depth, panels, aAt, x, xAt, tile, 0, tw, 1f, add ? 1f : 0f); // x: rows of nr
+            default -> simd.kernelRowsNarrow(depth, panels, aAt, x, xAt, ldx, tile, 0, tw, add);
         }
         for (int r = 0; r < h; r++) System.arraycopy(tile, r * tw, dst, at + r * ld, w);
     }

@@ -102,12 +102,12 @@ abstract class Simd {
                                  int ldc, boolean add);
 
     /**
-     * {@link #kernelRowsWide} over {@code vectors * lanes()} columns, {@code vectors} 1 or 2: the
-     * last tile of a row whose length is not a multiple of {@code 3 * lanes()} (a 28x28 map's 784
-     * positions are 16 tiles of 48 and one of 16).
+     * {@link #kernelRowsWide} over {@code lanes()} columns: the last tile of a row whose length
+     * is not a multiple of {@code 3 * lanes()} (a 28x28 map's 784 positions are 16 tiles of 48 and
+     * one of 16). A last tile of two vectors is a packed panel for {@link #kernel}.
      */
     abstract void kernelRowsNarrow(int kc, float[] a, int aOff, float[] x, int xOff, int ldx, float[] c, int cOff,
-                                   int ldc, boolean add, int vectors);
+                                   int ldc, boolean add);
 
     /**
      * The weight-gradient counterpart of {@link #kernelWindowsWide}: a tile of 6 rows of the

@@ -292,13 +292,9 @@ final class SimdImpl extends Simd {
 
     @Override
     void kernelRowsNarrow(int kc, float[] a, int aOff, float[] x, int xOff, int ldx, float[] c, int cOff, int ldc,
-                          boolean add, int vectors) {
+                          boolean add) {
         if (MR != 8) throw new UnsupportedOperationException("kernelRowsNarrow needs 8-row tiles; this species has " + MR);
-        switch (vectors) {
-            case 1 -> kernel8x1Rows(kc, a, aOff, x, xOff, ldx, c, cOff, ldc, add);
-            case 2 -> kernel8x2Rows(kc, a, aOff, x, xOff, ldx, c, cOff, ldc, add);
-            default -> throw new IllegalArgumentException("kernelRowsNarrow expects 1 or 2 vectors; received " + vectors);
-        }
+        kernel8x1Rows(kc, a, aOff, x, xOff, ldx, c, cOff, ldc, add);
     }
 
     /**
@@ -330,43 +326,6 @@ final class SimdImpl extends Simd {
         store(c5, c, cOff + 5 * ldc, add);
         store(c6, c, cOff + 6 * ldc, add);
         store(c7, c, cOff + 7 * ldc, add);
-    }
-
-    /** {@link #kernel8x1Rows} two vectors wide. */
-    private static void kernel8x2Rows(int kc, float[] a, int aOff, float[] xs, int xOff, int ldx, float[] c, int cOff,
-                                      int ldc, boolean add) {
-        final FloatVector zero = FloatVector.zero(S);
-        FloatVector c00 = zero, c01 = zero, c10 = zero, c11 = zero, c20 = zero, c21 = zero, c30 = zero, c31 = zero,
-                c40 = zero, c41 = zero, c50 = zero, c51 = zero, c60 = zero, c61 = zero, c70 = zero, c71 = zero;
-        for (int p = 0, ai = aOff, s = xOff; p < kc; p++, ai += 8, s += ldx) {
-            FloatVector b0 = FloatVector.fromArray(S, xs, s);
-            FloatVector b1 = FloatVector.fromArray(S, xs, s + V);
-            FloatVector x;
-            x = FloatVector.broadcast(S, a[ai]); c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, a[ai + 1]); c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, a[ai + 2]); c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, a[ai + 3]); c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, a[ai + 4]); c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, a[ai + 5]); c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-            x = FloatVector.broadcast(S, a[ai + 6]); c60 = x.fma(b0, c60); c61 = x.fma(b1, c61);
-            x = FloatVector.broadcast(S, a[ai + 7]); c70 = x.fma(b0, c70); c71 = x.fma(b1, c71);
-        }
-        store(c00, c, cOff, add);
-        store(c01, c, cOff + V, add);
-        store(c10, c, cOff + ldc, add);
-        store(c11, c, cOff + ldc + V, add);
-        store(c20, c, cOff + 2 * ldc, add);
-        store(c21, c, cOff + 2 * ldc + V, add);
-        store(c30, c, cOff + 3 * ldc, add);
-        store(c31, c, cOff + 3 * ldc + V, add);
-        store(c40, c, cOff + 4 * ldc, add);
-        store(c41, c, cOff + 4 * ldc + V, add);
-        store(c50, c, cOff + 5 * ldc, add);
-        store(c51, c, cOff + 5 * ldc + V, add);
-        store(c60, c, cOff + 6 * ldc, add);
-        store(c61, c, cOff + 6 * ldc + V, add);
-        store(c70, c, cOff + 7 * ldc, add);
-        store(c71, c, cOff + 7 * ldc + V, add);
     }
 
     /** {@code c[off..off+V) = sum}, or {@code += sum} when {@code add}. */
