@@ -714,8 +714,7 @@ final class ImplicitConv {
         int oh = whole ? 1 : s.oh(), ow = whole ? ohw : s.ow(), rs = whole ? ohw : s.rowStride();
         int planeRows = whole ? 1 : s.planeRows(), rowsPerBlock = n * planeRows;
         Parallel.forRange(oBlocks * rowsPerBlock, Math.max(1, COPY_GRAIN / (rs * cols)), (t0, t1) -> {
-            int[] index = new int[(cols + v - 1) / v * v];
-            for (int j = 0; j < cols; j++) index[j] = j * ohw;
+            int[] index = Scratch.get().multiples(cols, ohw, (cols + v - 1) / v * v);
             for (int t = t0; t < t1; t++) {
                 int ob = t / rowsPerBlock, b = t % rowsPerBlock / planeRows, oy = t % planeRows;
                 int d = at + (ob * n * s.plane() + b * s.plane() + oy * rs) * cols, count = Math.min(cols, ocg - ob * cols);
@@ -770,8 +769,7 @@ final class ImplicitConv {
         // the padded batch, channels last: position q of the layout of batch() is row q, all channels
         float[] t = scratch.padded(rowsT * c);
         Parallel.forRange(n, 1, (b0, b1) -> {
-            int[] index = new int[(c + v - 1) / v * v];
-            for (int ci = 0; ci < c; ci++) index[ci] = ci * hw;
+            int[] index = Scratch.get().multiples(c, hw, (c + v - 1) / v * v);
             for (int b = b0; b < b1; b++) {
                 int q = lead + b * plane;
                 for (int y = 0; y < h; y++, q += rs) {
@@ -1082,8 +1080,7 @@ final class ImplicitConv {
     static void paddedChannelsLast(Simd simd, ConvGeometry g, float[] in, int inOff, int hp, int wp, float[] x) {
         int cpg = g.cPerGroup(), h = g.h(), w = g.w(), hw = h * w, pt = g.padTop(), pl = g.padLeft(), v = simd.lanes();
         Parallel.forRange(g.n() * hp, Math.max(1, COPY_GRAIN / (wp * cpg)), (r0, r1) -> {
-            int[] index = new int[(cpg + v - 1) / v * v];
-            for (int ci = 0; ci < cpg; ci++) index[ci] = ci * hw;
+            int[] index = Scratch.get().multiples(cpg, hw, (cpg + v - 1) / v * v);
             for (int r = r0; r < r1; r++) {
                 int b = r / hp, y = r % hp - pt, d = r * wp * cpg;
                 if (y < 0 || y >= h) {
@@ -1116,8 +1113,7 @@ final class ImplicitConv {
         int pixelChunk = Math.min(ohw, 256);
         int pieces = (ohw + pixelChunk - 1) / pixelChunk;
         Parallel.forRange(n * oBlocks * pieces, 1, (q0, q1) -> {
-            int[] index = new int[(pixelChunk + v - 1) / v * v];
-            for (int i = 0; i < pixelChunk; i++) index[i] = i * cols;
+            int[] index = Scratch.get().multiples(pixelChunk, cols, (pixelChunk + v - 1) / v * v);
             for (int q = q0; q < q1; q++) {
                 int b = q / (oBlocks * pieces), ob = q / pieces % oBlocks, pc = q % pieces;
                 int pix0 = pc * pixelChunk, count = Math.min(pixelChunk, ohw - pix0), channels = Math.min(cols, ocg - ob * cols);
@@ -1172,8 +1168,7 @@ final class ImplicitConv {
         int oBlocks = (outs + cols - 1) / cols;
         int outStride = flipped ? taps : ins * taps, inStride = flipped ? outs * taps : taps;
         Parallel.forRange(oBlocks * ins, Math.max(1, COPY_GRAIN / (taps * cols)), (u0, u1) -> {
-            int[] index = new int[cols];
-            for (int j = 0; j < cols; j++) index[j] = j * outStride;
+            int[] index = Scratch.get().multiples(cols, outStride, cols);
             for (int u = u0; u < u1; u++) {
                 int ob = u / ins, ci = u % ins, count = Math.min(cols, outs - ob * cols);
                 for (int t = 0; t < taps; t++) {

@@ -1,5 +1,7 @@
 package dev.fovea.kernels.simd;
 
+import java.util.Arrays;
+
 /**
  * Per-thread work buffers that only grow, so kernels allocate nothing once warmed up.
  *
@@ -30,6 +32,10 @@ final class Scratch {
     private float[] transformedKernel = new float[0];
     private float[] transformedInput = new float[0];
     private float[] products = new float[0];
+    private float[] transformTmp = new float[0];
+    private float[] taps = new float[0];
+    private int[] targets = new int[0];
+    private int[] multiples = new int[0];
 
     private Scratch() {}
 
@@ -104,6 +110,31 @@ final class Scratch {
 
     /** The products of a block of Winograd tiles, or of a weight gradient, before the output transform ({@link Winograd}). */
     float[] products(int size) { return products = grow(products, size); }
+
+    /**
+     * The intermediate vectors of one Winograd transform ({@link Simd#winogradInput6} and the
+     * others' {@code tmp}), reused by a chunk's tiles. Like every buffer here it replaces an array
+     * a parallel chunk would allocate (in a ResNet-18 training step, tens of MB of garbage per
+     * step with the index arrays of {@link #multiples}).
+     */
+    float[] transformTmp(int size) { return transformTmp = grow(transformTmp, size); }
+
+    /** The rows of one pair's scalar Winograd taps ({@code Winograd.kernelGradient2}, {@code kernelGradient4}). */
+    float[] taps(int size) { return taps = grow(taps, size); }
+
+    /** Where each output of a Winograd tile goes ({@code Winograd.transformOutput}), -1 past the image. */
+    int[] targets(int size) { return targets.length >= size ? targets : (targets = new int[size]); }
+
+    /**
+     * {@code index[j] = j*step} for j < count and 0 from there to {@code length}: the row offsets of
+     * a gather or a transposition ({@link Simd#transpose}), filled again at every call.
+     */
+    int[] multiples(int count, int step, int length) {
+        if (multiples.length < length) multiples = new int[length];
+        for (int j = 0; j < count; j++) multiples[j] = j * step;
+        Arrays.fill(multiples, count, length, 0);
+        return multiples;
+    }
 
     /** LRN backward: dOut * out / scale of every channel over a block of positions. */
     float[] lrn(int size) { return lrn = grow(lrn, size); }

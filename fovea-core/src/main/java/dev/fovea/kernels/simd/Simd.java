@@ -220,14 +220,24 @@ abstract class Simd {
                                     int pointStride, float[] tmp);
 
     /**
-     * The last step of Winograd's weight gradient for {@link #lanes()} consecutive (output, input)
-     * channel pairs q.. at once, a pair per lane: {@code dw[w + 9*l + t] += } tap t of
-     * {@code A^T M A} (F(3x3, 2x2), 16 points, when m is 2) or {@code G^T M G} (F(4x4, 3x3)'s G, 36
-     * points, when m is 4) of pair q + l, whose point k is at {@code m[k*stride + q + l]}: the
-     * arithmetic of {@code Winograd.kernelGradient2} and {@code kernelGradient4}, operation for
-     * operation, so each lane gives their bits. {@code tmp} holds at least 3(m + 2) + 9 vectors.
+     * The last step of Winograd's weight gradient by F(3x3, 2x2) for {@link #lanes()} consecutive
+     * (output, input) channel pairs q.. at once, a pair per lane: {@code dw[w + 9*l + t] += } tap t
+     * of {@code A^T M A} of pair q + l, whose point k (of 16) is at {@code sums[k*stride + q + l]}:
+     * the arithmetic of {@code Winograd.kernelGradient2}, operation for operation, so each lane
+     * gives its bits. {@code tmp} holds at least 21 vectors. One method per tile size, as for the
+     * other transforms: with both sizes behind a branch on m in one method, some JVMs ran the
+     * ResNet-18 training step with that method's vector operations not intrinsified, for good
+     * (boxed vectors: 228 MB of garbage a step at batch 16 against 28 MB, one JVM of six; JFR's
+     * allocation samples of such a JVM point at the F(3x3, 2x2) branch), as where C2 compiles a
+     * branch that had not run when it was profiled. Split, none did (six of six).
      */
-    abstract void winogradTaps(int m, float[] sums, int q, int stride, float[] dw, int w, float[] tmp);
+    abstract void winogradTaps(float[] sums, int q, int stride, float[] dw, int w, float[] tmp);
+
+    /**
+     * {@link #winogradTaps} by F(4x4, 3x3): tap t of {@code G^T M G} (G of F(4x4, 3x3), 36 points),
+     * the arithmetic of {@code Winograd.kernelGradient4}; {@code tmp} holds at least 27 vectors.
+     */
+    abstract void winogradTaps6(float[] sums, int q, int stride, float[] dw, int w, float[] tmp);
 
     /**
      * The output transform of Winograd's F(4x4, 3x3), as {@link #winogradOutput} from 36 points to

@@ -1105,54 +1105,62 @@ final class SimdImpl extends Simd {
     }
 
     @Override
-    void winogradTaps(int m, float[] sums, int q, int stride, float[] dw, int w, float[] tmp) {
-        // down each column into tmp (3 rows of m + 2 vectors), then along each row into tmp's
-        // last 9 vectors: the intermediate vectors pass through memory, as in winogradInput6
-        int side = m + 2, out = 3 * side * V;
-        for (int j = 0; j < side; j++) {
-            if (m == 2) { // A^T = [1 1 1 0; 0 1 -1 0; 0 1 1 1]
-                FloatVector m0 = FloatVector.fromArray(S, sums, j * stride + q), m1 = FloatVector.fromArray(S, sums, (4 + j) * stride + q),
-                        m2 = FloatVector.fromArray(S, sums, (8 + j) * stride + q), m3 = FloatVector.fromArray(S, sums, (12 + j) * stride + q);
-                m0.add(m1).add(m2).intoArray(tmp, j * V);
-                m1.sub(m2).intoArray(tmp, (4 + j) * V);
-                m1.add(m2).add(m3).intoArray(tmp, (8 + j) * V);
-            } else { // G^T = [1/4 -1/6 -1/6 1/24 1/24 0; 0 -1/6 1/6 1/12 -1/12 0; 0 -1/6 -1/6 1/6 1/6 1]
-                FloatVector m0 = FloatVector.fromArray(S, sums, j * stride + q), m1 = FloatVector.fromArray(S, sums, (6 + j) * stride + q),
-                        m2 = FloatVector.fromArray(S, sums, (12 + j) * stride + q), m3 = FloatVector.fromArray(S, sums, (18 + j) * stride + q),
-                        m4 = FloatVector.fromArray(S, sums, (24 + j) * stride + q), m5 = FloatVector.fromArray(S, sums, (30 + j) * stride + q);
-                taps4(m0, m1, m2, m3, m4, m5, tmp, j * V, 6 * V);
-            }
+    void winogradTaps(float[] sums, int q, int stride, float[] dw, int w, float[] tmp) {
+        // down each column into tmp (3 rows of 4 vectors), then along each row into tmp's last 9
+        // vectors: the intermediate vectors pass through memory, as in winogradInput6.
+        // A^T = [1 1 1 0; 0 1 -1 0; 0 1 1 1]
+        int out = 12 * V;
+        for (int j = 0; j < 4; j++) {
+            FloatVector m0 = FloatVector.fromArray(S, sums, j * stride + q), m1 = FloatVector.fromArray(S, sums, (4 + j) * stride + q),
+                    m2 = FloatVector.fromArray(S, sums, (8 + j) * stride + q), m3 = FloatVector.fromArray(S, sums, (12 + j) * stride + q);
+            m0.add(m1).add(m2).intoArray(tmp, j * V);
+            m1.sub(m2).intoArray(tmp, (4 + j) * V);
+            m1.add(m2).add(m3).intoArray(tmp, (8 + j) * V);
         }
         for (int a = 0; a < 3; a++) {
-            int row = side * a * V;
-            if (m == 2) {
-                FloatVector r0 = FloatVector.fromArray(S, tmp, row), r1 = FloatVector.fromArray(S, tmp, row + V),
-                        r2 = FloatVector.fromArray(S, tmp, row + 2 * V), r3 = FloatVector.fromArray(S, tmp, row + 3 * V);
-                r0.add(r1).add(r2).intoArray(tmp, out + 3 * a * V);
-                r1.sub(r2).intoArray(tmp, out + (3 * a + 1) * V);
-                r1.add(r2).add(r3).intoArray(tmp, out + (3 * a + 2) * V);
-            } else {
-                taps4(FloatVector.fromArray(S, tmp, row), FloatVector.fromArray(S, tmp, row + V),
-                        FloatVector.fromArray(S, tmp, row + 2 * V), FloatVector.fromArray(S, tmp, row + 3 * V),
-                        FloatVector.fromArray(S, tmp, row + 4 * V), FloatVector.fromArray(S, tmp, row + 5 * V), tmp,
-                        out + 3 * a * V, V);
-            }
+            int row = 4 * a * V;
+            FloatVector r0 = FloatVector.fromArray(S, tmp, row), r1 = FloatVector.fromArray(S, tmp, row + V),
+                    r2 = FloatVector.fromArray(S, tmp, row + 2 * V), r3 = FloatVector.fromArray(S, tmp, row + 3 * V);
+            r0.add(r1).add(r2).intoArray(tmp, out + 3 * a * V);
+            r1.sub(r2).intoArray(tmp, out + (3 * a + 1) * V);
+            r1.add(r2).add(r3).intoArray(tmp, out + (3 * a + 2) * V);
         }
-        for (int l = 0; l < V; l++) { // tap t of lane l to its pair's 9 contiguous taps
+        addTaps(tmp, out, dw, w);
+    }
+
+    @Override
+    void winogradTaps6(float[] sums, int q, int stride, float[] dw, int w, float[] tmp) {
+        // as winogradTaps, by G^T = [1/4 -1/6 -1/6 1/24 1/24 0; 0 -1/6 1/6 1/12 -1/12 0; 0 -1/6 -1/6 1/6 1/6 1]
+        int out = 18 * V;
+        for (int j = 0; j < 6; j++) taps4(sums, j * stride + q, 6 * stride, tmp, j * V, 6 * V);
+        for (int a = 0; a < 3; a++) taps4(tmp, 6 * a * V, V, tmp, out + 3 * a * V, V);
+        addTaps(tmp, out, dw, w);
+    }
+
+    /** Tap t of lane l ({@code tmp[out + t*V + l]}) onto its pair's 9 contiguous taps at {@code dw[w + 9*l]}. */
+    private static void addTaps(float[] tmp, int out, float[] dw, int w) {
+        for (int l = 0; l < V; l++) {
             for (int t = 0; t < 9; t++) dw[w + 9 * l + t] += tmp[out + t * V + l];
         }
     }
 
-    /** G^T's three rows against m0..m5: to {@code tmp[at]}, {@code tmp[at + step]}, {@code tmp[at + 2*step]}. */
-    private static void taps4(FloatVector m0, FloatVector m1, FloatVector m2, FloatVector m3, FloatVector m4, FloatVector m5,
-                              float[] tmp, int at, int step) {
+    /**
+     * G^T's three rows against the six vectors {@code m_k = src[from + k*stride]}: to
+     * {@code tmp[at]}, {@code tmp[at + step]}, {@code tmp[at + 2*step]}. It loads its own operands:
+     * vectors passed as arguments were boxed, allocated on the heap at every call, wherever C2
+     * did not inline this method (JFR allocation samples, ResNet-18 training step).
+     */
+    private static void taps4(float[] src, int from, int stride, float[] tmp, int at, int step) {
+        FloatVector m0 = FloatVector.fromArray(S, src, from), m1 = FloatVector.fromArray(S, src, from + stride),
+                m2 = FloatVector.fromArray(S, src, from + 2 * stride), m3 = FloatVector.fromArray(S, src, from + 3 * stride),
+                m4 = FloatVector.fromArray(S, src, from + 4 * stride), m5 = FloatVector.fromArray(S, src, from + 5 * stride);
         FloatVector s12 = m1.add(m2), d12 = m1.sub(m2), s34 = m3.add(m4), d34 = m3.sub(m4);
         m0.mul(0.25f).sub(s12.mul(SIXTH)).add(s34.mul(TWENTY_FOURTH)).intoArray(tmp, at);
         d34.mul(TWELFTH).sub(d12.mul(SIXTH)).intoArray(tmp, at + step);
         s34.sub(s12).mul(SIXTH).add(m5).intoArray(tmp, at + 2 * step);
     }
 
-    /** F(4x4, 3x3)'s fractions, rounded to float once: {@link #winogradTaps} multiplies by them, as Winograd's scalar taps do. */
+    /** F(4x4, 3x3)'s fractions, rounded to float once: {@link #winogradTaps6} multiplies by them, as Winograd's scalar taps do. */
     private static final float SIXTH = 1f / 6, TWELFTH = 1f / 12, TWENTY_FOURTH = 1f / 24;
 
     @Override

@@ -232,8 +232,8 @@ final class Winograd {
             Scratch own = Scratch.get();
             float[] vs = own.transformedInput(points * pointStride);
             float[] products = own.products(points * block * cols);
-            int[] to = new int[m * m];
-            float[] tmp = new float[points * v];
+            int[] to = own.targets(m * m);
+            float[] tmp = own.transformTmp(points * v);
             int inVs = -1; // the block whose input vs holds
             for (int unit = u0; unit < u1; unit++) {
                 int bk = unit / split, obLo = split == 1 ? 0 : unit % split, obHi = split == 1 ? oBlocks : obLo + 1;
@@ -296,7 +296,7 @@ final class Winograd {
         }
         int grain = Math.max(1, ImplicitConv.COPY_GRAIN / (points * cPad));
         Parallel.forRange(tiles, grain, (t0, t1) -> {
-            float[] tmp = new float[points * v];
+            float[] tmp = Scratch.get().transformTmp(points * v);
             for (int t = t0; t < t1; t++) {
                 int b = t / imageTiles, ty = t % imageTiles / tilesW, tx = t % tilesW;
                 transformInput(simd, m, x, ((b * hp + m * ty) * wp + m * tx) * c, wp, c, cPad, vs, t * cPad, pointStride, tmp);
@@ -321,7 +321,7 @@ final class Winograd {
                 // measured no different: 256 channels on 14x14, 64 on 56x56)
                 int chunkStride = oddLines(ImplicitConv.CHANNEL_CHUNK * cols);
                 float[] chunk = Scratch.get().transformedKernel(points * chunkStride);
-                float[] tmp = new float[points * v];
+                float[] tmp = Scratch.get().transformTmp(points * v);
                 for (int ob = ob0; ob < ob1; ob++) {
                     Arrays.fill(products, ob * points * productStride, (ob + 1) * points * productStride, 0f);
                     for (int c0 = 0; c0 < c; c0 += ImplicitConv.CHANNEL_CHUNK) {
@@ -340,8 +340,9 @@ final class Winograd {
             });
         }
         Parallel.forRange(oBlocks * tiles, Math.max(1, ImplicitConv.COPY_GRAIN / (points * cols)), (q0, q1) -> {
-            int[] to = new int[m * m];
-            float[] tmp = new float[points * v];
+            Scratch own = Scratch.get();
+            int[] to = own.targets(m * m);
+            float[] tmp = own.transformTmp(points * v);
             for (int q = q0; q < q1; q++) {
                 int ob = q / tiles, t = q % tiles, b = t / imageTiles, oy = m * (t % imageTiles / tilesW), ox = m * (t % tilesW);
                 transformOutput(simd, m, products, ob * points * productStride + t * cols, productStride, cols, outT,
@@ -427,7 +428,7 @@ final class Winograd {
         int points = (m + 2) * (m + 2);
         float[] kernel = transposedWeight(simd, g, weight, flipped);
         Parallel.forRange(oBlocks * c, Math.max(1, ImplicitConv.COPY_GRAIN / (points * cols)), (q0, q1) -> {
-            float[] tmp = new float[points * simd.lanes()];
+            float[] tmp = Scratch.get().transformTmp(points * simd.lanes());
             for (int q = q0; q < q1; q++) {
                 int ob = q / c, ci = q % c;
                 transformKernel(simd, m, kernel, tapsAt(ob, ci, c, cols, flipped), tapStride(c, cols, flipped), cols, u,
@@ -456,8 +457,7 @@ final class Winograd {
         }
         int pieces = Math.max(1, depth * cols / ImplicitConv.COPY_GRAIN);
         Parallel.forRange(oBlocks * pieces, 1, (u0, u1) -> {
-            int[] index = new int[cols];
-            for (int j = 0; j < cols; j++) index[j] = j * depth;
+            int[] index = Scratch.get().multiples(cols, depth, cols);
             for (int u = u0; u < u1; u++) {
                 int ob = u / pieces, piece = u % pieces, count = Math.min(cols, oc - ob * cols);
                 int q0 = (int) ((long) depth * piece / pieces), q1 = (int) ((long) depth * (piece + 1) / pieces);
@@ -533,7 +533,7 @@ final class Winograd {
         for (int t0 = 0; t0 < tiles; t0 += part) {
             int first = t0, count = Math.min(part, tiles - t0);
             Parallel.forRange(count, Math.max(1, (1 << 12) / (cPad + oPad)), (r0, r1) -> {
-                float[] tmp = new float[points * v];
+                float[] tmp = Scratch.get().transformTmp(points * v);
                 for (int r = r0; r < r1; r++) {
                     int t = first + r, b = t / imageTiles, ty = t % imageTiles / tilesW, tx = t % tilesW;
                     int xAt = ((b * hp + m * ty) * wp + m * tx) * c, fAt = ((b * gh + m * ty) * gw + m * tx) * oc;
@@ -556,9 +556,13 @@ final class Winograd {
         int pairs = oc * c; // q = o*c + ci: the weight (oc, c, 3, 3) row by row at 9q
         // a vector of pairs at a time (Simd.winogradTaps), the rest one by one: the same arithmetic
         Parallel.forRange(pairs, Math.max(1, ImplicitConv.COPY_GRAIN / (2 * points)), (q0, q1) -> {
-            float[] r = new float[3 * (m + 2)], tmp = new float[27 * v];
+            Scratch own = Scratch.get();
+            float[] r = own.taps(3 * (m + 2)), tmp = own.transformTmp(27 * v);
             int q = q0;
-            for (; q + v <= q1; q += v) simd.winogradTaps(m, products, q, pStride, dWeight, 9 * q, tmp);
+            for (; q + v <= q1; q += v) {
+                if (m == 2) simd.winogradTaps(products, q, pStride, dWeight, 9 * q, tmp);
+                else simd.winogradTaps6(products, q, pStride, dWeight, 9 * q, tmp);
+            }
             for (; q < q1; q++) {
                 if (m == 2) kernelGradient2(products, q, pStride, r, dWeight, 9 * q);
                 else kernelGradient4(products, q, pStride, r, dWeight, 9 * q);

@@ -128,7 +128,10 @@ class WinogradTest {
                 else Winograd.kernelGradient4(sums, q, stride, r, expected, 9 * q);
             }
             float[] tmp = new float[27 * v];
-            for (int q = 0; q < pairs; q += v) SIMD.winogradTaps(m, sums, q, stride, actual, 9 * q, tmp);
+            for (int q = 0; q < pairs; q += v) {
+                if (m == 2) SIMD.winogradTaps(sums, q, stride, actual, 9 * q, tmp);
+                else SIMD.winogradTaps6(sums, q, stride, actual, 9 * q, tmp);
+            }
             assertArrayEquals(expected, actual, "m = " + m);
         }
     }
