@@ -219,7 +219,7 @@ final class Winograd {
                 : transformKernel(simd, g, m, weight, flipped, scratch.transformedKernel(transformedSize(simd, g, m)));
         // the tiles of a block are rows of V: point k of the block's tile r is at k*pointStride + r*cPad,
         // the points an odd number of cache lines apart (oddLines: 24 tiles of 128 channels were 12 KB)
-        int pointStride = oddLines(block * cPad);
+        int pointStride = oddLines(block * cPad), kernelStride = kernelPointStride(c, cols);
         int[] starts = scratch.starts(points * block);
         for (int k = 0; k < points; k++) {
             for (int r = 0; r < block; r++) starts[k * block + r] = k * pointStride + r * cPad;
@@ -252,7 +252,7 @@ final class Winograd {
                     for (int k = 0; k < points; k++) {
                         Arrays.fill(products, k * block * cols, (k * block + rowsUsed) * cols, 0f);
                         for (int c0 = 0; c0 < c; c0 += ImplicitConv.CHANNEL_CHUNK) { // as the direct convolution's steps
-                            int kc = Math.min(ImplicitConv.CHANNEL_CHUNK, c - c0), uOff = ((ob * points + k) * c + c0) * cols;
+                            int kc = Math.min(ImplicitConv.CHANNEL_CHUNK, c - c0), uOff = (ob * points + k) * kernelStride + c0 * cols;
                             // rows past count: stale tiles, never read back
                             multiply(simd, kc, vs, starts, k * block, rowsUsed, c0, u, uOff, products, k * block * cols, cols);
                         }
@@ -286,7 +286,7 @@ final class Winograd {
         int cols = 4 * v, oBlocks = (oc + cols - 1) / cols, cPad = (c + v - 1) / v * v, points = (m + 2) * (m + 2);
         int tilesH = (oh + m - 1) / m, tilesW = (ow + m - 1) / m, imageTiles = tilesH * tilesW, tiles = n * imageTiles;
         int rows = (tiles + ROWS - 1) / ROWS * ROWS; // rows past the tiles: stale, never read back
-        int pointStride = oddLines(rows * cPad), productStride = rows * cols;
+        int pointStride = oddLines(rows * cPad), productStride = rows * cols, kernelStride = kernelPointStride(c, cols);
         Scratch scratch = Scratch.get();
         float[] vs = scratch.transformedInput(points * pointStride);
         float[] products = scratch.products(oBlocks * points * productStride);
@@ -308,7 +308,7 @@ final class Winograd {
                     int ob = q / points, k = q % points, base = q * productStride;
                     Arrays.fill(products, base, base + productStride, 0f);
                     for (int c0 = 0; c0 < c; c0 += ImplicitConv.CHANNEL_CHUNK) {
-                        int kc = Math.min(ImplicitConv.CHANNEL_CHUNK, c - c0), uOff = ((ob * points + k) * c + c0) * cols;
+                        int kc = Math.min(ImplicitConv.CHANNEL_CHUNK, c - c0), uOff = (ob * points + k) * kernelStride + c0 * cols;
                         multiply(simd, kc, vs, starts, k * rows, rows, c0, u, uOff, products, base, cols);
                     }
                 }
@@ -317,8 +317,8 @@ final class Winograd {
             Parallel.forRange(oBlocks, 1, (ob0, ob1) -> {
                 // the points an odd number of cache lines apart (oddLines), as every point of a
                 // channel is written at once (512 channels on 7x7 at batch 16, 2 threads: 10.2-10.4
-                // -> 9.8-10.0 ms; the same for the whole transform of the blocks path, made ahead,
-                // measured no different: 256 channels on 14x14, 64 on 56x56)
+                // -> 9.8-10.0 ms; the whole transform of the blocks path, made ahead, gains too on
+                // the Zen 5 host, though not on the Zen 4 one before it: kernelPointStride)
                 int chunkStride = oddLines(ImplicitConv.CHANNEL_CHUNK * cols);
                 float[] chunk = Scratch.get().transformedKernel(points * chunkStride);
                 float[] tmp = Scratch.get().transformTmp(points * v);
@@ -408,13 +408,27 @@ final class Winograd {
     /** Floats of {@link #transformKernel}'s result for layer g in tiles of m x m outputs. */
     static int transformedSize(Simd simd, ConvGeometry g, int m) {
         int cols = 4 * simd.lanes(), side = m + 2;
-        return (g.oc() + cols - 1) / cols * side * side * g.c() * cols;
+        return (g.oc() + cols - 1) / cols * side * side * kernelPointStride(g.c(), cols);
+    }
+
+    /**
+     * How far apart a transformed kernel's points are: its c x cols floats, rounded up to an odd
+     * number of cache lines ({@link #oddLines}). {@link #transformKernel} writes all 36 points of a
+     * channel at once; 256 channels back to back put them 64 KB apart, all in one set of the L1
+     * cache. On the Zen 5 host (7 Dec 2026), the forward pass of 256 channels on 14x14 at batch 8,
+     * alternating in one JVM, best of 20 rounds: 1 thread 8.53 -> 7.47 ms, 2 threads 5.36 -> 4.49
+     * (the transform alone 1.55 -> 0.37-0.42 ms on one thread); 128 on 28x28 3.17 -> 2.99 ms on 2.
+     * On the Zen 4 host before it, the same padding measured no different.
+     */
+    static int kernelPointStride(int c, int cols) {
+        return oddLines(c * cols);
     }
 
     /**
      * {@code U = G g G^T} of every kernel of layer g (flipped and transposed as in {@link #convolve})
-     * at {@code u[0]}, laid out (block of 64 output channels, point, input channel, 64) as the
-     * product kernel reads it; returns u. A weight held constant keeps it (an inference session):
+     * at {@code u[0]}, laid out (block of 64 output channels, point, input channel, 64), the points
+     * {@link #kernelPointStride} apart, as the product kernel reads it; returns u. A weight held
+     * constant keeps it (an inference session):
      * made per call, the transposition and transform of the weight were a third of the Winograd
      * layers' time in ResNet-18 at batch 1, where every weight serves 196 to 3,136 positions only.
      */
@@ -427,12 +441,13 @@ final class Winograd {
         int c = g.c(), oc = g.oc(), cols = 4 * simd.lanes(), oBlocks = (oc + cols - 1) / cols;
         int points = (m + 2) * (m + 2);
         float[] kernel = transposedWeight(simd, g, weight, flipped);
+        int kernelStride = kernelPointStride(c, cols);
         Parallel.forRange(oBlocks * c, Math.max(1, ImplicitConv.COPY_GRAIN / (points * cols)), (q0, q1) -> {
             float[] tmp = Scratch.get().transformTmp(points * simd.lanes());
             for (int q = q0; q < q1; q++) {
                 int ob = q / c, ci = q % c;
                 transformKernel(simd, m, kernel, tapsAt(ob, ci, c, cols, flipped), tapStride(c, cols, flipped), cols, u,
-                        (ob * points * c + ci) * cols, c * cols, tmp);
+                        ob * points * kernelStride + ci * cols, kernelStride, tmp);
             }
         });
         return u;
