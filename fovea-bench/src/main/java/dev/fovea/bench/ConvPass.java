@@ -13,9 +13,10 @@ import java.util.SplittableRandom;
  * Times one {@link ConvLayer}'s forward+backward pass straight through {@link Kernels}, in the
  * order the autograd runs it (forward; the weight gradient with the input gradient's array taken
  * alongside; the input gradient), two ways, alternating in one JVM: with a fresh output and input
- * gradient every pass, as {@link ConvCase#forwardBackward} and PyTorch's {@code x.grad = None}
- * ask, and with both kept from pass to pass, the input gradient zeroed on all threads, as a
- * caching allocator (PyTorch's) or a training workspace would serve them. The difference is what
+ * gradient every pass, and with both kept from pass to pass, the input gradient zeroed on all
+ * threads, as a caching allocator (PyTorch's) would serve them. ({@link ConvCase#forwardBackward}
+ * is in between: its output is kept in a training workspace, its input gradient is fresh, as
+ * PyTorch's {@code x.grad = None} asks.) The difference is what
  * the JVM's zeroing of new arrays, on the calling thread, and the kernels' first touch of them
  * cost the pass; {@link ConvPhases} gives each kernel alone, its operands in cache.
  *
