@@ -70,7 +70,14 @@ final class Winograd {
      * it, L3 no longer holds the kernel from one block to the next, and the layer goes point by
      * point ({@link #byPoints}), reading it once. 2 threads, the forward pass at batch 16 by F(4x4,
      * 3x3): 512 channels on 7x7 (a 38 MB kernel) 15.7 ms by blocks, 12.7 by points; 256 on 14x14
-     * (9.4 MB) 8.5 by blocks, 9.5 by points; 128 on 28x28 7.8 against 10.7.
+     * (9.4 MB) 8.5 by blocks, 9.5 by points; 128 on 28x28 7.8 against 10.7. A layer with fewer
+     * tiles than output channels goes point by point too, whatever its kernel's size: each block
+     * of tiles would read a kernel larger than its own transformed input. On the Zen 5 host (7 Dec
+     * 2026), alternating in one JVM, best of 10 rounds, 1 / 2 threads: conv_d's forward+backward
+     * (256 channels on 14x14 at batch 8, 128 tiles) 19.8 / 13.9 -> 18.7 / 13.0 ms, ResNet-18
+     * inference at batch 1 (its 28x28 and 14x14 layers) 20.2 / 14.5 -> 18.6 / 13.7 ms; the forward
+     * pass of 256 on 14x14 at batch 16 (256 tiles, by blocks either way) measured 7.9 by blocks
+     * and 8.8 by points on 2 threads.
      */
     static final int KERNEL_FLOATS_BY_BLOCKS = 1 << 22;
 
@@ -177,7 +184,8 @@ final class Winograd {
     static void convolve(Simd simd, ConvGeometry g, float[] weight, float[] transformed, boolean flipped,
                          Epilogue epilogue, float[] in, DeferredOutput out, boolean accumulate) {
         int m = tile(g), cols = 4 * simd.lanes(), side = m + 2;
-        boolean byPoints = (long) side * side * g.c() * ((g.oc() + cols - 1) / cols * cols) > KERNEL_FLOATS_BY_BLOCKS;
+        int ocPad = (g.oc() + cols - 1) / cols * cols, tiles = g.n() * ((g.oh() + m - 1) / m) * ((g.ow() + m - 1) / m);
+        boolean byPoints = (long) side * side * g.c() * ocPad > KERNEL_FLOATS_BY_BLOCKS || tiles < ocPad;
         convolve(simd, g, m, byPoints, weight, transformed, flipped, epilogue, in, out, accumulate);
     }
 
