@@ -75,9 +75,10 @@ final class Winograd {
      * of tiles would read a kernel larger than its own transformed input. On the Zen 5 host (7 Dec
      * 2026), alternating in one JVM, best of 10 rounds, 1 / 2 threads: conv_d's forward+backward
      * (256 channels on 14x14 at batch 8, 128 tiles) 19.8 / 13.9 -> 18.7 / 13.0 ms, ResNet-18
-     * inference at batch 1 (its 28x28 and 14x14 layers) 20.2 / 14.5 -> 18.6 / 13.7 ms; the forward
-     * pass of 256 on 14x14 at batch 16 (256 tiles, by blocks either way) measured 7.9 by blocks
-     * and 8.8 by points on 2 threads.
+     * inference at batch 1 (its 28x28 and 14x14 layers) 20.2 / 14.5 -> 18.6 / 13.7 ms. The forward
+     * pass alone, best of 12: 256 channels on 14x14 at batch 8 5.92 / 3.62 ms by blocks, 5.58 /
+     * 3.06 by points; at batch 16 (256 tiles, by blocks) 10.59 / 6.43 against 11.19 / 6.70; 128 on
+     * 28x28 at batch 8 (392 tiles, by blocks) 5.57 / 2.44 against 7.87 / 3.97.
      */
     static final int KERNEL_FLOATS_BY_BLOCKS = 1 << 22;
 
@@ -421,12 +422,13 @@ final class Winograd {
 
     /**
      * How far apart a transformed kernel's points are: its c x cols floats, rounded up to an odd
-     * number of cache lines ({@link #oddLines}). {@link #transformKernel} writes all 36 points of a
-     * channel at once; 256 channels back to back put them 64 KB apart, all in one set of the L1
-     * cache. On the Zen 5 host (7 Dec 2026), the forward pass of 256 channels on 14x14 at batch 8,
-     * alternating in one JVM, best of 20 rounds: 1 thread 8.53 -> 7.47 ms, 2 threads 5.36 -> 4.49
-     * (the transform alone 1.55 -> 0.37-0.42 ms on one thread); 128 on 28x28 3.17 -> 2.99 ms on 2.
-     * On the Zen 4 host before it, the same padding measured no different.
+     * number of cache lines ({@link #oddLines}). {@link #transformKernel} writes all of a channel's
+     * points (36 by F(4x4, 3x3)) at once; 256 channels back to back put them 64 KB apart, all in
+     * one set of the L1 cache. On the Zen 5 host (7 Dec 2026), the forward pass by blocks of tiles,
+     * alternating in one JVM, best of 16 rounds, 1 / 2 threads: 256 channels on 14x14 at batch 8
+     * 6.11 / 4.20 -> 5.45 / 3.59 ms, at batch 16 9.82 / 6.03 -> 9.43 / 5.78; 128 on 28x28 at batch
+     * 8 4.97 / 2.52 -> 4.62 / 2.42 (the transform alone, 256 channels: 1.55 -> 0.37-0.42 ms on one
+     * thread). On the Zen 4 host before it, the same padding measured no different.
      */
     static int kernelPointStride(int c, int cols) {
         return oddLines(c * cols);
