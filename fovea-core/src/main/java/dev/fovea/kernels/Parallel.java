@@ -42,6 +42,15 @@ public final class Parallel {
         return inWorker() || STATE.get().inRegion ? 1 : current().threads;
     }
 
+    /**
+     * Which of its pool's threads runs this: 0 on the thread that shares a call (or any thread
+     * outside a pool), i on the pool's i-th worker, below the {@link #threads()} seen by the
+     * caller of the shared call it runs a chunk of. A chunk's result must never depend on it.
+     */
+    public static int threadIndex() {
+        return Thread.currentThread() instanceof Worker w ? w.share : 0;
+    }
+
     /** Body over a half-open index range. */
     @FunctionalInterface
     public interface RangeBody {

@@ -205,6 +205,7 @@ class KernelsConformanceTest {
         list.add(ConvGeometry.of(2, 67, 26, 26, 60, 3, 1, 1));
         list.add(ConvGeometry.of(7, 12, 20, 21, 40, 5, 2, 2));                                     // the same, stride 2 (phases)
         list.add(new ConvGeometry(2, 32, 24, 24, 96, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 2));            // the same, groups, dilation
+        list.add(new ConvGeometry(3, 4, 17, 30, 12, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 2));            // rows of 28 read in place, groups
         list.add(ConvGeometry.of(5, 12, 28, 28, 48, 3, 1, 1));                                     // the same, positions in 2 parts
         // channels-last forward (512 bits): stride 2, 1,058 positions (the last tile part-used), two
         // blocks of output channels (the second part-used); 260 channels in chunks of 128, 128 and 4

@@ -190,9 +190,15 @@ final class NarrowConv {
         ImplicitConv.Shape shape = ImplicitConv.shape(g);
         int plane = shape.hp() * shape.wp(), image = cpg * plane, rowStep = g.strideH() * shape.wp();
         Scratch scratch = Scratch.get();
-        // the last row block's spare rows, and the last vector's spare lanes, read past the batch
+        // the last row block's spare rows, and the last vector's spare lanes, read past the image
         int slack = (ROWS - 1) * rowStep + v;
-        float[] x = scratch.padded(n * image + slack);
+        // unpadded, the input is read in place, the spare reads of an image running into the next
+        // image as they do in the padded copy, and only the last image is copied, with the slack
+        // after it (LeNet-5's C1 at batch 64: copying the whole batch took 10 us of the forward
+        // pass's 120 on two threads)
+        boolean inPlace = g.padTop() == 0 && g.padLeft() == 0 && g.padBottom() == 0 && g.padRight() == 0;
+        float[] x = scratch.padded(inPlace ? image + slack : n * image + slack);
+        int stride = inPlace ? g.c() * plane : image; // from one image's group to the next's
         float[] w = scratch.weights(blocks * depth * CHANNELS);
         float[] products = scratch.wide(n * imageP);
         int[] offsets = scratch.offsets(depth);
@@ -202,28 +208,19 @@ final class NarrowConv {
         }
         for (int grp = 0; grp < g.groups(); grp++) {
             int group = grp;
-            padded(g, shape, in, grp, x, slack);
+            int base = inPlace ? grp * cpg * plane : 0; // the group's first channel in image 0
+            if (inPlace) {
+                System.arraycopy(in, (n - 1) * stride + base, x, 0, image);
+                Arrays.fill(x, image, image + slack, 0f);
+            } else {
+                padded(g, shape, in, grp, x, slack);
+            }
             ImplicitConv.transposeWeight(simd, weight, grp * ocg * depth, ocg, cpg, taps, flipped, CHANNELS, w, 0);
-            output.alongside(() -> Parallel.forRange(n * blocks, 1, (u0, u1) -> {
-                for (int u = u0; u < u1; u++) {
-                    int b = u / blocks, cb = u % blocks, at = b * image, wAt = cb * depth * CHANNELS;
-                    int to0 = b * imageP + cb * CHANNELS * planeP;
-                    for (int rb = 0; rb < rowBlocks; rb++) {
-                        // kernel rows that read only padding for every row of the tile add nothing: skipped
-                        // (a full convolution's zero border, 4 rows each side for LeNet-5 C3's input gradient)
-                        int from = kernelRowFirst(g, Math.min(oh, rb * ROWS + ROWS) - 1) * g.kw() * cpg;
-                        int to = (kernelRowLast(g, rb * ROWS) + 1) * g.kw() * cpg;
-                        for (int xv = vectors - 1; xv >= 0; xv--) {
-                            simd.kernelChannelRows(from, to, x, at + rb * ROWS * rowStep + xv * v, rowStep, offsets, w, wAt,
-                                    products, to0 + rb * ROWS * ow + xv * v, planeP, ow);
-                        }
-                    }
-                }
-            }));
-            float[] out = output.array();
-            Parallel.forRange(n * ocg, Math.max(1, ImplicitConv.COPY_GRAIN / ohw), (p0, p1) -> {
-                for (int p = p0; p < p1; p++) {
-                    int b = p / ocg, o = p % ocg, src = b * imageP + o * planeP, dst = (b * g.oc() + group * ocg + o) * ohw;
+            // each task's channels go to the output right after their products (see DeferredOutput.inPieces)
+            DeferredOutput.Pieces pieces = output.inPieces(n * blocks, (u, out) -> {
+                int b = u / blocks, o0 = u % blocks * CHANNELS, o1 = Math.min(ocg, o0 + CHANNELS);
+                for (int o = o0; o < o1; o++) {
+                    int src = b * imageP + o * planeP, dst = (b * g.oc() + group * ocg + o) * ohw;
                     if (accumulate) {
                         simd.axpy(1f, products, src, out, dst, ohw);
                     } else {
@@ -232,6 +229,25 @@ final class NarrowConv {
                     }
                 }
             });
+            pieces.run(() -> Parallel.forRange(n * blocks, 1, (u0, u1) -> {
+                for (int u = u0; u < u1; u++) {
+                    int b = u / blocks, cb = u % blocks, wAt = cb * depth * CHANNELS;
+                    float[] src = inPlace && b < n - 1 ? in : x;
+                    int at = inPlace ? (b < n - 1 ? b * stride + base : 0) : b * image;
+                    int to0 = b * imageP + cb * CHANNELS * planeP;
+                    for (int rb = 0; rb < rowBlocks; rb++) {
+                        // kernel rows that read only padding for every row of the tile add nothing: skipped
+                        // (a full convolution's zero border, 4 rows each side for LeNet-5 C3's input gradient)
+                        int from = kernelRowFirst(g, Math.min(oh, rb * ROWS + ROWS) - 1) * g.kw() * cpg;
+                        int to = (kernelRowLast(g, rb * ROWS) + 1) * g.kw() * cpg;
+                        for (int xv = vectors - 1; xv >= 0; xv--) {
+                            simd.kernelChannelRows(from, to, src, at + rb * ROWS * rowStep + xv * v, rowStep, offsets, w, wAt,
+                                    products, to0 + rb * ROWS * ow + xv * v, planeP, ow);
+                        }
+                    }
+                    pieces.computed(u);
+                }
+            }));
         }
     }
 

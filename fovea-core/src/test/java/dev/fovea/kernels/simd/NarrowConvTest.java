@@ -44,6 +44,8 @@ class NarrowConvTest {
         assertTrue(NarrowConv.appliesToWeightGradient(SIMD, fiveWide), "5 taps across, 9 kernel rows, rows of 5");
         assertTrue(NarrowConv.appliesToWeightGradient(SIMD, ConvGeometry.of(2, 2, 8, 8, 16, 5, 1, 0)), "rows of 4");
         assertTrue(NarrowConv.appliesToRows(SIMD, new ConvGeometry(2, 4, 17, 30, 20, 3, 3, 2, 1, 1, 1, 2, 0, 1, 2, 2)));
+        assertTrue(NarrowConv.appliesToRows(SIMD, new ConvGeometry(3, 4, 17, 30, 12, 3, 3, 1, 1, 0, 0, 0, 0, 1, 1, 2)),
+                "unpadded, two groups: the input read in place, the last image copied");
         assertTrue(NarrowConv.appliesToRows(SIMD,
                 ImplicitConv.inputGradientGeometry(new ConvGeometry(3, 5, 11, 13, 24, 3, 3, 1, 1, 1, 0, 2, 1, 2, 1, 1))));
     }
