@@ -90,6 +90,24 @@ final class GradientPool implements AutoCloseable {
         if (issued.contains(array)) free.computeIfAbsent(array.length, n -> new ArrayDeque<>()).addLast(array);
     }
 
+    /**
+     * Takes a gradient array that its tensor has dropped ({@link Tensor#clearGrad}) into the pool of
+     * the training workspace active on this thread, if any, for a later {@link #zeroed} call: a
+     * leaf's gradient cleared every step (an input's, as PyTorch's {@code x.grad = None} between
+     * iterations) is then an array zeroed on all threads, still in cache, instead of a fresh one the
+     * JVM zeroes on the calling thread alone, while the kernel that adds into it waits. 1x1 192 -> 64
+     * on 28x28 at batch 8, forward and backward with the input's gradient cleared each time, 2
+     * threads, best of 20 rounds in one JVM: 1.62 -> 1.38 ms; the leaf's 4.8 MB gradient alone cost
+     * 0.3 ms, the zeroing 0.16-0.20 and the writes to memory no cache held the rest.
+     */
+    static void dropped(float[] array) {
+        GradientPool steps = Workspace.stepGradients();
+        if (steps != null) {
+            steps.issued.add(array);
+            steps.free.computeIfAbsent(array.length, n -> new ArrayDeque<>()).addLast(array);
+        }
+    }
+
     /** Drops every array this pool holds (a pass's pool when it ends; a kept pool when its workspace is cleared). */
     void clear() {
         free.clear();

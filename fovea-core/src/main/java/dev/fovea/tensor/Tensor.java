@@ -181,8 +181,16 @@ public final class Tensor {
         if (grad != null) GradientPool.zero(grad);
     }
 
-    /** Drops the gradient buffer. */
-    public void clearGrad() { grad = null; }
+    /**
+     * Drops the gradient buffer. Inside a step of a {@link Workspace#forTraining training workspace}
+     * the array goes back to the workspace, for a later gradient of its size, as PyTorch's
+     * {@code x.grad = None} hands the memory back to its caching allocator: there, keep no reference
+     * to the array (from {@link #gradBuffer} or {@link #grad}) past this call.
+     */
+    public void clearGrad() {
+        if (grad != null) GradientPool.dropped(grad);
+        grad = null;
+    }
 
     /** A tensor sharing this one's data, cut from the tape. */
     public Tensor detach() { return new Tensor(data, shape); }

@@ -24,7 +24,9 @@ import java.util.function.ToIntFunction;
  * caching allocator reuses a step's activations in the next: a run's tensors, the ones saved for
  * its backward pass included, are all dead when the next run enters, since that backward pass
  * has run. Within a run every array handed out is distinct, so a saved tensor never sees its
- * array reused before its backward pass.
+ * array reused before its backward pass. A gradient cleared during a step ({@link Tensor#clearGrad})
+ * comes back to the workspace too, as {@code x.grad = None} frees it in PyTorch: the caller must
+ * not keep the array.
  */
 public final class Workspace {
 

@@ -73,6 +73,42 @@ class GradientPoolTest {
         steps.clear();
     }
 
+    /**
+     * A gradient cleared inside a training step ({@link Tensor#clearGrad}, PyTorch's
+     * {@code x.grad = None}) goes back to the workspace: the next step's gradient of that size is
+     * the same array, zeroed first, so each step's gradient is still the fresh one. Cleared outside
+     * a training step, it is dropped.
+     */
+    @Test
+    void aGradientClearedInATrainingStepServesTheNext() {
+        SplittableRandom rng = new SplittableRandom(6);
+        // a convolution: the input's gradient (2x3x7x6 = 252 floats) is the only array of its size
+        Tensor x = Tensor.randn(rng, 2, 3, 7, 6).requiresGrad(true);
+        Tensor weight = Tensor.randn(rng, 4, 3, 3, 3).requiresGrad(true);
+        Tensor gradOut = Tensor.randn(rng, 2, 4, 5, 4);
+        x.conv2d(weight, null, 1, 0).backward(gradOut);
+        float[] expected = x.grad().data().clone(), outside = x.gradBuffer();
+        x.clearGrad(); // outside a training step: dropped
+        Workspace steps = Workspace.forTraining();
+        float[] first = null;
+        for (int step = 0; step < 4; step++) {
+            try (Workspace.Scope _ = steps.enter()) {
+                x.clearGrad();
+                weight.clearGrad();
+                x.conv2d(weight, null, 1, 0).backward(gradOut);
+                if (first == null) first = x.gradBuffer();
+                assertSame(first, x.gradBuffer(), "step " + step + ": the array cleared in the step before");
+                assertArrayEquals(expected, x.grad().data(), 0f, "step " + step);
+            }
+        }
+        assertNotSame(outside, first, "cleared outside a training step: not taken back");
+        x.clearGrad(); // outside a step again: the next gradient is a new array
+        x.conv2d(weight, null, 1, 0).backward(gradOut);
+        assertNotSame(first, x.gradBuffer());
+        assertArrayEquals(expected, x.grad().data(), 0f);
+        steps.clear();
+    }
+
     @Test
     void theCallersOutputGradientIsReadNeverWritten() {
         SplittableRandom rng = new SplittableRandom(5);
