@@ -95,6 +95,17 @@ public interface Kernels {
     /** dIn (n, c, h, w) += gradient of the convolution with respect to its input. */
     void conv2dBackwardInput(float[] dIn, float[] dOut, float[] weight, ConvGeometry g);
 
+    /**
+     * dIn (n, c, h, w) = gradient of the convolution with respect to its input, whatever dIn held
+     * before: for a gradient array that has no value yet, taken without zeroing, as PyTorch's
+     * convolution backward fills a new, uninitialised {@code grad_input}. This default zeroes dIn
+     * and adds; a kernel that can write every element instead of adding overrides it.
+     */
+    default void conv2dBackwardInputOverwriting(float[] dIn, float[] dOut, float[] weight, ConvGeometry g) {
+        java.util.Arrays.fill(dIn, 0, g.inputSize(), 0f);
+        conv2dBackwardInput(dIn, dOut, weight, g);
+    }
+
     /** dWeight += gradient with respect to the weight; dBias (may be null) += sum of dOut over n, oh, ow. */
     void conv2dBackwardWeight(float[] dWeight, float[] dBias, float[] dOut, float[] in, ConvGeometry g);
 

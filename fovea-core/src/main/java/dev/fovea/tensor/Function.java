@@ -29,6 +29,16 @@ abstract class Function {
     }
 
     /**
+     * Input i's gradient array for a backward pass that writes every element of it, when the input
+     * has no gradient yet ({@link Tensor#gradBufferToOverwrite}); null when it needs none or has one
+     * to add into ({@link #gradOf}).
+     */
+    final float[] gradToOverwrite(int i) {
+        Tensor t = inputs[i];
+        return t != null && t.requiresGrad() ? t.gradBufferToOverwrite() : null;
+    }
+
+    /**
      * Attaches this function to {@code out} when gradients are being recorded and any input needs one;
      * otherwise {@code out} stays a constant and this function (and what it saved) is dropped.
      */

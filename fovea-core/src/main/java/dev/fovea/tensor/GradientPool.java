@@ -65,15 +65,26 @@ final class GradientPool implements AutoCloseable {
     /** A zeroed array of {@code length} floats: a freed one of that length if this thread's pass has one. */
     static float[] zeroed(int length) {
         GradientPool pool = ACTIVE.get();
+        ArrayDeque<float[]> same = pool == null ? null : pool.free.get(length);
+        if (same == null || same.isEmpty()) return uninitialized(length); // a new array: zeroed already
+        float[] reused = same.pollLast();
+        zero(reused);
+        return reused;
+    }
+
+    /**
+     * An array of {@code length} floats for a caller that writes every element: a freed one of that
+     * length as it is, if this thread's pass has one, else a new one.
+     */
+    static float[] uninitialized(int length) {
+        GradientPool pool = ACTIVE.get();
         if (pool == null) return new float[length];
         ArrayDeque<float[]> same = pool.free.get(length);
         float[] reused = same == null ? null : same.pollLast();
         if (reused == null) {
-            float[] fresh = new float[length];
-            pool.issued.add(fresh);
-            return fresh;
+            reused = new float[length];
+            pool.issued.add(reused);
         }
-        zero(reused);
         return reused;
     }
 

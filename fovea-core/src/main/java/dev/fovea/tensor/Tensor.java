@@ -176,6 +176,19 @@ public final class Tensor {
         return grad;
     }
 
+    /**
+     * The gradient array for a function that writes every element of it, when this tensor has no
+     * gradient yet: an array taken as it is, possibly holding old values (a freed one of the pass's
+     * {@link GradientPool}, or a new one), so that nobody zeroes what the function overwrites; null
+     * when there is a gradient to add into ({@link #gradBuffer}), or a {@link LeafGradients} scope
+     * supplies this leaf's array. Until the function has written it the gradient is undefined.
+     */
+    float[] gradBufferToOverwrite() {
+        if (grad != null || (creator == null && LeafGradients.active() != null)) return null;
+        grad = GradientPool.uninitialized(data.length);
+        return grad;
+    }
+
     /** Sets the gradient to zero (keeps the buffer). Optimizers call this; nothing else should. */
     public void zeroGrad() {
         if (grad != null) GradientPool.zero(grad);

@@ -488,6 +488,34 @@ class KernelsConformanceTest {
         }
     }
 
+    /**
+     * The input gradient written over whatever the array held (NaN here, as an uninitialised array
+     * may hold) is the gradient added to zeros, bit for bit, on every path and at 1 and 2 threads,
+     * and nothing past the input's size is touched.
+     */
+    @ParameterizedTest(name = "{0} bits")
+    @ValueSource(ints = {128, 256, 512})
+    void conv2dBackwardInputOverwritingIsTheGradientAddedToZeros(int bits) {
+        Kernels v = vector(bits);
+        Random rnd = new Random(31);
+        for (int threads : new int[] {1, 2}) {
+            Parallel.withThreads(threads, () -> {
+                for (ConvGeometry g : convGeometries()) {
+                    float[] dOut = random(rnd, g.outputSize()), weight = random(rnd, g.weightSize());
+                    for (Kernels k : List.of(v, REF)) {
+                        String what = k.getClass().getSimpleName() + " " + Parallel.threads() + " threads " + g;
+                        float[] expected = new float[g.inputSize()], actual = new float[g.inputSize() + 5];
+                        Arrays.fill(actual, Float.NaN);
+                        k.conv2dBackwardInput(expected, dOut, weight, g);
+                        k.conv2dBackwardInputOverwriting(actual, dOut, weight, g);
+                        assertArrayEquals(expected, Arrays.copyOf(actual, g.inputSize()), what);
+                        for (int i = g.inputSize(); i < actual.length; i++) assertTrue(Float.isNaN(actual[i]), what);
+                    }
+                }
+            });
+        }
+    }
+
     @ParameterizedTest(name = "{0} bits")
     @ValueSource(ints = {128, 256, 512})
     void conv2dBackwardWeightMatchesReferenceAndAccumulates(int bits) {

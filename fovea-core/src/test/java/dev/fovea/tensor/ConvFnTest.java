@@ -18,6 +18,57 @@ class ConvFnTest {
 
     // ------------------------------------------------------------------ by hand
 
+    /**
+     * The input's gradient is written straight into a new array when the input has none yet
+     * ({@code Kernels.conv2dBackwardInputOverwriting}) and added otherwise: a second backward pass
+     * doubles it, a second convolution of the same input adds its part, and an input that is also
+     * the residual gets both gradients, whichever comes first.
+     */
+    @Test
+    void theInputsGradientIsWrittenOnlyWhenItHasNone() {
+        java.util.SplittableRandom rng = new java.util.SplittableRandom(11);
+        Tensor x = Tensor.randn(rng, 2, 4, 6, 6).requiresGrad(true);
+        Tensor w1 = Tensor.randn(rng, 4, 4, 3, 3), w2 = Tensor.randn(rng, 4, 4, 1, 1);
+        x.conv2d(w1, null, 1, 1).sum().backward();
+        float[] g1 = x.grad().data().clone();
+        x.clearGrad();
+        x.conv2d(w2, null, 1, 0).sum().backward();
+        float[] g2 = x.grad().data().clone();
+        x.clearGrad();
+
+        x.conv2d(w1, null, 1, 1).sum().backward();
+        x.conv2d(w1, null, 1, 1).sum().backward();
+        assertClose(sum(g1, g1), x.grad().data(), "two passes add up");
+        x.clearGrad();
+        x.conv2d(w1, null, 1, 1).add(x.conv2d(w2, null, 1, 0)).sum().backward();
+        assertClose(sum(g1, g2), x.grad().data(), "two convolutions of one input");
+        x.clearGrad();
+        // residual x: dOut (all ones) goes to x as the residual, then the convolution's part is added
+        float[] ones = new float[g1.length];
+        Arrays.fill(ones, 1f);
+        x.conv2dAddRelu(w1, null, x, ONE, new int[] {1, 1, 1, 1}, ONE, 1).sum().backward();
+        Tensor y = x.conv2d(w1, null, 1, 1).add(x);
+        float[] mask = new float[g1.length];
+        for (int i = 0; i < mask.length; i++) mask[i] = y.data()[i] > 0 ? 1f : 0f;
+        float[] withResidual = x.grad().data().clone();
+        x.clearGrad();
+        Tensor.of(mask, x.shape()).mul(x.conv2d(w1, null, 1, 1).add(x)).sum().backward();
+        assertClose(x.grad().data(), withResidual, "the input as its own residual");
+    }
+
+    private static float[] sum(float[] a, float[] b) {
+        float[] s = new float[a.length];
+        for (int i = 0; i < s.length; i++) s[i] = a[i] + b[i];
+        return s;
+    }
+
+    private static void assertClose(float[] expected, float[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            assertEquals(expected[i], actual[i], 1e-4f * (1 + Math.abs(expected[i])), what + " at " + i);
+        }
+    }
+
     @Test
     void onesOnOnesGiveNines() {
         Tensor y = Tensor.ones(1, 1, 4, 4).conv2d(Tensor.ones(1, 1, 3, 3), null, 1, 0);

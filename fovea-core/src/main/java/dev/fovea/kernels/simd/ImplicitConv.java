@@ -1009,12 +1009,13 @@ final class ImplicitConv {
     }
 
     /**
-     * {@code dIn += } the input gradient of a stride-1 layer, computed channels-last as the full
-     * convolution {@code full} ({@link #inputGradientGeometry} of the layer; its weight, the flipped
-     * kernel, is transposed straight from {@code weight}).
+     * {@code dIn += } (or {@code =}, when not {@code accumulate}) the input gradient of a stride-1
+     * layer, computed channels-last as the full convolution {@code full} ({@link #inputGradientGeometry}
+     * of the layer; its weight, the flipped kernel, is transposed straight from {@code weight}).
      */
-    static void inputGradientChannelsLast(Simd simd, ConvGeometry full, float[] weight, float[] dOut, float[] dIn) {
-        channelsLast(simd, full, weight, true, null, Epilogue.NONE, dOut, DeferredOutput.of(dIn), true);
+    static void inputGradientChannelsLast(Simd simd, ConvGeometry full, float[] weight, float[] dOut, float[] dIn,
+                                          boolean accumulate) {
+        channelsLast(simd, full, weight, true, null, Epilogue.NONE, dOut, DeferredOutput.of(dIn), accumulate);
     }
 
     /**

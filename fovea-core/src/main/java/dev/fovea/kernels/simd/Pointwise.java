@@ -85,12 +85,12 @@ final class Pointwise {
         multiply(simd, g, g.groups(), ocg, cpg, g.oc(), g.c(), panels, in, out, false, epilogue);
     }
 
-    /** {@code dIn += weight^T * dOut} per image and group. */
-    static void inputGradient(Simd simd, ConvGeometry g, float[] weight, float[] dOut, float[] dIn) {
+    /** {@code dIn += weight^T * dOut} per image and group, or {@code =} when not {@code accumulate}. */
+    static void inputGradient(Simd simd, ConvGeometry g, float[] weight, float[] dOut, float[] dIn, boolean accumulate) {
         int ocg = g.ocPerGroup(), cpg = g.cPerGroup();
         float[] panels = Scratch.get().weights(g.groups() * panelsSize(simd, cpg, ocg));
         packTransposedPanels(simd, weight, g.groups(), ocg, cpg, panels);
-        multiply(simd, g, g.groups(), cpg, ocg, g.c(), g.oc(), panels, dOut, dIn, true, Epilogue.NONE);
+        multiply(simd, g, g.groups(), cpg, ocg, g.c(), g.oc(), panels, dOut, dIn, accumulate, Epilogue.NONE);
     }
 
     /** Floats of one group's weight in mr-row panels: rows rounded up to whole panels, times the depth. */

@@ -5,6 +5,7 @@ import dev.fovea.kernels.ConvGeometry;
 import dev.fovea.kernels.Kernels;
 import dev.fovea.kernels.Parallel;
 import dev.fovea.kernels.PoolGeometry;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.function.IntFunction;
@@ -322,9 +323,24 @@ public final class VectorKernels implements Kernels {
      */
     @Override
     public void conv2dBackwardInput(float[] dIn, float[] dOut, float[] weight, ConvGeometry g) {
+        backwardInput(dIn, dOut, weight, g, true);
+    }
+
+    /**
+     * As {@link #conv2dBackwardInput}, written rather than added: the products that go to dIn
+     * through a copy or a GEMM store it straight away (no zeroing first, and no read of dIn: 1x1 192
+     * -> 64 on 28x28 at batch 8, 2 threads: 0.446 ms zeroing and adding, 0.388 ms writing), the
+     * paths that scatter into it (col2im) zero each image's part first.
+     */
+    @Override
+    public void conv2dBackwardInputOverwriting(float[] dIn, float[] dOut, float[] weight, ConvGeometry g) {
+        backwardInput(dIn, dOut, weight, g, false);
+    }
+
+    private void backwardInput(float[] dIn, float[] dOut, float[] weight, ConvGeometry g, boolean accumulate) {
         int cpg = g.cPerGroup(), ocg = g.ocPerGroup(), kk = Im2col.rows(g), hw = g.h() * g.w(), ohw = g.oh() * g.ow();
         if (fullyConnected(g)) { // dIn (n, K) += dOut (n, oc) * weight (oc, K)
-            gemm.gemm(false, false, g.n(), kk, g.oc(), 1f, dOut, 0, g.oc(), weight, 0, kk, 1f, dIn, 0, kk);
+            gemm.gemm(false, false, g.n(), kk, g.oc(), 1f, dOut, 0, g.oc(), weight, 0, kk, accumulate ? 1f : 0f, dIn, 0, kk);
             return;
         }
         // the full convolution's GEMM has c/groups rows: far fewer than a micro-tile's wastes most
@@ -334,15 +350,15 @@ public final class VectorKernels implements Kernels {
         ImplicitConv.Shape full = byFullConv ? ImplicitConv.inputGradient(g) : null;
         ConvGeometry fullConv = full == null ? null : ImplicitConv.inputGradientGeometry(g);
         if (fullConv != null && Winograd.applies(simd, fullConv)) {
-            Winograd.convolve(simd, fullConv, weight, null, true, Epilogue.NONE, dOut, DeferredOutput.of(dIn), true);
+            Winograd.convolve(simd, fullConv, weight, null, true, Epilogue.NONE, dOut, DeferredOutput.of(dIn), accumulate);
             return;
         }
         if (fullConv != null && ImplicitConv.channelsLastForward(simd, fullConv, false)) {
-            ImplicitConv.inputGradientChannelsLast(simd, fullConv, weight, dOut, dIn);
+            ImplicitConv.inputGradientChannelsLast(simd, fullConv, weight, dOut, dIn, accumulate);
             return;
         }
         if (fullConv != null && NarrowConv.appliesToRows(simd, fullConv)) {
-            NarrowConv.rows(simd, fullConv, weight, true, Epilogue.NONE, dOut, DeferredOutput.of(dIn), true);
+            NarrowConv.rows(simd, fullConv, weight, true, Epilogue.NONE, dOut, DeferredOutput.of(dIn), accumulate);
             return;
         }
         if (full != null) { // dIn += the "full" convolution of dOut with the flipped, transposed kernel
@@ -350,12 +366,12 @@ public final class VectorKernels implements Kernels {
             int depth = full.depth();
             for (int grp = 0; grp < g.groups(); grp++) {
                 ImplicitConv.batch(gemm, simd, full, g.n(), cpg, flipped, grp * cpg * depth, null, 0, dOut, grp * ocg * ohw, g.oc() * ohw,
-                        Epilogue.NONE, 0, dIn, grp * cpg * hw, g.c() * hw, true);
+                        Epilogue.NONE, 0, dIn, grp * cpg * hw, g.c() * hw, accumulate);
             }
             return;
         }
         if (Pointwise.applies(simd, g)) {
-            Pointwise.inputGradient(simd, g, weight, dOut, dIn);
+            Pointwise.inputGradient(simd, g, weight, dOut, dIn, accumulate);
             return;
         }
         int size = gemm.prepackedSize(kk, ocg);
@@ -368,9 +384,10 @@ public final class VectorKernels implements Kernels {
                 for (int grp = 0; grp < g.groups(); grp++) {
                     int dInOff = (b * g.c() + grp * cpg) * hw;
                     Gemm.PanelSource dOutG = gemm.panelsOfB(false, dOut, (b * g.oc() + grp * ocg) * ohw, ohw);
-                    if (ImplicitConv.pointwise(g)) { // dIn_g += weight_g^T * dOut_g straight away
-                        gemm.gemm(kk, ohw, ocg, 1f, null, packed, grp * size, dOutG, 1f, dIn, dInOff, hw);
+                    if (ImplicitConv.pointwise(g)) { // dIn_g (+)= weight_g^T * dOut_g straight away
+                        gemm.gemm(kk, ohw, ocg, 1f, null, packed, grp * size, dOutG, accumulate ? 1f : 0f, dIn, dInOff, hw);
                     } else {
+                        if (!accumulate) Arrays.fill(dIn, dInOff, dInOff + cpg * hw, 0f); // col2im adds
                         float[] col = Scratch.get().col(kk * ohw);
                         gemm.gemm(kk, ohw, ocg, 1f, null, packed, grp * size, dOutG, 0f, col, 0, ohw);
                         Im2col.col2im(col, g, dIn, dInOff, simd);
