@@ -1,5 +1,6 @@
 package dev.fovea.kernels;
 
+import java.util.Arrays;
 import java.util.function.IntFunction;
 
 /**
@@ -102,7 +103,7 @@ public interface Kernels {
      * and adds; a kernel that can write every element instead of adding overrides it.
      */
     default void conv2dBackwardInputOverwriting(float[] dIn, float[] dOut, float[] weight, ConvGeometry g) {
-        java.util.Arrays.fill(dIn, 0, g.inputSize(), 0f);
+        Arrays.fill(dIn, 0, g.inputSize(), 0f);
         conv2dBackwardInput(dIn, dOut, weight, g);
     }
 
