@@ -37,6 +37,11 @@ final class DeferredOutput {
         return new DeferredOutput(null, allocate, length);
     }
 
+    /** The array if it is allocated already, else null; from any thread. */
+    float[] ready() {
+        return array;
+    }
+
     /** The array, allocated now if it was not yet. */
     float[] array() {
         if (array == null) {

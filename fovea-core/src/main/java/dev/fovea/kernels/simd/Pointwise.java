@@ -74,15 +74,21 @@ final class Pointwise {
                 && (long) tiles * tw - hw <= hw / 16 && g.cPerGroup() <= MAX_DEPTH && g.ocPerGroup() <= MAX_DEPTH;
     }
 
-    /** {@code out = weight * in} per image and group, finished by {@code epilogue}. */
-    static void forward(Simd simd, ConvGeometry g, float[] weight, Epilogue epilogue, float[] in, float[] out) {
+    /**
+     * {@code out = weight * in} per image and group, finished by {@code epilogue}; a fresh output
+     * array is asked for alongside the products, and the blocks computed before it exists go
+     * through a buffer ({@link DeferredOutput#inPieces}), so that the JVM's zeroing of the array
+     * on the calling thread no longer holds up the workers (1x1 192 -> 64 on 28x28 at batch 8, 2
+     * threads, median of 20 rounds alternating in one JVM: 0.487 -> 0.465 ms; 1 thread even).
+     */
+    static void forward(Simd simd, ConvGeometry g, float[] weight, Epilogue epilogue, float[] in, DeferredOutput out) {
         int ocg = g.ocPerGroup(), cpg = g.cPerGroup();
         int size = panelsSize(simd, ocg, cpg);
         float[] panels = Scratch.get().weights(g.groups() * size);
         for (int grp = 0; grp < g.groups(); grp++) {
             ImplicitConv.packPanels(weight, grp * ocg * cpg, ocg, cpg, simd.mr(), panels, grp * size);
         }
-        multiply(simd, g, g.groups(), ocg, cpg, g.oc(), g.c(), panels, in, out, false, epilogue);
+        multiply(simd, g, g.groups(), ocg, cpg, g.oc(), g.c(), panels, in, null, out, false, epilogue);
     }
 
     /** {@code dIn += weight^T * dOut} per image and group, or {@code =} when not {@code accumulate}. */
@@ -90,7 +96,7 @@ final class Pointwise {
         int ocg = g.ocPerGroup(), cpg = g.cPerGroup();
         float[] panels = Scratch.get().weights(g.groups() * panelsSize(simd, cpg, ocg));
         packTransposedPanels(simd, weight, g.groups(), ocg, cpg, panels);
-        multiply(simd, g, g.groups(), cpg, ocg, g.c(), g.oc(), panels, dOut, dIn, accumulate, Epilogue.NONE);
+        multiply(simd, g, g.groups(), cpg, ocg, g.c(), g.oc(), panels, dOut, dIn, null, accumulate, Epilogue.NONE);
     }
 
     /** Floats of one group's weight in mr-row panels: rows rounded up to whole panels, times the depth. */
@@ -124,8 +130,8 @@ final class Pointwise {
      * {@code srcChannels} in src and {@code grp*m} of {@code dstChannels} in dst.
      */
     private static void multiply(Simd simd, ConvGeometry g, int groups, int m, int depth, int dstChannels,
-                                 int srcChannels, float[] panels, float[] src, float[] dst, boolean add,
-                                 Epilogue epilogue) {
+                                 int srcChannels, float[] panels, float[] src, float[] given, DeferredOutput deferred,
+                                 boolean add, Epilogue epilogue) {
         int mr = simd.mr(), v = simd.lanes(), tw = 3 * v, hw = g.h() * g.w(), tiles = (hw + tw - 1) / tw;
         // a row's last, partial tile: as many vectors as its columns need; one vector read in
         // place when its columns fill it (no load past the image), else a zero-padded copy, which
@@ -138,12 +144,35 @@ final class Pointwise {
         int spread = Math.min(tiles, Math.max((tiles + most - 1) / most, (MIN_TASKS + g.n() * groups - 1) / (g.n() * groups)));
         int blockTiles = (tiles + spread - 1) / spread, blocks = (tiles + blockTiles - 1) / blockTiles;
         long perBlock = (long) size * tw * blockTiles;
-        Parallel.forRange(g.n() * groups * blocks, (int) Math.max(1, (1L << 20) / perBlock), (q0, q1) -> {
+        // an output not allocated yet (deferred): the blocks computed before it exists go to a
+        // buffer, m rows of the block's width each, written out by their thread once it does
+        int tasks = g.n() * groups * blocks, width = blockTiles * tw, pieceFloats = m * width;
+        // (on one thread the allocation would only come after every block: it comes first instead)
+        if (deferred != null && Parallel.threads() == 1) deferred.array();
+        float[] buffer = deferred == null || deferred.ready() != null ? null : Scratch.get().products(tasks * pieceFloats);
+        boolean[] buffered = buffer == null ? null : new boolean[tasks];
+        DeferredOutput.Pieces pieces = buffer == null ? null : deferred.inPieces(tasks, (q, out) -> {
+            if (!buffered[q]) return; // computed into the output itself
+            int image = q / (groups * blocks), grp = q / blocks % groups, j0 = q % blocks * blockTiles * tw;
+            int cols = Math.min(hw, j0 + width) - j0, dstAt = (image * dstChannels + grp * m) * hw;
+            for (int o = 0; o < m; o++) {
+                System.arraycopy(buffer, q * pieceFloats + o * width, out, dstAt + o * hw + j0, cols);
+                if (!epilogue.isNone()) epilogue.apply(simd, grp * m + o, out, dstAt + o * hw + j0, cols);
+            }
+        });
+        Runnable products = () -> Parallel.forRange(tasks, (int) Math.max(1, (1L << 20) / perBlock), (q0, q1) -> {
             Scratch scratch = Scratch.get();
             for (int q = q0; q < q1; q++) {
                 int image = q / (groups * blocks), grp = q / blocks % groups, t0 = q % blocks * blockTiles;
                 int t1 = Math.min(tiles, t0 + blockTiles), j0 = t0 * tw, cols = Math.min(hw, t1 * tw) - j0;
-                int xAt = (image * srcChannels + grp * depth) * hw, dstAt = (image * dstChannels + grp * m) * hw;
+                int xAt = (image * srcChannels + grp * depth) * hw;
+                // into the output where it exists, else into this block's part of the buffer, whose
+                // columns start at the block's first (so a tile's column is t*tw - shift)
+                float[] ready = given != null ? given : deferred.ready();
+                boolean direct = ready != null;
+                float[] dst = direct ? ready : buffer;
+                int ld = direct ? hw : width, shift = direct ? 0 : j0;
+                int dstAt = direct ? (image * dstChannels + grp * m) * hw : q * pieceFloats;
                 int full = t1 * tw <= hw ? t1 : t1 - 1; // tiles of tw columns, then the rest, if in this block
                 float[] tail = src;
                 int tailAt = xAt + full * tw, tailLd = hw, tailWidth = tailVectors * v;
@@ -157,28 +186,37 @@ final class Pointwise {
                     }
                 }
                 for (int pn = 0; pn < rowPanels; pn++) {
-                    int h = Math.min(mr, m - pn * mr), at = dstAt + pn * mr * hw, aAt = grp * size + pn * depth * mr;
+                    int h = Math.min(mr, m - pn * mr), at = dstAt + pn * mr * ld - shift, aAt = grp * size + pn * depth * mr;
                     for (int t = t0; t < full; t++) {
                         if (h == mr) {
-                            simd.kernelRowsWide(depth, panels, aAt, src, xAt + t * tw, hw, dst, at + t * tw, hw, add);
+                            simd.kernelRowsWide(depth, panels, aAt, src, xAt + t * tw, hw, dst, at + t * tw, ld, add);
                         } else {
-                            edge(simd, depth, panels, aAt, src, xAt + t * tw, hw, dst, at + t * tw, hw, h, tw, 3, add, scratch);
+                            edge(simd, depth, panels, aAt, src, xAt + t * tw, hw, dst, at + t * tw, ld, h, tw, 3, add, scratch);
                         }
                     }
                     if (full < t1) {
                         if (h == mr && tailInPlace) {
-                            simd.kernelRowsNarrow(depth, panels, aAt, src, tailAt, hw, dst, at + full * tw, hw, add);
+                            simd.kernelRowsNarrow(depth, panels, aAt, src, tailAt, hw, dst, at + full * tw, ld, add);
                         } else {
-                            edge(simd, depth, panels, aAt, tail, tailAt, tailLd, dst, at + full * tw, hw, h, rest,
+                            edge(simd, depth, panels, aAt, tail, tailAt, tailLd, dst, at + full * tw, ld, h, rest,
                                     tailVectors, add, scratch);
                         }
                     }
                 }
-                if (!epilogue.isNone()) {
+                if (direct && !epilogue.isNone()) {
                     for (int o = 0; o < m; o++) epilogue.apply(simd, grp * m + o, dst, dstAt + o * hw + j0, cols);
+                }
+                if (pieces != null) {
+                    buffered[q] = !direct;
+                    pieces.computed(q);
                 }
             }
         });
+        if (pieces != null) {
+            pieces.run(products);
+        } else {
+            products.run();
+        }
     }
 
     /**

@@ -252,6 +252,10 @@ public final class VectorKernels implements Kernels {
             NarrowConv.rows(simd, g, weight, false, epilogue, in, output, false);
             return;
         }
+        if (Pointwise.applies(simd, g)) { // writes as it computes, into a buffer until the output exists
+            Pointwise.forward(simd, g, weight, epilogue, in, output);
+            return;
+        }
         conv2dForwardInto(output.array(), in, weight, constant, epilogue, g);
     }
 
@@ -271,7 +275,7 @@ public final class VectorKernels implements Kernels {
             return;
         }
         if (Pointwise.applies(simd, g)) {
-            Pointwise.forward(simd, g, weight, epilogue, in, out);
+            Pointwise.forward(simd, g, weight, epilogue, in, DeferredOutput.of(out));
             return;
         }
         ImplicitConv.Shape shape = ImplicitConv.pointwise(g) ? null : ImplicitConv.forward(g);
