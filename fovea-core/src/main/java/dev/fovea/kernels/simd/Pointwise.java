@@ -88,7 +88,7 @@ final class Pointwise {
         for (int grp = 0; grp < g.groups(); grp++) {
             ImplicitConv.packPanels(weight, grp * ocg * cpg, ocg, cpg, simd.mr(), panels, grp * size);
         }
-        multiply(simd, g, g.groups(), ocg, cpg, g.oc(), g.c(), panels, in, null, out, false, epilogue);
+        multiply(simd, g, g.groups(), ocg, cpg, g.oc(), g.c(), panels, in, out, false, epilogue);
     }
 
     /** {@code dIn += weight^T * dOut} per image and group, or {@code =} when not {@code accumulate}. */
@@ -96,7 +96,8 @@ final class Pointwise {
         int ocg = g.ocPerGroup(), cpg = g.cPerGroup();
         float[] panels = Scratch.get().weights(g.groups() * panelsSize(simd, cpg, ocg));
         packTransposedPanels(simd, weight, g.groups(), ocg, cpg, panels);
-        multiply(simd, g, g.groups(), cpg, ocg, g.c(), g.oc(), panels, dOut, dIn, null, accumulate, Epilogue.NONE);
+        multiply(simd, g, g.groups(), cpg, ocg, g.c(), g.oc(), panels, dOut, DeferredOutput.of(dIn), accumulate,
+                Epilogue.NONE);
     }
 
     /** Floats of one group's weight in mr-row panels: rows rounded up to whole panels, times the depth. */
@@ -127,11 +128,12 @@ final class Pointwise {
     /**
      * {@code dst_(b, grp) (m, hw) (+)= panels_grp (m, depth) * src_(b, grp) (depth, hw)} for every
      * image b and group, where image b's group grp starts at channel {@code grp*depth} of
-     * {@code srcChannels} in src and {@code grp*m} of {@code dstChannels} in dst.
+     * {@code srcChannels} in src and {@code grp*m} of {@code dstChannels} in dst, the output's array
+     * (asked for alongside the products when it is not allocated yet).
      */
     private static void multiply(Simd simd, ConvGeometry g, int groups, int m, int depth, int dstChannels,
-                                 int srcChannels, float[] panels, float[] src, float[] given, DeferredOutput deferred,
-                                 boolean add, Epilogue epilogue) {
+                                 int srcChannels, float[] panels, float[] src, DeferredOutput output, boolean add,
+                                 Epilogue epilogue) {
         int mr = simd.mr(), v = simd.lanes(), tw = 3 * v, hw = g.h() * g.w(), tiles = (hw + tw - 1) / tw;
         // a row's last, partial tile: as many vectors as its columns need; one vector read in
         // place when its columns fill it (no load past the image), else a zero-padded copy, which
@@ -144,14 +146,14 @@ final class Pointwise {
         int spread = Math.min(tiles, Math.max((tiles + most - 1) / most, (MIN_TASKS + g.n() * groups - 1) / (g.n() * groups)));
         int blockTiles = (tiles + spread - 1) / spread, blocks = (tiles + blockTiles - 1) / blockTiles;
         long perBlock = (long) size * tw * blockTiles;
-        // an output not allocated yet (deferred): the blocks computed before it exists go to a
-        // buffer, m rows of the block's width each, written out by their thread once it does
+        // an output not allocated yet: the blocks computed before it exists go to a buffer, m rows
+        // of the block's width each, written out by their thread once it does
         int tasks = g.n() * groups * blocks, width = blockTiles * tw, pieceFloats = m * width;
         // (on one thread the allocation would only come after every block: it comes first instead)
-        if (deferred != null && Parallel.threads() == 1) deferred.array();
-        float[] buffer = deferred == null || deferred.ready() != null ? null : Scratch.get().products(tasks * pieceFloats);
+        if (Parallel.threads() == 1) output.array();
+        float[] buffer = output.ready() != null ? null : Scratch.get().products(tasks * pieceFloats);
         boolean[] buffered = buffer == null ? null : new boolean[tasks];
-        DeferredOutput.Pieces pieces = buffer == null ? null : deferred.inPieces(tasks, (q, out) -> {
+        DeferredOutput.Pieces pieces = buffer == null ? null : output.inPieces(tasks, (q, out) -> {
             if (!buffered[q]) return; // computed into the output itself
             int image = q / (groups * blocks), grp = q / blocks % groups, j0 = q % blocks * blockTiles * tw;
             int cols = Math.min(hw, j0 + width) - j0, dstAt = (image * dstChannels + grp * m) * hw;
@@ -168,7 +170,7 @@ final class Pointwise {
                 int xAt = (image * srcChannels + grp * depth) * hw;
                 // into the output where it exists, else into this block's part of the buffer, whose
                 // columns start at the block's first (so a tile's column is t*tw - shift)
-                float[] ready = given != null ? given : deferred.ready();
+                float[] ready = output.ready();
                 boolean direct = ready != null;
                 float[] dst = direct ? ready : buffer;
                 int ld = direct ? hw : width, shift = direct ? 0 : j0;
