@@ -19,9 +19,10 @@ import java.util.SplittableRandom;
  * array the JVM zeroes on the calling thread. It first drops the three gradients, as PyTorch's
  * {@code x.grad = None} between iterations, then runs the forward pass and backpropagates
  * {@code gradOut}: input, weight and bias gradients, whatever the layer's place in a network would
- * need. Each pass's gradients are new zeroed buffers to the pass; inside the workspace they are
- * the arrays the last pass dropped ({@link Tensor#clearGrad}), zeroed on all threads, as PyTorch's
- * allocator hands the freed blocks back. (Before 7 Dec 2026 the output was a new array too: conv_e
+ * need. Each pass's gradients start from zero; inside the workspace their arrays are the ones the
+ * last pass dropped ({@link Tensor#clearGrad}), as PyTorch's allocator hands the freed blocks back:
+ * the weight's and the bias's zeroed on all threads, the input's written by the convolution
+ * without being zeroed (as PyTorch's backward fills an empty {@code grad_input}). (Before 7 Dec 2026 the output was a new array too: conv_e
  * 1.76 -> 1.66 ms, conv_a 0.59 -> 0.55 ms on 2 threads, best of 30 rounds alternating in one JVM
  * on the Zen 5 host. Before 8 Dec 2026 the gradients were new arrays: conv_e 1.83 -> 1.59 ms,
  * median of 15 rounds, the same way.)

@@ -15,8 +15,8 @@ import java.util.SplittableRandom;
  * alongside; the input gradient), two ways, alternating in one JVM: with a fresh output and input
  * gradient every pass, and with both kept from pass to pass, the input gradient zeroed on all
  * threads, as a caching allocator (PyTorch's) would serve them. ({@link ConvCase#forwardBackward}
- * is in between: its output is kept in a training workspace, its input gradient is fresh, as
- * PyTorch's {@code x.grad = None} asks.) The difference is what
+ * keeps both too, in a training workspace, and since 8 Dec 2026 writes the input gradient without
+ * zeroing it first.) The difference is what
  * the JVM's zeroing of new arrays, on the calling thread, and the kernels' first touch of them
  * cost the pass; {@link ConvPhases} gives each kernel alone, its operands in cache.
  *
